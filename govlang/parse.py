@@ -1,0 +1,235 @@
+"""Stage 1: ``.gov`` text -> Lark parse tree, or syntax diagnostics.
+
+The LALR parser is built once per process from ``govlang.lark`` (found inside an installed
+wheel, or in the checkout's ``grammars/`` folder). No Lark exception leaves this module: every
+syntax problem becomes a :class:`~govlang.diagnostics.Diagnostic` with a readable message and,
+for common mistakes, a hint. Comments are collected (with their positions) for the formatter.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from govlang.diagnostics import Diagnostic, Source
+
+GRAMMAR_FILE = "govlang.lark"
+MAX_NESTING = 64
+"""Deepest expression nesting accepted (parentheses, brackets, operators)."""
+
+
+def grammar_text() -> str:
+    """The grammar source, from the installed package or from the checkout."""
+    packaged = resources.files("govlang").joinpath("grammars").joinpath(GRAMMAR_FILE)
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    checkout = Path(__file__).resolve().parent.parent / "grammars" / GRAMMAR_FILE
+    return checkout.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A source comment: its text (with the leading ``#``) and where it stood."""
+
+    text: str
+    line: int
+    column: int
+    own_line: bool
+    """True when nothing but whitespace precedes it on its line."""
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """A successful parse: the tree and the comments in source order."""
+
+    tree: Tree[Token]
+    comments: tuple[Comment, ...]
+
+
+class _CommentSink:
+    """Collects COMMENT tokens during lexing (the parser is shared, the sink is per call)."""
+
+    current: list[Token] | None = None
+
+    def __call__(self, token: Token) -> Token:
+        if self.current is not None:
+            self.current.append(token)
+        return token
+
+
+_SINK = _CommentSink()
+
+
+@functools.cache
+def keywords() -> frozenset[str]:
+    """The reserved words: every alphabetic literal of the grammar."""
+    words: set[str] = set()
+    for terminal in parser().terminals:
+        pattern = terminal.pattern
+        if pattern.type == "str" and pattern.value.isalpha():
+            words.add(pattern.value)
+        elif pattern.type == "re" and re.fullmatch(r"\(\?:[a-z|]+\)", pattern.value):
+            words.update(pattern.value[3:-1].split("|"))
+    return frozenset(words)
+
+
+@functools.cache
+def parser() -> Lark:
+    """The process-wide LALR parser (built on first use)."""
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        lexer_callbacks={"COMMENT": _SINK},
+    )
+
+
+def parse(source: Source) -> ParseResult | list[Diagnostic]:
+    """Parse ``source``; return the tree and comments, or the syntax diagnostics."""
+    comments: list[Token] = []
+    _SINK.current = comments
+    try:
+        tree = parser().parse(source.text)
+    except UnexpectedInput as exc:
+        return [syntax_diagnostic(source, exc)]
+    except LarkError as exc:  # defensive: any other Lark failure is still a diagnostic
+        return [Diagnostic("GL001", f"cannot parse: {exc}", file=source.name)]
+    finally:
+        _SINK.current = None
+    too_deep = _nesting_diagnostic(source, tree)
+    if too_deep is not None:
+        return [too_deep]
+    return ParseResult(tree, tuple(_comment(source, tok) for tok in comments))
+
+
+def _comment(source: Source, token: Token) -> Comment:
+    line, column = int(token.line or 1), int(token.column or 1)
+    own_line = not source.line_text(line)[: column - 1].strip()
+    return Comment(str(token).rstrip("\r"), line, column, own_line)
+
+
+def _nesting_diagnostic(source: Source, tree: Tree[Token]) -> Diagnostic | None:
+    """GL005 when an expression nests deeper than :data:`MAX_NESTING` (checked iteratively)."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING + 12:  # declarations add a dozen levels above expressions
+            meta = node.meta
+            span = source.span(getattr(meta, "start_pos", 0), getattr(meta, "end_pos", 0))
+            return Diagnostic(
+                "GL005",
+                f"expression nested too deeply (more than {MAX_NESTING} levels)",
+                span,
+                hint="split it into several monitors",
+                file=source.name,
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return None
+
+
+# ------------------------------------------------------------------------- syntax messages
+
+_READABLE = {
+    "NAME": "a name",
+    "STRING": "a string",
+    "NUMBER": "a number",
+    "INT": "an integer",
+    "$END": "end of file",
+    "COMPARE_OP": "a comparison",
+    "ADD_OP": "`+` or `-`",
+    "MUL_OP": "`*` or `/`",
+    "MINUS": "`-`",
+    "BASE_TYPE": "`number` or `bool`",
+    "PARAM_TYPE": "a type (`int`, `float`, `bool`)",
+    "PARAM_LIST_TYPE": "a list type (`list[float]`)",
+    "RECIPIENT": "`treasury`, `consumers` or `others`",
+}
+
+_MISTAKES = {
+    "=": "use `==` to compare two values",
+    "&": "use `and` to combine conditions",
+    "|": "use `or` to combine conditions",
+    "!": "use `not` to negate, or `!=` to compare",
+    "'": 'strings use double quotes: "..."',
+    ";": "declarations need no separator; remove the `;`",
+    "%": "write a percentage as a fraction: 10% is 0.10",
+}
+
+
+def _terminal_text(name: str) -> str:
+    if name in _READABLE:
+        return _READABLE[name]
+    try:
+        pattern = parser().get_terminal(name).pattern
+    except KeyError:
+        return name.lower()
+    return f"`{pattern.value}`"
+
+
+def _expected_text(expected: set[str]) -> str:
+    names = sorted({_terminal_text(name) for name in expected})
+    if len(names) > 8:
+        return "one of " + ", ".join(names[:8]) + ", ..."
+    if len(names) == 1:
+        return names[0]
+    return "one of " + ", ".join(names)
+
+
+def syntax_diagnostic(source: Source, exc: UnexpectedInput) -> Diagnostic:
+    """Turn a Lark syntax exception into a readable diagnostic."""
+    offset = max(0, min(int(getattr(exc, "pos_in_stream", 0) or 0), len(source.text)))
+    if isinstance(exc, UnexpectedCharacters):
+        return _bad_character(source, offset, exc)
+    assert isinstance(exc, UnexpectedToken)
+    token = exc.token
+    if token.type == "$END":
+        end = len(source.text)
+        return Diagnostic(
+            "GL004",
+            f"unexpected end of file; expected {_expected_text(set(exc.expected))}",
+            source.span(end, end),
+            hint="a block may be missing its closing `}`" if "RBRACE" in exc.expected else None,
+            file=source.name,
+        )
+    start = int(token.start_pos or 0)
+    text = str(token)
+    hint = _MISTAKES.get(text)
+    if hint is None and text in keywords() and "NAME" in exc.expected:
+        hint = f"`{text}` is a reserved word; choose another name"
+    return Diagnostic(
+        "GL001",
+        f"unexpected `{text}`; expected {_expected_text(set(exc.expected))}",
+        source.span(start, start + len(text)),
+        hint=hint,
+        file=source.name,
+    )
+
+
+def _bad_character(source: Source, offset: int, exc: UnexpectedCharacters) -> Diagnostic:
+    char = source.text[offset] if offset < len(source.text) else ""
+    if char == '"':
+        line_end = source.text.find("\n", offset)
+        end = len(source.text) if line_end < 0 else line_end
+        return Diagnostic(
+            "GL003",
+            "unterminated string",
+            source.span(offset, end),
+            hint='close the string with `"` on the same line',
+            file=source.name,
+        )
+    shown = char if char.isprintable() else repr(char)[1:-1]
+    return Diagnostic(
+        "GL002",
+        f"unexpected character `{shown}`",
+        source.span(offset, offset + 1),
+        hint=_MISTAKES.get(char),
+        file=source.name,
+    )
