@@ -1,0 +1,100 @@
+"""The Python front door: load, check and compile institution files in one call.
+
+    >>> import govlang
+    >>> compiled = govlang.load("examples/cournot_reference.gov", params={"fine_floor": 100})
+    >>> compiled.digest[:7]
+    'sha256:'
+
+Every function here reports problems in the institution by raising
+:class:`~govlang.diagnostics.GovlangError` (which carries all diagnostics) and I/O problems by
+raising :class:`~govlang.frontend.InputError`; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from govlang.check import check
+from govlang.compile import CompiledInstitution, compile_institution
+from govlang.diagnostics import Diagnostic, GovlangError
+from govlang.frontend import Document, InputError, parse_bytes, read_bytes
+from govlang.params import ParamValue
+from govlang.schema import EnvironmentSchema, SchemaError, load_schema
+
+
+def read_document(path: str | Path) -> tuple[Document, bytes]:
+    """Read and parse a ``.gov`` file (``-`` is standard input) without checking it."""
+    data, name = read_bytes(str(path))
+    return parse_bytes(data, name), data
+
+
+def check_file(
+    path: str | Path,
+    schema: EnvironmentSchema | None = None,
+    params: Mapping[str, ParamValue] | None = None,
+) -> tuple[Document, list[Diagnostic]]:
+    """Parse and check a file; return the document and every diagnostic (errors and warnings)."""
+    document, _ = read_document(path)
+    return document, check(document, schema, params)
+
+
+def load(
+    path: str | Path,
+    params: Mapping[str, ParamValue] | None = None,
+    schema: EnvironmentSchema | None = None,
+) -> CompiledInstitution:
+    """Parse, check and compile a file; raise :class:`GovlangError` if it has errors."""
+    document, data = read_document(path)
+    return compile_document(document, params, schema, data)
+
+
+def loads(
+    text: str,
+    params: Mapping[str, ParamValue] | None = None,
+    schema: EnvironmentSchema | None = None,
+    name: str = "<string>",
+) -> CompiledInstitution:
+    """Like :func:`load`, from source text."""
+    data = text.encode("utf-8")
+    return compile_document(parse_bytes(data, name), params, schema, data)
+
+
+def compile_document(
+    document: Document,
+    params: Mapping[str, ParamValue] | None = None,
+    schema: EnvironmentSchema | None = None,
+    source_bytes: bytes | None = None,
+) -> CompiledInstitution:
+    """Check a parsed document and compile it; raise :class:`GovlangError` on errors."""
+    diagnostics = check(document, schema, params)
+    errors = [d for d in diagnostics if d.is_error]
+    if errors or document.institution is None:
+        raise GovlangError(errors, document.source)
+    return compile_institution(document.institution, params, source_bytes)
+
+
+BUILTIN_ENVIRONMENTS = ("cournot", "bertrand")
+
+
+def environment_schema(spec: str) -> EnvironmentSchema:
+    """The schema of a built-in market (``cournot``, ``bertrand``) or of a schema file.
+
+    Raises :class:`InputError` if ``spec`` is neither a known market nor a readable schema.
+    """
+    if spec == "cournot":
+        from govlang.markets import CournotMarket
+
+        return CournotMarket().schema()
+    if spec == "bertrand":
+        from govlang.markets import BertrandMarket
+
+        return BertrandMarket().schema()
+    path = Path(spec)
+    if not path.exists():
+        known = ", ".join(BUILTIN_ENVIRONMENTS)
+        raise InputError(f"--env {spec}: not a built-in market ({known}) nor a schema file")
+    try:
+        return load_schema(path)
+    except SchemaError as exc:
+        raise InputError(str(exc)) from None

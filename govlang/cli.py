@@ -1,0 +1,232 @@
+"""The ``govlang`` command line (also ``python -m govlang``).
+
+Exit codes (documented in the README and ``govlang --help``):
+
+* 0 — success (the institution is valid; warnings do not fail a check)
+* 1 — the institution has errors (diagnostics were printed), or ``fmt --check`` found
+  unformatted files, or a governance log failed verification
+* 2 — usage error (unknown option, bad ``--param``)
+* 3 — I/O or runtime failure (missing file, unwritable output, Graphviz missing)
+
+Tracebacks are shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, sort_key, to_json
+from govlang.frontend import Document, InputError
+from govlang.params import ParamValue, parse_override
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
+
+EPILOG = """exit codes: 0 ok, 1 the institution has errors, 2 usage, 3 I/O or runtime failure.
+Read a file from standard input with `-`."""
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit code 2)."""
+
+
+def _params(pairs: Sequence[str]) -> dict[str, ParamValue]:
+    values: dict[str, ParamValue] = {}
+    for pair in pairs:
+        try:
+            name, value = parse_override(pair)
+        except ValueError as exc:
+            raise UsageError(f"--param: {exc}") from None
+        values[name] = value
+    return values
+
+
+def _print_diagnostics(document: Document, diagnostics: list[Diagnostic], fmt: str) -> None:
+    ordered = sorted(diagnostics, key=sort_key)
+    if fmt == "json":
+        print(to_json(ordered))
+    elif ordered:
+        print(render_all(ordered, document.source), file=sys.stderr)
+
+
+def _schema(spec: str | None) -> object:
+    if spec is None:
+        return None
+    from govlang.api import environment_schema
+
+    return environment_schema(spec)
+
+
+# ---------------------------------------------------------------------------- handlers
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``govlang check FILE...``: report every problem, exit 1 if any is an error."""
+    from govlang.api import check_file
+
+    schema = _schema(args.env)
+    params = _params(args.param)
+    status = EXIT_OK
+    for path in args.files:
+        document, diagnostics = check_file(path, schema, params)  # type: ignore[arg-type]
+        _print_diagnostics(document, diagnostics, args.format)
+        errors = sum(d.is_error for d in diagnostics)
+        if errors:
+            status = EXIT_INVALID
+        elif args.format == "text":
+            warnings = len(diagnostics)
+            suffix = f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else ""
+            print(f"{document.source.name}: ok{suffix}", file=sys.stderr)
+    return status
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    """``govlang fmt FILE...``: print (or ``--write``, or ``--check``) the canonical layout."""
+    from govlang.api import read_document
+    from govlang.check import check
+    from govlang.fmt import format_document
+
+    status = EXIT_OK
+    for path in args.files:
+        document, _ = read_document(path)
+        problems = [d for d in check(document) if d.code < "GL100" and d.is_error]
+        if document.institution is None or problems:
+            _print_diagnostics(document, problems or document.diagnostics, "text")
+            status = EXIT_INVALID
+            continue
+        formatted = format_document(document)
+        if args.check:
+            if formatted != document.source.text:
+                print(f"{document.source.name}: not formatted", file=sys.stderr)
+                status = EXIT_INVALID
+        elif args.write and path != "-":
+            if formatted != document.source.text:
+                _write(Path(path), formatted)
+        else:
+            sys.stdout.write(formatted)
+    return status
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    """``govlang compile FILE``: print or write the canonical manifest JSON."""
+    from govlang.api import load
+
+    compiled = load(args.file, _params(args.param), _schema(args.env))  # type: ignore[arg-type]
+    text = compiled.manifest_json() + "\n"
+    if args.output:
+        _write(Path(args.output), text)
+        print(f"{args.output}: {compiled.digest}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """``govlang render FILE -o OUT``: draw the governance graph with Graphviz."""
+    from govlang.api import load
+    from govlang.render import RenderError, render
+
+    compiled = load(args.file, _params(args.param), _schema(args.env))  # type: ignore[arg-type]
+    try:
+        written = render(compiled, Path(args.output), args.output_format)
+    except RenderError as exc:
+        raise InputError(str(exc)) from None
+    print(f"wrote {written}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``govlang`` command."""
+    parser = argparse.ArgumentParser(
+        prog="govlang",
+        description="Governance graphs for multi-agent markets: check, format, compile, render.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = sub.add_parser("check", help="report every problem in institution files")
+    check.add_argument("files", nargs="+", metavar="FILE", help=".gov file, or - for stdin")
+    _add_common(check)
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(handler=cmd_check)
+
+    fmt = sub.add_parser("fmt", help="print files in the canonical layout")
+    fmt.add_argument("files", nargs="+", metavar="FILE")
+    mode = fmt.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="exit 1 if a file is not formatted")
+    mode.add_argument("-w", "--write", action="store_true", help="rewrite files in place")
+    fmt.set_defaults(handler=cmd_fmt)
+
+    comp = sub.add_parser("compile", help="print the canonical manifest (JSON) with its digest")
+    comp.add_argument("file", metavar="FILE")
+    comp.add_argument("-o", "--output", help="write the manifest here instead of stdout")
+    _add_common(comp)
+    comp.set_defaults(handler=cmd_compile)
+
+    rend = sub.add_parser("render", help="draw the governance graph (svg, png, pdf, dot)")
+    rend.add_argument("file", metavar="FILE")
+    rend.add_argument("-o", "--output", required=True, help="output file; format from suffix")
+    rend.add_argument("--output-format", choices=("svg", "png", "pdf", "dot"))
+    _add_common(rend)
+    rend.set_defaults(handler=cmd_render)
+
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show Python tracebacks")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE",
+        help="override a param (repeatable), e.g. --param fine_floor=100",
+    )
+    parser.add_argument(
+        "--env", metavar="MARKET|SCHEMA",
+        help="validate against an environment: cournot, bertrand, or a schema .json/.toml",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return int(args.handler(args))
+    except UsageError as exc:
+        print(f"govlang: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GovlangError as exc:
+        source = exc.source or Source("<input>", "")
+        _print_diagnostics(Document(source, None), exc.diagnostics, getattr(args, "format", "text"))
+        return EXIT_INVALID
+    except InputError as exc:
+        print(f"govlang: error: {exc}", file=sys.stderr)
+        return EXIT_IO
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug in govlang: say so plainly, keep the traceback for --debug
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        else:
+            print(f"govlang: internal error: {type(exc).__name__}: {exc} "
+                  "(run with --debug for the traceback)", file=sys.stderr)
+        return EXIT_IO
+
+
