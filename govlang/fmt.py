@@ -1,4 +1,4 @@
-"""The canonical printer: IR -> ``.gov`` text.
+r"""The canonical printer: IR -> ``.gov`` text, comments preserved.
 
 :func:`format_expr` prints one expression with the fewest parentheses the grammar needs.
 Precedence, loosest first: ``if`` < ``or`` < ``and`` < ``not`` < comparison < ``+ -`` <
@@ -10,13 +10,44 @@ without a fraction, other values in Python's shortest round-tripping form (``0.3
 ``1e-05``, ``1e+20``), negative values with a leading ``-`` (the parser folds ``-3`` into a
 negative literal). ``Negate`` of a literal cannot be written (it parses as a literal) and
 prints as ``-(3)``.
+
+Canonical layout (:func:`format_institution`, :func:`format_document`):
+
+- the header ``institution NAME "doc"``; then, each group separated by one blank line, the
+  ``observe`` declarations, the ``action:`` declaration, the params, the monitors, and the
+  scopes (``per agent`` before ``market``); declarations keep their source order in a group;
+- inside a scope (2-space indentation): ``evidence`` and ``credits``, then the states, then
+  each ``rule`` / ``restore`` block in source order, one blank line between groups and blocks;
+- a state prints ``initial``/``terminal`` markers, name, label, description and, when it has
+  sanctions, a ``{ ... }`` body with one ``on enter:`` line per entry sanction followed by one
+  ``on each round:`` line per per-round sanction;
+- one edge per line, clauses in the order ``when``, ``for``, ``after ... rounds``,
+  ``after ... clean rounds``, ``spend``, ``cooldown``, ``priority`` (omitted when 0),
+  ``then ...``; fines always name their recipient (``to treasury``);
+- lines are not wrapped, except a monitor whose one-line form exceeds 100 characters and
+  whose expression is an ``or`` (else ``and``) chain: it breaks before each top-level
+  operator, with a 4-space continuation, and its doc string goes on a last continuation line;
+- strings are re-escaped (``\"``, ``\\``, ``\n``, ``\t``); lines are joined by ``\n`` and
+  the text ends with one newline.
+
+:func:`format_document` keeps every comment. An own-line comment stays before the line it
+preceded (a declaration, state, ``on ...:`` line, edge, or the closing ``}`` of its block) and
+moves with it; an end-of-line comment trails the line it ended. A comment inside a construct
+spanning several lines (a multi-line expression) moves before that construct. A blank line
+the source had before a declaration or a comment is kept (at most one), except right after
+an opening ``{`` or at the top of the file.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass, field
 
 from govlang import ir
+from govlang.diagnostics import GovlangError, Source
+from govlang.frontend import Document
+from govlang.parse import Comment
 
 # Binding strength of each expression form (higher binds tighter).
 _IF, _OR, _AND, _NOT, _COMPARE, _ADD, _MUL, _UNARY, _ATOM = range(9)
@@ -103,3 +134,363 @@ def _operand(expr: ir.Expr, minimum: int) -> str:
     """``expr`` as an operand that must bind at least as tightly as ``minimum``."""
     text = format_expr(expr)
     return text if expr_level(expr) >= minimum else f"({text})"
+
+
+# ------------------------------------------------------------------------------- strings, types
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}
+
+
+def format_string(value: str) -> str:
+    """A double-quoted string literal for ``value`` (backslash, quote, newline, tab escaped)."""
+    return '"' + "".join(_ESCAPES.get(char, char) for char in value) + '"'
+
+
+def _type(type_: ir.TypeExpr) -> str:
+    return type_.base + (f"[{', '.join(type_.dims)}]" if type_.dims else "")
+
+
+def _doc(doc: str | None) -> str:
+    return "" if doc is None else " " + format_string(doc)
+
+
+# ------------------------------------------------------------------------------- declarations
+
+
+def _observe(decl: ir.ObserveDecl) -> str:
+    return f"observe {decl.name}: {_type(decl.type)}{_doc(decl.doc)}"
+
+
+def _action(decl: ir.ActionDecl) -> str:
+    bounds = f"[{format_expr(decl.low)}, {format_expr(decl.high)}]"
+    return f"action: {_type(decl.type)} in {bounds}"
+
+
+def _param(decl: ir.ParamDecl) -> str:
+    text = f"param {decl.name}: {decl.type} = {format_expr(decl.default)}"
+    if decl.low is not None and decl.high is not None:  # the grammar has no half-open range
+        text += f" in [{format_expr(decl.low)}, {format_expr(decl.high)}]"
+    return text + _doc(decl.doc)
+
+
+def _monitor(decl: ir.MonitorDecl) -> list[str]:
+    """A monitor on one line, or broken before its top-level ``or``/``and`` when too long."""
+    head = f"monitor {decl.name}{': ' + _type(decl.type) if decl.type else ''} = "
+    line = head + format_expr(decl.expr) + _doc(decl.doc)
+    top = decl.expr
+    if len(line) <= MAX_LINE or not isinstance(top, ir.Logic):
+        return [line]
+    operands: list[ir.Expr] = []
+    rest: ir.Expr = top
+    while isinstance(rest, ir.Logic) and rest.op == top.op:
+        operands.append(rest.right)
+        rest = rest.left
+    level = expr_level(top)
+    lines = [head + _operand(rest, level)]
+    lines += [f"    {top.op} {_operand(o, level + 1)}" for o in reversed(operands)]
+    return lines + ([f"    {format_string(decl.doc)}"] if decl.doc is not None else [])
+
+
+MAX_LINE = 100
+"""Longest one-line monitor before it is broken before its top-level ``or``/``and``."""
+
+
+def _credits(policy: ir.CreditPolicy) -> str:
+    text = f"credits earn {format_expr(policy.earn)} per {format_expr(policy.per)} clean rounds"
+    return text + (f" max {format_expr(policy.max)}" if policy.max is not None else "")
+
+
+def _state_head(state: ir.StateDecl) -> str:
+    markers = ("initial " if state.initial else "") + ("terminal " if state.terminal else "")
+    label = state.label if state.label is not None or state.description is None else ""
+    return f"{markers}state {state.name}{_doc(label)}{_doc(state.description)}"
+
+
+def format_sanction(sanction: ir.Sanction) -> str:
+    """The canonical text of one sanction (``fine 0.5 of profit cap 100 to treasury``)."""
+    if isinstance(sanction, ir.Notice):
+        return "notice " + format_string(sanction.text)
+    if isinstance(sanction, ir.Fine):
+        return _fine(sanction)
+    if isinstance(sanction, ir.Grant):
+        return f"grant {format_expr(sanction.amount)} from treasury"
+    if isinstance(sanction, ir.ActionBound):
+        return f"{sanction.bound} action at {format_expr(sanction.value)}"
+    return "suspend" if isinstance(sanction, ir.Suspend) else "exclude"
+
+
+def _fine(fine: ir.Fine) -> str:
+    parts = ["fine", "ladder" if fine.ladder else "", format_expr(fine.amount)]
+    parts.append("of profit" if fine.of_profit else "")
+    for word, value in (("plus", fine.plus), ("floor", fine.floor), ("cap", fine.cap)):
+        parts.append(f"{word} {format_expr(value)}" if value is not None else "")
+    parts.append(f"to {fine.recipient}")
+    return " ".join(part for part in parts if part)
+
+
+_EDGE_CLAUSES = (
+    ("guard", "when {}"),
+    ("persistence", "for {} rounds"),
+    ("dwell", "after {} rounds"),
+    ("clean", "after {} clean rounds"),
+    ("credits", "spend {} credits"),
+    ("cooldown", "cooldown {} rounds"),
+)
+
+
+def format_edge(edge: ir.Edge) -> str:
+    """One edge with its clauses in canonical order."""
+    parts = [f"{edge.source} -> {edge.target}"]
+    for name, template in _EDGE_CLAUSES:
+        value: ir.Expr | None = getattr(edge, name)
+        if value is not None:
+            parts.append(template.format(format_expr(value)))
+    if edge.priority:
+        parts.append(f"priority {edge.priority}")
+    parts.extend("then " + format_sanction(s) for s in edge.sanctions)
+    return " ".join(parts)
+
+
+# ------------------------------------------------------------------------------- the printer
+
+Key = tuple[str, int]
+"""Identifies one printed line: ``("node", id(node))``, ``("close", id(node))`` for a ``}``."""
+
+_ROOT: Key = ("node", 0)
+_END: Key = ("close", 0)
+
+
+def _key(node: object) -> Key:
+    return ("node", id(node))
+
+
+def _close(key: Key) -> Key:
+    return ("close", key[1])
+
+
+@dataclass(frozen=True)
+class _Note:
+    """A comment to re-emit, and whether a blank line preceded it."""
+
+    text: str
+    blank: bool
+
+
+@dataclass
+class _Notes:
+    """Where the comments of a document go."""
+
+    leading: dict[Key, list[_Note]] = field(default_factory=dict)
+    trailing: dict[Key, list[str]] = field(default_factory=dict)
+    blank: set[Key] = field(default_factory=set)
+
+
+class _Printer:
+    """Accumulates output lines, placing comments and blank lines."""
+
+    def __init__(self, notes: _Notes) -> None:
+        self.lines: list[str] = []
+        self.notes = notes
+        self.opened = True  # at the top of the file or right after "{": no blank line
+
+    def blank(self) -> None:
+        if not self.opened and self.lines and self.lines[-1]:
+            self.lines.append("")
+
+    def emit(self, key: Key, lines: list[str], indent: int, *, opens: bool = False) -> None:
+        pad = "  " * indent
+        notes_pad = "  " * (indent + 1) if key[0] == "close" else pad
+        for note in self.notes.leading.get(key, []):
+            if note.blank:
+                self.blank()
+            self.lines.append(notes_pad + note.text)
+            self.opened = False
+        if not lines:
+            return
+        if key in self.notes.blank:
+            self.blank()
+        text = [pad + line for line in lines]
+        if key in self.notes.trailing:
+            text[-1] += "  " + " ".join(self.notes.trailing[key])
+        self.lines.extend(text)
+        self.opened = opens
+
+    def close(self, node: object, indent: int) -> None:
+        self.emit(_close(_key(node)), ["}"], indent)
+
+
+def _render(inst: ir.Institution, notes: _Notes) -> str:
+    printer = _Printer(notes)
+    header = f"institution {inst.name}{_doc(inst.doc)}"
+    printer.emit(_key(inst), [header], 0)
+    groups: list[list[tuple[object, list[str]]]] = [
+        [(o, [_observe(o)]) for o in inst.observes],
+        [(inst.action, [_action(inst.action)])] if inst.action is not None else [],
+        [(p, [_param(p)]) for p in inst.params],
+        [(m, _monitor(m)) for m in inst.monitors],
+    ]
+    for group in groups:
+        printer.blank()
+        for node, lines in group:
+            printer.emit(_key(node), lines, 0)
+    for scope in sorted(inst.scopes, key=lambda s: s.kind != "agent"):
+        printer.blank()
+        _scope(printer, scope)
+    printer.emit(_END, [], 0)
+    return "\n".join(printer.lines) + "\n"
+
+
+def _scope(printer: _Printer, scope: ir.ScopeDecl) -> None:
+    printer.emit(
+        _key(scope), ["per agent {" if scope.kind == "agent" else "market {"], 0, opens=True
+    )
+    if scope.evidence is not None:
+        printer.emit(("evidence", id(scope)), [f"evidence {scope.evidence}"], 1)
+    if scope.credits is not None:
+        printer.emit(_key(scope.credits), [_credits(scope.credits)], 1)
+    printer.blank()
+    for state in scope.states:
+        _state(printer, state)
+    for rule in scope.rules:
+        printer.blank()
+        printer.emit(_key(rule), [f"{rule.kind} {rule.id}{_doc(rule.text)} {{"], 1, opens=True)
+        for edge in rule.edges:
+            printer.emit(_key(edge), [format_edge(edge)], 2)
+        printer.close(rule, 1)
+    printer.close(scope, 0)
+
+
+def _state(printer: _Printer, state: ir.StateDecl) -> None:
+    sanctions = [("on enter: ", s) for s in state.on_enter]
+    sanctions += [("on each round: ", s) for s in state.on_round]
+    if not sanctions:
+        printer.emit(_key(state), [_state_head(state)], 1)
+        return
+    printer.emit(_key(state), [_state_head(state) + " {"], 1, opens=True)
+    for prefix, sanction in sanctions:
+        printer.emit(_key(sanction), [prefix + format_sanction(sanction)], 2)
+    printer.close(state, 1)
+
+
+def format_institution(inst: ir.Institution) -> str:
+    """The canonical text of ``inst`` (see the module docstring for the layout)."""
+    return _render(inst, _Notes())
+
+
+# ------------------------------------------------------------------------------- comments
+
+Pos = tuple[int, int]
+_FAR: Pos = (1 << 62, 0)
+_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+
+
+@dataclass
+class _Unit:
+    """A printed line (a leaf) or block (children set) and where it stood in the source."""
+
+    key: Key
+    start: Pos
+    end: Pos
+    children: list[_Unit] | None = None
+
+
+def format_document(doc: Document) -> str:
+    """The canonical text of a parsed document, every comment kept.
+
+    Raises :class:`~govlang.diagnostics.GovlangError` when the document has syntax or
+    structural errors (formatting it would lose what the parser could not represent).
+    """
+    if doc.institution is None or any(d.is_error for d in doc.diagnostics):
+        raise GovlangError(doc.diagnostics, doc.source)
+    root = _tree(doc.institution, doc.source)
+    notes = _Notes()
+    for comment in doc.comments:
+        _place(notes, root, comment, doc.source)
+    _mark_blanks(notes, root, doc.source)
+    return _render(doc.institution, notes)
+
+
+def _masked(text: str) -> str:
+    """``text`` with comments blanked and string contents replaced (lengths kept)."""
+
+    def mask(match: re.Match[str]) -> str:
+        token = match.group()
+        return " " * len(token) if token[0] == "#" else '"' + "x" * (len(token) - 2) + '"'
+
+    return _TOKENS.sub(mask, text)
+
+
+def _unit(node: ir.Node, children: list[_Unit] | None = None) -> _Unit:
+    span = node.span
+    start, end = (span.line, span.column), (span.end_line, span.end_column)
+    return _Unit(_key(node), start, end, sorted(children, key=_start) if children else children)
+
+
+def _start(unit: _Unit) -> Pos:
+    return unit.start
+
+
+def _found(key: Key, source: Source, pattern: str, start: int, end: int) -> _Unit:
+    """The unit of a construct the IR keeps no span for, located by ``pattern``."""
+    match = re.compile(pattern).search(_masked(source.text), start, end)
+    first, last = (match.start(), match.end()) if match else (start, start)
+    return _Unit(key, source.position(first), source.position(last))
+
+
+def _tree(inst: ir.Institution, source: Source) -> _Unit:
+    span = inst.span
+    header = _found(_key(inst), source, r'institution\s+\w+(?:\s*"x*")?', span.start, span.end)
+    kids = [header, *map(_unit, inst.observes), *map(_unit, inst.params)]
+    kids += [_unit(inst.action)] if inst.action is not None else []
+    kids += [*map(_unit, inst.monitors), *(_scope_unit(s, source) for s in inst.scopes)]
+    return _Unit(_ROOT, (0, 0), _FAR, sorted(kids, key=_start))
+
+
+def _scope_unit(scope: ir.ScopeDecl, source: Source) -> _Unit:
+    kids: list[_Unit] = []
+    if scope.evidence is not None:
+        pattern = rf"\bevidence\s+{re.escape(scope.evidence)}\b"
+        span = scope.span
+        kids.append(_found(("evidence", id(scope)), source, pattern, span.start, span.end))
+    kids += [_unit(scope.credits)] if scope.credits is not None else []
+    for state in scope.states:
+        sanctions = [_unit(s) for s in (*state.on_enter, *state.on_round)]
+        kids.append(_unit(state, sanctions or None))
+    kids += [_unit(rule, [_unit(e) for e in rule.edges]) for rule in scope.rules]
+    return _unit(scope, kids)
+
+
+def _place(notes: _Notes, root: _Unit, comment: Comment, source: Source) -> None:
+    """Attach one comment to the line it belongs to (see the module docstring)."""
+    pos = (comment.line, comment.column)
+    line_above = source.line_text(comment.line - 1) if comment.line > 1 else "x"
+    note = _Note(comment.text.rstrip(), comment.own_line and not line_above.strip())
+    unit = root
+    while unit.children is not None:
+        inside = next((c for c in unit.children if c.start <= pos < c.end), None)
+        if inside is None:
+            break
+        unit = inside
+    if unit.children is None:  # inside a multi-line construct: move before it
+        notes.leading.setdefault(unit.key, []).append(note)
+        return
+    ended = [c for c in unit.children if c.end[0] == comment.line and c.end <= pos]
+    if not comment.own_line and ended:
+        last = max(ended, key=_start)
+        key = last.key if last.children is None else _close(last.key)
+        notes.trailing.setdefault(key, []).append(note.text)
+    elif not comment.own_line and unit is not root and unit.start[0] == comment.line:
+        notes.trailing.setdefault(unit.key, []).append(note.text)
+    else:
+        after = next((c.key for c in unit.children if c.start > pos), _close(unit.key))
+        notes.leading.setdefault(after, []).append(note)
+
+
+def _mark_blanks(notes: _Notes, unit: _Unit, source: Source) -> None:
+    """Remember which lines had a blank line before them (first on their line only)."""
+    line, column = unit.start
+    first_on_line = not source.line_text(line)[: column - 1].strip()
+    if line > 1 and first_on_line and not source.line_text(line - 1).strip():
+        notes.blank.add(unit.key)
+    for child in unit.children or []:
+        _mark_blanks(notes, child, source)
