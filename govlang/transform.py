@@ -106,6 +106,9 @@ class ToIR(Transformer[Token, Any]):
                     decl.span,
                     "keep one `action:` declaration",
                 )
+        # One `per agent` and one `market` block at most: their order carries no meaning, so the
+        # IR keeps them in the canonical order (per agent first), as the formatter prints them.
+        fields["scopes"].sort(key=lambda scope: scope.kind != "agent")
         return ir.Institution(
             name=name,
             doc=doc,
@@ -180,6 +183,10 @@ class ToIR(Transformer[Token, Any]):
         kind, *items = children
         evidence = next((i for i in items if isinstance(i, str)), None)
         credits = next((i for i in items if isinstance(i, ir.CreditPolicy)), None)
+        for what, cls in (("evidence", str), ("credits", ir.CreditPolicy)):
+            if sum(isinstance(i, cls) for i in items) > 1:
+                hint = f"keep one `{what}` declaration per scope"
+                self._problem("GL006", f"`{what}` is declared twice", self._span(meta), hint)
         return ir.ScopeDecl(
             kind=kind,
             evidence=evidence,
