@@ -299,7 +299,7 @@ class _Printer:
 
     def emit(self, key: Key, lines: list[str], indent: int, *, opens: bool = False) -> None:
         pad = "  " * indent
-        notes_pad = "  " * (indent + 1) if key[0] == "close" else pad
+        notes_pad = "  " * (indent + 1) if key[0] == "close" and key != _END else pad
         for note in self.notes.leading.get(key, []):
             if note.blank:
                 self.blank()
@@ -333,7 +333,7 @@ def _render(inst: ir.Institution, notes: _Notes) -> str:
         printer.blank()
         for node, lines in group:
             printer.emit(_key(node), lines, 0)
-    for scope in sorted(inst.scopes, key=lambda s: s.kind != "agent"):
+    for scope in sorted(inst.scopes, key=lambda scope: scope.kind != "agent"):
         printer.blank()
         _scope(printer, scope)
     printer.emit(_END, [], 0)
