@@ -17,16 +17,17 @@ Canonical layout (:func:`format_institution`, :func:`format_document`):
   ``observe`` declarations, the ``action:`` declaration, the params, the monitors, and the
   scopes (``per agent`` before ``market``); declarations keep their source order in a group;
 - inside a scope (2-space indentation): ``evidence`` and ``credits``, then the states, then
-  each ``rule`` / ``restore`` block in source order, one blank line between groups and blocks;
+  the ``rule`` / ``restore`` blocks in source order, one blank line between these groups;
 - a state prints ``initial``/``terminal`` markers, name, label, description and, when it has
   sanctions, a ``{ ... }`` body with one ``on enter:`` line per entry sanction followed by one
   ``on each round:`` line per per-round sanction;
 - one edge per line, clauses in the order ``when``, ``for``, ``after ... rounds``,
   ``after ... clean rounds``, ``spend``, ``cooldown``, ``priority`` (omitted when 0),
   ``then ...``; fines always name their recipient (``to treasury``);
-- lines are not wrapped, except a monitor whose one-line form exceeds 100 characters and
-  whose expression is an ``or`` (else ``and``) chain: it breaks before each top-level
-  operator, with a 4-space continuation, and its doc string goes on a last continuation line;
+- lines are not wrapped, except a monitor whose one-line form exceeds 100 characters: its
+  doc string moves to a continuation line (4-space indentation); if the rest is still longer
+  than 100 characters and the expression is an ``or`` (else ``and``) chain, it also breaks
+  before each top-level operator, with the same continuation indentation;
 - strings are re-escaped (``\"``, ``\\``, ``\n``, ``\t``); lines are joined by ``\n`` and
   the text ends with one newline.
 
@@ -174,12 +175,15 @@ def _param(decl: ir.ParamDecl) -> str:
 
 
 def _monitor(decl: ir.MonitorDecl) -> list[str]:
-    """A monitor on one line, or broken before its top-level ``or``/``and`` when too long."""
+    """A monitor on one line, or, when longer than :data:`MAX_LINE`, broken (see module doc)."""
     head = f"monitor {decl.name}{': ' + _type(decl.type) if decl.type else ''} = "
-    line = head + format_expr(decl.expr) + _doc(decl.doc)
+    line = head + format_expr(decl.expr)
+    if len(line + _doc(decl.doc)) <= MAX_LINE:
+        return [line + _doc(decl.doc)]
+    doc = [f"    {format_string(decl.doc)}"] if decl.doc is not None else []
     top = decl.expr
     if len(line) <= MAX_LINE or not isinstance(top, ir.Logic):
-        return [line]
+        return [line, *doc]
     operands: list[ir.Expr] = []
     rest: ir.Expr = top
     while isinstance(rest, ir.Logic) and rest.op == top.op:
@@ -188,7 +192,7 @@ def _monitor(decl: ir.MonitorDecl) -> list[str]:
     level = expr_level(top)
     lines = [head + _operand(rest, level)]
     lines += [f"    {top.op} {_operand(o, level + 1)}" for o in reversed(operands)]
-    return lines + ([f"    {format_string(decl.doc)}"] if decl.doc is not None else [])
+    return lines + doc
 
 
 MAX_LINE = 100
@@ -351,8 +355,8 @@ def _scope(printer: _Printer, scope: ir.ScopeDecl) -> None:
     printer.blank()
     for state in scope.states:
         _state(printer, state)
+    printer.blank()
     for rule in scope.rules:
-        printer.blank()
         printer.emit(_key(rule), [f"{rule.kind} {rule.id}{_doc(rule.text)} {{"], 1, opens=True)
         for edge in rule.edges:
             printer.emit(_key(edge), [format_edge(edge)], 2)
