@@ -1,0 +1,75 @@
+"""Stage 3: the checker. Every semantic problem of a document, all at once, as diagnostics.
+
+:func:`check` runs the passes in order (params, names and types of declarations, scopes and
+edges, sanctions, usage, and the environment when a schema is given) and returns the
+document's syntax diagnostics together with every semantic one, sorted by position. The
+catalogue of codes is :data:`govlang.check.codes.CODES`, documented in
+``specs/diagnostics.md``.
+
+:func:`infer_types`, :class:`ValueType`, :func:`dimension_order` and :func:`normalise_dim` are
+the type system the runtime evaluates monitors with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from govlang import ir
+from govlang.check.context import analyse
+from govlang.check.environment import check_environment
+from govlang.check.graph import check_scopes
+from govlang.check.names import report_unused
+from govlang.check.report import Reporter
+from govlang.check.sanctions import SanctionChecker
+from govlang.check.types import ValueType, dimension_order, normalise_dim
+from govlang.diagnostics import Diagnostic, sort_key
+from govlang.frontend import Document
+from govlang.params import ParamValue, resolve_params
+from govlang.schema import EnvironmentSchema
+
+__all__ = ["ValueType", "check", "dimension_order", "infer_types", "normalise_dim"]
+
+
+def check(
+    document: Document,
+    schema: EnvironmentSchema | None = None,
+    params: Mapping[str, ParamValue] | None = None,
+) -> list[Diagnostic]:
+    """All diagnostics of ``document``: its syntax problems and every semantic one.
+
+    ``schema``, when given, is the environment the institution will govern; ``params`` are
+    overrides of param defaults. The result is sorted by position.
+    """
+    diagnostics = list(document.diagnostics)
+    if document.institution is not None:
+        reporter = Reporter(document.source.name, document.source)
+        _check_institution(document.institution, reporter, schema, params)
+        diagnostics.extend(reporter.diagnostics)
+    return sorted(diagnostics, key=sort_key)
+
+
+def _check_institution(
+    institution: ir.Institution,
+    reporter: Reporter,
+    schema: EnvironmentSchema | None,
+    params: Mapping[str, ParamValue] | None,
+) -> None:
+    values, problems = resolve_params(institution, params, reporter.file)
+    reporter.diagnostics.extend(problems)
+    context = analyse(institution, reporter, values)
+    sanctions = SanctionChecker(context)
+    check_scopes(context)
+    sanctions.run()
+    report_unused(institution, context.table, reporter)
+    if schema is not None:
+        check_environment(context, schema, sanctions.space)
+
+
+def infer_types(institution: ir.Institution) -> dict[str, ValueType]:
+    """The type of every monitor (name -> type), with params at their defaults.
+
+    Monitors whose type cannot be established (an ill-typed expression, a cycle) are left
+    out; :func:`check` reports why.
+    """
+    values, _ = resolve_params(institution)
+    return analyse(institution, Reporter(), values).monitor_types
