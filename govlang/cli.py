@@ -22,6 +22,7 @@ from pathlib import Path
 from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, sort_key, to_json
 from govlang.frontend import Document, InputError
 from govlang.params import ParamValue, parse_override
+from govlang.schema import EnvironmentSchema
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
 
@@ -52,7 +53,7 @@ def _print_diagnostics(document: Document, diagnostics: list[Diagnostic], fmt: s
         print(render_all(ordered, document.source), file=sys.stderr)
 
 
-def _schema(spec: str | None) -> object:
+def _schema(spec: str | None) -> EnvironmentSchema | None:
     if spec is None:
         return None
     from govlang.api import environment_schema
@@ -71,16 +72,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     params = _params(args.param)
     status = EXIT_OK
     for path in args.files:
-        document, diagnostics = check_file(path, schema, params)  # type: ignore[arg-type]
+        document, diagnostics = check_file(path, schema, params)
         _print_diagnostics(document, diagnostics, args.format)
         errors = sum(d.is_error for d in diagnostics)
         if errors:
             status = EXIT_INVALID
         elif args.format == "text":
-            warnings = len(diagnostics)
-            suffix = f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else ""
-            print(f"{document.source.name}: ok{suffix}", file=sys.stderr)
+            print(f"{document.source.name}: ok{_tally(diagnostics)}", file=sys.stderr)
     return status
+
+
+def _tally(diagnostics: list[Diagnostic]) -> str:
+    counts = [
+        f"{n} {severity}{'s' * (n != 1)}"
+        for severity in ("warning", "note")
+        if (n := sum(d.severity == severity for d in diagnostics))
+    ]
+    return f" ({', '.join(counts)})" if counts else ""
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
@@ -114,7 +122,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     """``govlang compile FILE``: print or write the canonical manifest JSON."""
     from govlang.api import load
 
-    compiled = load(args.file, _params(args.param), _schema(args.env))  # type: ignore[arg-type]
+    compiled = load(args.file, _params(args.param), _schema(args.env))
     text = compiled.manifest_json() + "\n"
     if args.output:
         _write(Path(args.output), text)
@@ -129,7 +137,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from govlang.api import load
     from govlang.render import RenderError, render
 
-    compiled = load(args.file, _params(args.param), _schema(args.env))  # type: ignore[arg-type]
+    compiled = load(args.file, _params(args.param), _schema(args.env))
     try:
         written = render(compiled, Path(args.output), args.output_format)
     except RenderError as exc:
@@ -188,14 +196,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show Python tracebacks")
     parser.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE",
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks"
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="override a param (repeatable), e.g. --param fine_floor=100",
     )
     parser.add_argument(
-        "--env", metavar="MARKET|SCHEMA",
+        "--env",
+        metavar="MARKET|SCHEMA",
         help="validate against an environment: cournot, bertrand, or a schema .json/.toml",
     )
 
@@ -225,8 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "debug", False):
             traceback.print_exc()
         else:
-            print(f"govlang: internal error: {type(exc).__name__}: {exc} "
-                  "(run with --debug for the traceback)", file=sys.stderr)
+            print(
+                f"govlang: internal error: {type(exc).__name__}: {exc} "
+                "(run with --debug for the traceback)",
+                file=sys.stderr,
+            )
         return EXIT_IO
-
-
