@@ -171,8 +171,9 @@ def compile_institution(
 
     Raises :class:`~govlang.diagnostics.GovlangError` when the overrides are invalid (the
     diagnostics of :func:`~govlang.params.resolve_params`) or when the institution is not
-    compilable because it was not checked (GL900: duplicate scope or state, an edge to an
-    undeclared state, a count that is not a non-negative integer constant).
+    compilable because it was not checked: the checker's code for a duplicate scope (GL303) or
+    state (GL102), an edge to an undeclared state (GL105), or a count that is not a constant
+    non-negative integer (GL210).
     """
     values, problems = resolve_params(institution, params)
     if any(d.is_error for d in problems):
@@ -189,29 +190,32 @@ def compile_institution(
     return CompiledInstitution(institution, frozen, manifest, digest, file_digest, graph, edges)
 
 
-def _unchecked(message: str, span: ir.Span) -> GovlangError:
+def _unchecked(code: str, message: str, span: ir.Span) -> GovlangError:
+    """The checker's diagnostic for a problem it would have reported (``code`` is its code)."""
     hint = "run `govlang check` and fix its errors first"
-    return GovlangError([Diagnostic("GL900", f"cannot compile: {message}", span, hint=hint)])
+    return GovlangError([Diagnostic(code, f"cannot compile: {message}", span, hint=hint)])
 
 
 def _require_compilable(institution: ir.Institution) -> None:
-    seen_scopes: set[str] = set()
+    seen: set[str] = set()
     for scope in institution.scopes:
-        if scope.kind in seen_scopes:
-            raise _unchecked(
-                f"the `{SCOPE_TITLES[scope.kind]}` scope is declared twice", scope.span
-            )
-        seen_scopes.add(scope.kind)
-        names: set[str] = set()
-        for state in scope.states:
-            if state.name in names:
-                raise _unchecked(f"state `{state.name}` is declared twice", state.span)
-            names.add(state.name)
-        for rule in scope.rules:
-            for edge in rule.edges:
-                missing = {edge.source, edge.target} - names
-                if missing:
-                    raise _unchecked(f"no state `{sorted(missing)[0]}` in this scope", edge.span)
+        if scope.kind in seen:
+            title = SCOPE_TITLES[scope.kind]
+            raise _unchecked("GL303", f"the `{title}` scope is declared twice", scope.span)
+        seen.add(scope.kind)
+        _require_states(scope)
+
+
+def _require_states(scope: ir.ScopeDecl) -> None:
+    names: set[str] = set()
+    for state in scope.states:
+        if state.name in names:
+            raise _unchecked("GL102", f"state `{state.name}` is declared twice", state.span)
+        names.add(state.name)
+    for edge in (edge for rule in scope.rules for edge in rule.edges):
+        missing = sorted({edge.source, edge.target} - names)
+        if missing:
+            raise _unchecked("GL105", f"no state `{missing[0]}` in this scope", edge.span)
 
 
 # ------------------------------------------------------------------------------- edges
@@ -242,10 +246,10 @@ def _count(expr: ir.Expr | None, values: Mapping[str, ParamValue]) -> int | None
         return None
     value = try_constant(expr, values)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _unchecked(f"`{format_expr(expr)}` is not a constant number", expr.span)
+        raise _unchecked("GL210", f"`{format_expr(expr)}` is not a constant number", expr.span)
     if not float(value).is_integer() or value < 0:
         text = f"`{format_expr(expr)}` = {value}"
-        raise _unchecked(f"{text} is not a whole number of at least 0", expr.span)
+        raise _unchecked("GL210", f"{text} is not a whole number of at least 0", expr.span)
     return int(value)
 
 

@@ -191,17 +191,19 @@ def test_two_scopes_share_state_names_without_clashing(compile_text: CompileText
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "code", "message"),
     [
-        ("per agent { initial state a state a }", "state `a` is declared twice"),
-        ("per agent { initial state a } per agent { initial state b }", "declared twice"),
-        ("per agent { initial state a rule R { a -> b } }", "no state `b`"),
-        ("per agent { initial state a rule R { a -> a for 2.5 rounds } }", "whole number"),
-        ("per agent { initial state a rule R { a -> a for -1 rounds } }", "whole number"),
-        ("per agent { initial state a rule R { a -> a after q rounds } }", "not a constant"),
+        ("per agent { initial state a state a }", "GL102", "state `a` is declared twice"),
+        ("per agent { initial state a } per agent { initial state b }", "GL303", "twice"),
+        ("per agent { initial state a rule R { a -> b } }", "GL105", "no state `b`"),
+        ("per agent { initial state a rule R { a -> a for 2.5 rounds } }", "GL210", "whole"),
+        ("per agent { initial state a rule R { a -> a for -1 rounds } }", "GL210", "whole"),
+        ("per agent { initial state a rule R { a -> a after q rounds } }", "GL210", "constant"),
     ],
 )
-def test_unchecked_institutions_are_refused_with_a_diagnostic(text: str, message: str) -> None:
+def test_unchecked_institutions_are_refused_with_the_checker_code(
+    text: str, code: str, message: str
+) -> None:
     from govlang.frontend import parse_text
 
     document = parse_text("institution U monitor q: bool = true\n" + text, "u.gov")
@@ -209,6 +211,6 @@ def test_unchecked_institutions_are_refused_with_a_diagnostic(text: str, message
     with pytest.raises(GovlangError) as caught:
         compile_institution(document.institution)
     (diagnostic,) = caught.value.diagnostics
-    assert diagnostic.code == "GL900"
+    assert diagnostic.code == code
     assert message in diagnostic.message
     assert diagnostic.span.line >= 1
