@@ -1,0 +1,108 @@
+"""Runtime values of the expression language: numpy arrays with named dimensions.
+
+A :class:`Value` is an array together with the names of its axes. Every value the oracle
+produces keeps its dims in the institution's *canonical order* (``agent`` first, then the
+other dimensions in order of first appearance in the ``observe`` / ``action`` declarations),
+so two values always broadcast by dim *name*: the result has the union of both dims in
+canonical order, and each operand only needs size-1 axes inserted where it lacks a dim.
+
+Numbers are ``float64``, booleans are ``bool``; a value without dims is a 0-d array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from govlang.schema import AGENT_DIM
+
+Array = NDArray[Any]
+"""A float64 or bool numpy array (0-d for dimensionless values)."""
+
+Expansion = tuple[slice | None, ...]
+"""An index that inserts size-1 axes into an array so that it broadcasts by dim name."""
+
+
+class OracleError(Exception):
+    """An expression cannot be evaluated: bad inputs, unknown names or ill-formed calls."""
+
+
+class Value(NamedTuple):
+    """An evaluated expression: ``data`` with one axis per name in ``dims``.
+
+    ``data.shape`` has one entry per dim, in the same order; a dimensionless value is a 0-d
+    array. ``data`` is float64 for numbers and bool for booleans. Values are immutable
+    (a named tuple: cheap to build every round); ``data`` is shared with the oracle and is
+    often read-only, so copy it before modifying it.
+    """
+
+    data: Array
+    dims: tuple[str, ...] = ()
+
+    @property
+    def is_bool(self) -> bool:
+        """Whether this is a boolean value."""
+        return self.data.dtype == np.bool_
+
+    def item(self) -> float | bool:
+        """The Python scalar of a dimensionless value (raises :class:`OracleError` otherwise)."""
+        if self.dims:
+            raise OracleError(f"value has dims {list(self.dims)}, expected a scalar")
+        return bool(self.data) if self.is_bool else float(self.data)
+
+    def tolist(self) -> Any:
+        """The data as nested Python lists / scalars (for logs and JSON)."""
+        return self.data.tolist()
+
+
+def value_of(data: Any, dims: Sequence[str] = ()) -> Value:
+    """Wrap ``data`` (a numpy array or scalar) as a :class:`Value` with ``dims``."""
+    return Value(np.asarray(data), tuple(dims))
+
+
+def canonical_union(order: Sequence[str], *dim_sets: Iterable[str]) -> tuple[str, ...]:
+    """The union of ``dim_sets`` in canonical ``order``.
+
+    Raises :class:`OracleError` for a dim that is not in ``order``.
+    """
+    wanted = {dim for dims in dim_sets for dim in dims}
+    unknown = wanted.difference(order)
+    if unknown:
+        raise OracleError(f"unknown dimension(s) {sorted(unknown)}; known: {list(order)}")
+    return tuple(dim for dim in order if dim in wanted)
+
+
+def expansion(dims: Sequence[str], target: Sequence[str]) -> Expansion | None:
+    """The index that makes an array with ``dims`` broadcast against ``target`` by name.
+
+    Both must be in canonical order and ``dims`` a subset of ``target``. Returns ``None`` when
+    numpy's right-aligned broadcasting already lines the axes up (nothing to insert).
+    """
+    present = set(dims)
+    if not present:
+        return None
+    first = next(i for i, dim in enumerate(target) if dim in present)
+    index = tuple(slice(None) if dim in present else None for dim in target[first:])
+    return None if None not in index else index
+
+
+def align(value: Value, target: Sequence[str]) -> Array:
+    """``value.data`` with size-1 axes inserted so that it broadcasts against ``target``."""
+    index = expansion(value.dims, target)
+    return value.data if index is None else value.data[index]
+
+
+def at_agent(value: Value, agent_index: int) -> Value:
+    """The value at one agent: drops the ``agent`` dim; values without it are returned as is.
+
+    ``agent`` is always the first dim of a value that has it (canonical order).
+    """
+    if AGENT_DIM not in value.dims:
+        return value
+    size = value.data.shape[0]
+    if not 0 <= agent_index < size:
+        raise OracleError(f"agent index {agent_index} out of range for {size} agents")
+    return Value(np.asarray(value.data[agent_index]), value.dims[1:])
