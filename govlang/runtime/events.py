@@ -1,0 +1,135 @@
+"""Institutional events: what the runtime did, one record per event, in the order it happened.
+
+Events are what the governance log writes (one entry each), what :func:`govlang.replay`
+prints, and what the golden traces pin. Kinds:
+
+``evidence``      the scope's evidence monitor held for an instance this round;
+``traversal``     an escalation (``rule``) edge was traversed;
+``restoration``   a restoration (``restore``) edge was traversed;
+``blocked``       an edge was requested (its trigger held) but not legal, with the reasons;
+``sanction``      a fine, a grant or an action constraint took effect;
+``notice``        a text was issued to agents (read at the start of the next round).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from govlang import ir
+
+EventKind = Literal["evidence", "traversal", "restoration", "blocked", "sanction", "notice"]
+EVENT_KINDS: tuple[EventKind, ...] = (
+    "evidence",
+    "traversal",
+    "restoration",
+    "blocked",
+    "sanction",
+    "notice",
+)
+
+JSONValue = Any
+Payoffs = Mapping[str, float | None]
+
+
+def span_json(span: ir.Span | None) -> dict[str, int] | None:
+    """A source span as ``{line, column, end_line, end_column}`` (``None`` if unknown)."""
+    if span is None or span == ir.NO_SPAN:
+        return None
+    return {k: getattr(span, k) for k in ("line", "column", "end_line", "end_column")}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One institutional event.
+
+    ``scope`` is ``agent`` or ``market``; ``instance`` the agent's name or ``market``.
+    ``rule`` and ``edge`` identify the rule and edge key that caused it (``None`` when none
+    did, e.g. a per-round sanction of the initial state). ``monitors`` holds the monitor
+    values (at the instance) that justified it; ``span`` and ``rule_span`` locate the
+    construct that fired and its rule in the source. ``payoff_before`` / ``payoff_after``
+    are the raw and mediated payoffs of the instance's agents this round. ``detail`` carries
+    the kind-specific facts (amounts, reasons, counters, texts).
+    """
+
+    kind: EventKind
+    round: int
+    scope: str | None = None
+    instance: str | None = None
+    rule: str | None = None
+    edge: str | None = None
+    monitors: Mapping[str, JSONValue] = field(default_factory=dict)
+    span: dict[str, int] | None = None
+    rule_span: dict[str, int] | None = None
+    detail: Mapping[str, JSONValue] = field(default_factory=dict)
+    payoff_before: Payoffs | None = None
+    payoff_after: Payoffs | None = None
+
+    def as_json(self) -> dict[str, JSONValue]:
+        """The event as a JSON-ready dict (the body of a log entry)."""
+        return {
+            "kind": self.kind,
+            "round": self.round,
+            "scope": self.scope,
+            "instance": self.instance,
+            "rule": self.rule,
+            "edge": self.edge,
+            "monitors": dict(self.monitors),
+            "span": self.span,
+            "rule_span": self.rule_span,
+            "detail": dict(self.detail),
+            "payoff_before": None if self.payoff_before is None else dict(self.payoff_before),
+            "payoff_after": None if self.payoff_after is None else dict(self.payoff_after),
+        }
+
+    def summary(self) -> str:
+        """A one-line human-readable description (used by replay's printout)."""
+        where = self.instance or "-"
+        what = self.edge or self.rule or ""
+        extra = _detail_text(self.kind, self.detail)
+        return f"round {self.round:>3}  {where:<10} {self.kind:<11} {what} {extra}".rstrip()
+
+
+def _detail_text(kind: EventKind, detail: Mapping[str, JSONValue]) -> str:
+    """The most telling facts of an event's detail, as text."""
+    if kind == "sanction" and "amount" in detail:
+        return f"{detail.get('sanction', '')}: {detail['amount']:.2f}"
+    if kind == "sanction":
+        return str(detail.get("sanction", ""))
+    if kind == "blocked":
+        return "(" + "; ".join(detail.get("reasons", ())) + ")"
+    if kind == "notice":
+        return repr(detail.get("text", ""))
+    if kind in ("traversal", "restoration"):
+        return f"{detail.get('from')} -> {detail.get('to')}"
+    return ""
+
+
+@dataclass(frozen=True)
+class RoundTrace:
+    """One governed round: actions, payoffs, standings after it and its events.
+
+    ``requested`` / ``effective``: each live agent's action as nested lists; ``raw`` /
+    ``mediated``: each live agent's payoff; ``standings``: each instance's state after the
+    round (agents by name, then ``market``).
+    """
+
+    round: int
+    requested: Mapping[str, JSONValue]
+    effective: Mapping[str, JSONValue]
+    raw: Mapping[str, float | None]
+    mediated: Mapping[str, float | None]
+    standings: Mapping[str, str]
+    events: tuple[Event, ...]
+
+    def as_json(self) -> dict[str, JSONValue]:
+        """The round (without its events) as a JSON-ready dict."""
+        return {
+            "round": self.round,
+            "requested": dict(self.requested),
+            "effective": dict(self.effective),
+            "raw": dict(self.raw),
+            "mediated": dict(self.mediated),
+            "standings": dict(self.standings),
+        }
