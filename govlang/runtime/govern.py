@@ -1,0 +1,351 @@
+"""``govlang.govern``: wrap any PettingZoo ParallelEnv so that an institution binds it.
+
+The wrapper implements the round order of ``specs/semantics.md`` around the wrapped env:
+action constraints (step 3), the env's step (4), the oracle (5), the controller's transitions
+(6), sanctions and payoff mediation (7), the governance log (8), and passes terminations and
+truncations through unchanged (9). It forwards every ParallelEnv method and attribute
+explicitly, refuses :meth:`GovernedEnv.step` before :meth:`GovernedEnv.reset`, owns one numpy
+Generator (``np_random``, seeded by ``reset(seed=...)``; the semantics draw nothing from it
+today, and the wrapped env's own generator is never touched), reports institutional state in
+``infos[agent]["govlang"]`` (:mod:`govlang.runtime.infos`) and never mutates the wrapped
+env's internals: it only calls its public API, and copies the infos it extends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import gymnasium
+import numpy as np
+from pettingzoo import ParallelEnv  # type: ignore[import-untyped,unused-ignore]
+
+from govlang import ir
+from govlang.compile import CompiledInstitution, compile_institution
+from govlang.params import ParamValue
+from govlang.runtime import controller
+from govlang.runtime.adapter import (
+    Adapter,
+    ObserveFunction,
+    ObserveMapping,
+    StepRecord,
+    adapter_for,
+)
+from govlang.runtime.bridge import OracleBridge
+from govlang.runtime.constraints import constrain_round
+from govlang.runtime.events import Event, RoundTrace
+from govlang.runtime.infos import (
+    constitutional_info,
+    institutional_info,
+    notice_charset,
+    notice_space,
+    with_info,
+    with_notices,
+)
+from govlang.runtime.log import GovernanceLog, plain
+from govlang.runtime.plan import Plan, build_plan
+from govlang.runtime.state import Effects, RoundRecord, RuntimeState
+from govlang.schema import EnvironmentSchema
+
+Regime = Literal["ungoverned", "constitutional", "institutional"]
+REGIMES: tuple[Regime, ...] = ("ungoverned", "constitutional", "institutional")
+
+
+def govern(
+    env: Any,
+    compiled_or_institution: CompiledInstitution | ir.Institution,
+    regime: Regime = "institutional",
+    params: Mapping[str, ParamValue] | None = None,
+    log: str | Path | GovernanceLog | None = None,
+    schema: EnvironmentSchema | None = None,
+    *,
+    observe: ObserveFunction | ObserveMapping | None = None,
+    notices_in_observations: bool = False,
+) -> GovernedEnv:
+    """Govern ``env`` by an institution; returns a ParallelEnv.
+
+    ``compiled_or_institution``: a :class:`~govlang.compile.CompiledInstitution` (recompiled
+    when ``params`` are given) or a checked :class:`~govlang.ir.Institution` (compiled here
+    with ``params``). ``regime``: ``ungoverned`` (the institution is not consulted),
+    ``constitutional`` (its constitution text in infos, nothing enforced) or
+    ``institutional``. ``log``: the path of a new governance log (the operator key comes
+    from ``GOVLANG_LOG_KEY`` / ``GOVLANG_LOG_KEY_FILE``) or an open
+    :class:`~govlang.runtime.log.GovernanceLog`; it is completed by :meth:`GovernedEnv.close`.
+    ``schema`` / ``observe``: see :func:`govlang.runtime.adapter.adapter_for`.
+    """
+    if regime not in REGIMES:
+        raise ValueError(f"regime must be one of {', '.join(REGIMES)}, not {regime!r}")
+    compiled = _compiled(compiled_or_institution, params)
+    adapter = adapter_for(env, compiled.institution, schema, observe)
+    opened = log
+    if isinstance(log, str | Path):
+        opened = GovernanceLog.create(log, compiled.digest, compiled.institution.name)
+    assert opened is None or isinstance(opened, GovernanceLog)
+    return GovernedEnv(env, compiled, regime, adapter, opened, notices_in_observations)
+
+
+def _compiled(
+    given: CompiledInstitution | ir.Institution, params: Mapping[str, ParamValue] | None
+) -> CompiledInstitution:
+    """The compiled institution to run."""
+    if isinstance(given, ir.Institution):
+        return compile_institution(given, params)
+    if params is not None:
+        return compile_institution(given.institution, params)
+    return given
+
+
+class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
+    """A ParallelEnv governed by an institution (build it with :func:`govern`)."""
+
+    def __init__(
+        self,
+        env: Any,
+        compiled: CompiledInstitution,
+        regime: Regime,
+        adapter: Adapter,
+        log: GovernanceLog | None = None,
+        notices_in_observations: bool = False,
+    ) -> None:
+        """Prepare the plan and the oracle (institutional regime only)."""
+        self._env = env
+        self.compiled = compiled
+        self.regime: Regime = regime
+        self._adapter = adapter
+        self._log = log
+        self._institutional = regime == "institutional"
+        self.plan: Plan | None = None
+        self._bridge: OracleBridge | None = None
+        if self._institutional:
+            self.plan = build_plan(compiled, list(env.possible_agents))
+            self._bridge = OracleBridge(self.plan, adapter.schema().dimensions)
+        self._charset = notice_charset(compiled.institution) if notices_in_observations else None
+        self._spaces: dict[str, gymnasium.spaces.Space[Any]] = {}
+        self.np_random, _ = gymnasium.utils.seeding.np_random(None)
+        self._started = False
+        self._episode = 0
+        self._state: RuntimeState | None = None
+        self._previous: RoundRecord | None = None
+        self._notices: tuple[tuple[str, ...], ...] = ()
+        self._trace: list[RoundTrace] = []
+
+    # ------------------------------------------------------------ forwarded API
+
+    @property
+    def possible_agents(self) -> list[str]:
+        """The wrapped env's ``possible_agents``."""
+        return list(self._env.possible_agents)
+
+    @property
+    def agents(self) -> list[str]:
+        """The wrapped env's live ``agents``."""
+        return list(self._env.agents)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The wrapped env's ``metadata``."""
+        found: dict[str, Any] = self._env.metadata
+        return found
+
+    @property
+    def render_mode(self) -> str | None:
+        """The wrapped env's ``render_mode`` (``None`` if it has none)."""
+        return getattr(self._env, "render_mode", None)
+
+    @property
+    def unwrapped(self) -> Any:
+        """The innermost env (stepping it directly bypasses the institution)."""
+        return self._env.unwrapped
+
+    @property
+    def observation_spaces(self) -> dict[str, gymnasium.spaces.Space[Any]]:
+        """Every agent's observation space."""
+        return {a: self.observation_space(a) for a in self.possible_agents}
+
+    @property
+    def action_spaces(self) -> dict[str, gymnasium.spaces.Space[Any]]:
+        """Every agent's action space."""
+        return {a: self.action_space(a) for a in self.possible_agents}
+
+    def observation_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
+        """The wrapped env's observation space (extended when notices go in observations)."""
+        space: gymnasium.spaces.Space[Any] = self._env.observation_space(agent)
+        if self._charset is None:
+            return space
+        if agent not in self._spaces:
+            self._spaces[agent] = notice_space(space, self._charset)
+        return self._spaces[agent]
+
+    def action_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
+        """The wrapped env's action space."""
+        space: gymnasium.spaces.Space[Any] = self._env.action_space(agent)
+        return space
+
+    def render(self) -> Any:
+        """Render the wrapped env."""
+        return self._env.render()
+
+    def state(self) -> Any:
+        """The wrapped env's global state."""
+        return self._env.state()
+
+    def close(self) -> None:
+        """Complete the governance log (close entry) and close the wrapped env."""
+        if self._log is not None:
+            self._log.close()
+        self._env.close()
+
+    def __str__(self) -> str:
+        """``governed(<env>)``."""
+        return f"governed({self._env})"
+
+    # ------------------------------------------------------------ governed API
+
+    @property
+    def institutional_state(self) -> RuntimeState | None:
+        """The institutional state after the last round (``None`` unless institutional)."""
+        return self._state
+
+    @property
+    def history(self) -> tuple[RoundTrace, ...]:
+        """The rounds of the current episode (institutional regime)."""
+        return tuple(self._trace)
+
+    def reset(
+        self, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Reset the env and the institution (every instance in its initial state)."""
+        observations, infos = self._env.reset(seed=seed, options=options)
+        if seed is not None:
+            self.np_random, _ = gymnasium.utils.seeding.np_random(seed)
+        self._started = True
+        self._episode += 1
+        if self._log is not None:
+            self._log.episode(self._episode, seed, self.regime)
+        if self.plan is not None and self._bridge is not None:
+            self._state = controller.initial_state(self.plan)
+            self._previous = None
+            self._notices = tuple(() for _ in self.plan.agents)
+            self._trace = []
+            self._bridge.reset()
+        return self._observations(observations), self._infos(infos)
+
+    def step(self, actions: Mapping[str, Any]) -> tuple[Any, Any, Any, Any, Any]:
+        """Play one governed round (``specs/semantics.md``)."""
+        if not self._started:
+            raise RuntimeError("step() called before reset()")
+        if not self._institutional:
+            observations, rewards, terminated, truncated, infos = self._env.step(actions)
+            return (
+                self._observations(observations),
+                rewards,
+                terminated,
+                truncated,
+                self._infos(infos),
+            )
+        return self._governed_step(actions)
+
+    # ------------------------------------------------------------ internals
+
+    def _governed_step(self, actions: Mapping[str, Any]) -> tuple[Any, Any, Any, Any, Any]:
+        plan, state, bridge = self.plan, self._state, self._bridge
+        assert plan is not None and state is not None and bridge is not None
+        effective, prelude = constrain_round(
+            plan, state, self._previous, actions, self.action_space
+        )
+        observations, rewards, terminated, truncated, infos = self._env.step(effective)
+        raw = tuple(rewards.get(agent) for agent in plan.agents)
+        seen = StepRecord(tuple(plan.agents), effective, rewards, infos, observations)
+        observables = self._adapter.observe(self._env, seen)
+        record = bridge.record(state.round + 1, raw, observables, self._action_array(effective))
+        self._state, effects, events = controller.step(plan, state, record, prelude)
+        self._previous = record
+        self._notices = effects.notices
+        if self._log is not None:
+            self._log.events(events)
+        self._trace.append(self._round_trace(record, actions, effective, effects, events))
+        index = {agent: i for i, agent in enumerate(plan.agents)}
+        mediated = {agent: effects.settlement.mediated[index[agent]] for agent in rewards}
+        last = self._last(actions, effective, effects, rewards)
+        governed = with_info(infos, institutional_info(plan, self._state, self._notices, last))
+        return self._observations(observations), mediated, terminated, truncated, governed
+
+    def _action_array(self, effective: Mapping[str, Any]) -> np.ndarray | None:
+        """Effective actions stacked ``(agents, *action shape)``; absent agents act 0."""
+        rows = []
+        for agent in self.possible_agents:
+            shape = self.action_space(agent).shape or ()
+            given = effective.get(agent)
+            rows.append(np.zeros(shape) if given is None else np.asarray(given, dtype=np.float64))
+        stacked = np.stack([row.reshape(rows[0].shape) for row in rows])
+        if self.compiled.institution.action is None:
+            return stacked.reshape(len(rows)) if stacked.size == len(rows) else None
+        return stacked
+
+    def _observations(self, observations: Mapping[str, Any]) -> Any:
+        if self._charset is None or not self._institutional:
+            return observations
+        index = {agent: i for i, agent in enumerate(self.possible_agents)}
+        charset = self._charset
+        return {
+            a: with_notices(o, self._notices[index[a]] if a in index else (), charset)
+            for a, o in observations.items()
+        }
+
+    def _infos(self, infos: Mapping[str, Any]) -> Any:
+        if self.regime == "ungoverned":
+            return infos
+        if self.regime == "constitutional":
+            text = constitutional_info(self.compiled)
+            return with_info(infos, {agent: dict(text) for agent in infos})
+        assert self.plan is not None and self._state is not None
+        return with_info(infos, institutional_info(self.plan, self._state, self._notices))
+
+    def _last(
+        self,
+        requested: Mapping[str, Any],
+        effective: Mapping[str, Any],
+        effects: Effects,
+        rewards: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Per live agent: last round's requested/effective action and payoff."""
+        index = {agent: i for i, agent in enumerate(self.possible_agents)}
+        money = effects.settlement
+        return {
+            agent: {
+                "action": {"requested": requested.get(agent), "effective": effective.get(agent)},
+                "payoff": {
+                    "raw": rewards[agent],
+                    "mediated": money.mediated[index[agent]],
+                    "fined": float(money.fines[index[agent]]),
+                    "received": float(money.received[index[agent]]),
+                },
+            }
+            for agent in rewards
+        }
+
+    def _round_trace(
+        self,
+        record: RoundRecord,
+        requested: Mapping[str, Any],
+        effective: Mapping[str, Any],
+        effects: Effects,
+        events: tuple[Event, ...],
+    ) -> RoundTrace:
+        plan, state = self.plan, self._state
+        assert plan is not None and state is not None
+        money = effects.settlement
+        return RoundTrace(
+            record.round,
+            {a: plain(np.asarray(v)) for a, v in requested.items()},
+            {a: plain(np.asarray(v)) for a, v in effective.items()},
+            {a: plain(r) for a, r in zip(plan.agents, money.raw, strict=True) if r is not None},
+            {
+                a: plain(m)
+                for a, m in zip(plan.agents, money.mediated, strict=True)
+                if m is not None
+            },
+            {inst.name: state.instances[inst.index].state for inst in plan.instances},
+            events,
+        )
