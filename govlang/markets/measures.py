@@ -129,18 +129,26 @@ def logit_consumer_surplus(
     return np.asarray(market_size * price_scale * mu * inclusive, dtype=np.float64)
 
 
-def excess_over(observed: ArrayLike, reference: ArrayLike) -> FloatArray:
-    """Relative excess ``(observed - reference) / reference`` (e.g. HHI or CV over Nash).
+def excess_over(
+    observed: ArrayLike, reference: ArrayLike, *, at_zero_reference: float | None = None
+) -> FloatArray:
+    """Relative excess ``(observed - reference) / |reference|`` (e.g. HHI or CV over Nash).
 
-    Where the reference is ``0`` the ratio is undefined; the convention is ``0`` when the
-    observed value is also ``0`` and ``+inf`` / ``-inf`` according to the sign of the observed
-    value otherwise (a symmetric market has a Nash CV of ``0``, so any specialisation there is
-    an infinite excess). Callers that aggregate should decide how to treat infinities.
+    Dividing by ``|reference|`` keeps the sign meaning "above the reference" even for negative
+    references (e.g. losses). Where the reference is ``0`` the ratio is undefined: by default
+    the result is ``0`` if the observed value is also ``0`` and ``+inf`` / ``-inf`` by the sign
+    of the difference otherwise (a symmetric market has a Nash CV of ``0``, so any
+    specialisation there is an infinite excess); pass ``at_zero_reference`` (e.g. ``0.0``, the
+    convention of the runtime oracle's ``excess``) to use a fixed value there instead.
     """
     obs = np.asarray(observed, dtype=np.float64)
     ref = np.asarray(reference, dtype=np.float64)
     diff = obs - ref
+    nonzero = ref != 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(ref != 0, diff / np.where(ref != 0, ref, 1.0), np.sign(diff) * np.inf)
-    ratio = np.where((ref == 0) & (diff == 0), 0.0, ratio)
-    return np.asarray(ratio, dtype=np.float64)
+        ratio = diff / np.where(nonzero, np.abs(ref), 1.0)
+    if at_zero_reference is None:
+        fallback = np.where(diff == 0, 0.0, np.copysign(np.inf, diff))
+    else:
+        fallback = np.full(diff.shape, at_zero_reference)
+    return np.asarray(np.where(nonzero, ratio, fallback), dtype=np.float64)

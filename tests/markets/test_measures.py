@@ -81,7 +81,9 @@ def test_logit_consumer_surplus_is_stable_for_extreme_utilities() -> None:
 
 def test_excess_over_conventions() -> None:
     assert excess_over([0.75, 0.5], [0.5, 0.5]).tolist() == [0.5, 0.0]
+    assert excess_over(-50.0, -100.0).tolist() == 0.5  # above a negative reference
     assert excess_over([0.0, 0.3, -0.1], 0.0).tolist() == [0.0, np.inf, -np.inf]
+    assert excess_over([0.0, 0.3], 0.0, at_zero_reference=0.0).tolist() == [0.0, 0.0]
 
 
 @settings(max_examples=60, deadline=None)
