@@ -98,7 +98,7 @@ def test_edges_resolve_counts_and_keep_guards_symbolic(reference: CompiledInstit
     streak = edges["P2_independent_decision:fined->suspended"]
     assert streak["kind"] == "escalation"
     assert streak["guard"] == "coordination"
-    assert streak["persistence"] == 3
+    assert streak["persistence"] == 5
     assert streak["clause_texts"] == {"persistence": "suspension_streak"}
     assert streak["priority"] == 1
     assert streak["norm"].startswith("Each firm must decide its quantities independently")

@@ -63,7 +63,7 @@ def test_escalation_and_restoration_edges_are_styled_apart(reference: CompiledIn
     escalation = _line(dot, '"agent.fined" -> "agent.suspended"')
     assert 'color="#9b1c1c"' in escalation and "dashed" not in escalation
     assert "<b>P2_independent_decision</b>" in escalation
-    assert "when coordination<br/>for 3 rounds<br/>prio 1" in escalation
+    assert "when coordination<br/>for 5 rounds<br/>prio 1" in escalation
     restoration = _line(dot, '"agent.fined" -> "agent.active"')
     assert 'color="#2e7d32"' in restoration and "style=dashed" in restoration
     assert "after 3 clean rounds" in restoration
