@@ -85,6 +85,8 @@ class Constants:
             return None
         if value is None:
             return None
+        if isinstance(value, float) and value.is_integer() and self._integral(expr):
+            value = int(value)  # arithmetic of integers, such as `window / 2`
         if isinstance(value, int) and not isinstance(value, bool) and _within(value, low, high):
             return value
         got = f"not {show_value(value)}"
@@ -93,6 +95,15 @@ class Constants:
         advice = "use an integer literal or an int param" if isinstance(value, float) else None
         self.reporter.emit(code, f"{need}, {got}", expr.span, advice)
         return None
+
+    def _integral(self, expr: ir.Expr) -> bool:
+        """Whether ``expr`` is built from integer literals and int params only."""
+        for node in walk(expr):
+            if isinstance(node, ir.Number) and not node.is_int:
+                return False
+            if isinstance(node, ir.NameRef) and self.params[node.name].type != "int":
+                return False
+        return True
 
     def number(self, expr: ir.Expr) -> float | None:
         """The value of ``expr`` as a number, or ``None`` (not constant or not a number)."""

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from govlang import ir
 
 
+def _unary(expr: Any) -> tuple[ir.Expr, ...]:
+    return (expr.operand,)
+
+
+def _binary(expr: Any) -> tuple[ir.Expr, ...]:
+    return (expr.left, expr.right)
+
+
+_CHILDREN: dict[type[Any], Callable[[Any], tuple[ir.Expr, ...]]] = {
+    ir.Negate: _unary,
+    ir.Not: _unary,
+    ir.Binary: _binary,
+    ir.Compare: _binary,
+    ir.Logic: _binary,
+    ir.IfThenElse: lambda e: (e.condition, e.then, e.otherwise),
+    ir.Call: lambda e: e.args,
+    ir.ListLit: lambda e: e.items,
+}
+
+
 def children(expr: ir.Expr) -> tuple[ir.Expr, ...]:
-    """The direct sub-expressions of ``expr``."""
-    if isinstance(expr, (ir.Negate, ir.Not)):
-        return (expr.operand,)
-    if isinstance(expr, (ir.Binary, ir.Compare, ir.Logic)):
-        return (expr.left, expr.right)
-    if isinstance(expr, ir.IfThenElse):
-        return (expr.condition, expr.then, expr.otherwise)
-    if isinstance(expr, ir.Call):
-        return expr.args
-    if isinstance(expr, ir.ListLit):
-        return expr.items
-    return ()
+    """The direct sub-expressions of ``expr`` (none for a literal or a name)."""
+    get = _CHILDREN.get(type(expr))
+    return get(expr) if get is not None else ()
 
 
 def walk(expr: ir.Expr) -> Iterator[ir.Expr]:

@@ -8,6 +8,7 @@ edges, and a restoration path out of every sanction state that is not terminal.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Mapping
 
@@ -18,6 +19,7 @@ from govlang.check.names import warn_reserved
 from govlang.check.sanctions import is_sanction_state
 from govlang.check.types import AGENT
 from govlang.diagnostics import did_you_mean
+from govlang.parse import keywords
 
 _COUNTS = (
     ("persistence", "for", "rounds"),
@@ -91,14 +93,13 @@ class ScopeChecker:
     def _states(self) -> None:
         initial: list[ir.StateDecl] = []
         for state in self.scope.states:
-            span = self._state_span(state)
-            warn_reserved(self.reporter, state.name, span)
+            warn_reserved(self.reporter, state.name, functools.partial(self._state_span, state))
             if state.name in self.states:
                 first = self.states[state.name]
                 self.reporter.emit(
                     "GL102",
                     f"state `{state.name}` is already declared in this scope",
-                    span,
+                    self._state_span(state),
                     f"the first declaration is on {self.reporter.line_of(first.span)}",
                 )
                 continue
@@ -193,8 +194,10 @@ class ScopeChecker:
 
     # --------------------------------------------------------------------- rules and edges
     def _rule(self, rule: ir.RuleDecl) -> None:
-        span = self.reporter.name(rule.span, rule.id, after=rule.kind)
-        warn_reserved(self.reporter, rule.id, span)
+        span = ir.NO_SPAN
+        if rule.id in self.rule_ids or not rule.edges or rule.id in keywords():
+            span = self.reporter.name(rule.span, rule.id, after=rule.kind)
+        warn_reserved(self.reporter, rule.id, lambda: span)
         if rule.id in self.rule_ids:
             first = self.rule_ids[rule.id]
             self.reporter.emit(
@@ -238,7 +241,6 @@ class ScopeChecker:
             self._standing(state, name in restored)
 
     def _standing(self, state: ir.StateDecl, restored: bool) -> None:
-        span = self._state_span(state)
         if state.terminal and state.name in self.leaving:
             return
         if state.terminal:
@@ -247,13 +249,14 @@ class ScopeChecker:
                 if self.scope.kind == AGENT
                 else "once the market enters it, it never leaves"
             )
-            self.reporter.emit("GL306", f"state `{state.name}` is terminal: {who}", span)
+            message = f"state `{state.name}` is terminal: {who}"
+            self.reporter.emit("GL306", message, self._state_span(state))
         elif not restored:
             self.reporter.emit(
                 "GL305",
                 f"sanction state `{state.name}` has no way back: no `restore` path leads from "
                 "it to a state without sanctions",
-                span,
+                self._state_span(state),
                 "add a `restore` rule or mark it `terminal`",
             )
 
@@ -352,9 +355,9 @@ class EdgeChecker:
             words = "clean rounds" if field == "clean" else closer
             if context.typer.infer(expr) is not None:
                 context.constants.integer(expr, f"the count of `{opener} N {words}`", "GL210", 0)
-            self._needs(field, self._clause(expr, opener, closer))
+            self._needs(field, expr, opener, closer)
 
-    def _needs(self, field: str, span: ir.Span) -> None:
+    def _needs(self, field: str, expr: ir.Expr, opener: str, closer: str) -> None:
         """GL308 / GL309: clean rounds need ``evidence``, spending needs ``credits``."""
         scope = self.scope.scope
         if field == "clean" and scope.evidence is None:
@@ -362,13 +365,13 @@ class EdgeChecker:
                 "GL308",
                 "`after N clean rounds` counts rounds without evidence, but this scope "
                 "declares no `evidence`",
-                span,
+                self._clause(expr, opener, closer),
                 "declare the monitor that makes a round unclean: `evidence MONITOR`",
             )
         if field == "credits" and scope.credits is None:
             self.reporter.emit(
                 "GL309",
                 "`spend N credits` needs credits, but this scope declares no `credits`",
-                span,
+                self._clause(expr, opener, closer),
                 "declare how credits are earned: `credits earn 1 per 3 clean rounds`",
             )

@@ -322,7 +322,6 @@ class Typer:
         ok = True
         seen: set[str] = set()
         for dim in type_expr.dims:
-            span = self.reporter.name(type_expr.span, dim)
             if dim in seen:
                 self.reporter.emit(
                     "GL211",
@@ -334,6 +333,7 @@ class Typer:
             elif not self.dims.known(dim):
                 hint = did_you_mean(dim, self.dims.order)
                 hint = hint or f"the dimensions are: {', '.join(self.dims.order)}"
+                span = self.reporter.name(type_expr.span, dim)
                 self.reporter.emit("GL104", f"unknown dimension `{dim}`", span, hint)
                 ok = False
             seen.add(dim)

@@ -9,7 +9,7 @@ skips comments and strings. Every function falls back to the node's own span.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from govlang.diagnostics import Source
@@ -27,15 +27,17 @@ class Token:
     end: int
 
 
-def tokens(source: Source, span: Span) -> list[Token]:
-    """The tokens of ``span`` (whitespace, comments and strings left out)."""
-    found: list[Token] = []
+def iter_tokens(source: Source, span: Span) -> Iterator[Token]:
+    """The tokens of ``span`` in order (whitespace, comments and strings left out)."""
     for match in _TOKEN.finditer(source.text, span.start, span.end):
         text = match.group()
-        if text[0].isspace() or text[0] in '#"':
-            continue
-        found.append(Token(text, match.start(), match.end()))
-    return found
+        if not (text[0].isspace() or text[0] in '#"'):
+            yield Token(text, match.start(), match.end())
+
+
+def tokens(source: Source, span: Span) -> list[Token]:
+    """All the tokens of ``span``."""
+    return list(iter_tokens(source, span))
 
 
 def _usable(source: Source | None, span: Span) -> bool:
@@ -100,7 +102,7 @@ def header_span(source: Source | None, span: Span) -> Span:
     if source is None or not _usable(source, span):
         return span
     head = []
-    for tok in tokens(source, span):
+    for tok in iter_tokens(source, span):
         if tok.text == "{":
             break
         head.append(tok)
@@ -113,8 +115,9 @@ def keyword_span(source: Source | None, span: Span, keyword: str, name: str) -> 
     """The name following the first ``keyword`` in ``span`` (``evidence coordination``)."""
     if source is None or not _usable(source, span):
         return span
-    toks = tokens(source, span)
-    for i, tok in enumerate(toks[:-1]):
-        if tok.text == keyword and toks[i + 1].text == name:
-            return source.span(toks[i + 1].start, toks[i + 1].end)
+    previous = ""
+    for tok in iter_tokens(source, span):
+        if previous == keyword and tok.text == name:
+            return source.span(tok.start, tok.end)
+        previous = tok.text
     return span

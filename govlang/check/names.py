@@ -8,7 +8,8 @@ directly or through others (GL106). :func:`monitor_order` returns them dependenc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from govlang import ir
@@ -48,14 +49,14 @@ def namespace(institution: ir.Institution, reporter: Reporter) -> dict[str, Decl
     """The first declaration of every name; reports duplicates, built-ins and reserved words."""
     table: dict[str, Declaration] = {}
     for decl in declarations(institution):
-        span = reporter.name(decl.node.span, decl.name, after=decl.keyword)
-        if decl.kind in ("param", "monitor"):  # observables are named by the environment
-            warn_reserved(reporter, decl.name, span)
+        chosen = decl.kind in ("param", "monitor")  # observables are named by the environment
+        if chosen and decl.name not in BUILTIN_NAMES:
+            warn_reserved(reporter, decl.name, functools.partial(name_span, reporter, decl))
         if decl.name in BUILTIN_NAMES:
             reporter.emit(
                 "GL102",
                 f"`{decl.name}` is a built-in name and cannot be declared",
-                span,
+                name_span(reporter, decl),
                 "choose another name",
             )
         elif decl.name in table:
@@ -63,7 +64,7 @@ def namespace(institution: ir.Institution, reporter: Reporter) -> dict[str, Decl
             reporter.emit(
                 "GL102",
                 f"`{decl.name}` is already declared as a {first.kind}",
-                span,
+                name_span(reporter, decl),
                 f"the first declaration is on {reporter.line_of(first.node.span)}; rename one",
             )
         else:
@@ -71,13 +72,18 @@ def namespace(institution: ir.Institution, reporter: Reporter) -> dict[str, Decl
     return table
 
 
-def warn_reserved(reporter: Reporter, name: str, span: ir.Span) -> None:
-    """GL108 when a name the designer chose is a reserved word."""
+def name_span(reporter: Reporter, decl: Declaration) -> ir.Span:
+    """The span of the declared name (not of the whole declaration)."""
+    return reporter.name(decl.node.span, decl.name, after=decl.keyword)
+
+
+def warn_reserved(reporter: Reporter, name: str, span: Callable[[], ir.Span]) -> None:
+    """GL108 when a name the designer chose is a reserved word (``span`` locates the name)."""
     if name in keywords():
         reporter.emit(
             "GL108",
             f"`{name}` is a reserved word of the language",
-            span,
+            span(),
             "it parses here, but reads confusingly; choose another name",
         )
 
@@ -229,6 +235,6 @@ def report_unused(
         reporter.emit(
             code,
             f"{decl.kind} `{decl.name}` is never used",
-            reporter.name(decl.node.span, decl.name, after=decl.keyword),
+            name_span(reporter, decl),
             "use it in a monitor, a guard or a sanction, or remove it",
         )
