@@ -1,7 +1,8 @@
 """Firms that play the markets: the :class:`Firm` protocol and the registry of firm kinds.
 
 Every kind is listed in the one table :data:`FIRM_KINDS` below (no registration by import
-side effects); :func:`make_firm` builds a firm by kind name with keyword options.
+side effects); :func:`make_firm` builds a firm by kind name with keyword options, which are
+the firm class's keyword arguments (e.g. ``make_firm("qlearning", memory=0)``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from govlang.agents.base import Decision, Firm, FirmContext, RoundView, context_for
+from govlang.agents.offline import BestResponseFirm, ColluderFirm, NashFirm, RandomFirm
+from govlang.agents.qlearning import QLearningFirm
 
 __all__ = [
     "FIRM_KINDS",
@@ -24,6 +27,12 @@ __all__ = [
 ]
 
 FIRM_KINDS: dict[str, Callable[..., Firm]] = {
+    # --- offline firms (govlang.agents.offline, govlang.agents.qlearning) ---
+    "nash": NashFirm,
+    "best_response": BestResponseFirm,
+    "qlearning": QLearningFirm,
+    "colluder": ColluderFirm,
+    "random": RandomFirm,
     # --- LLM firms: one line, "llm": <factory>, goes here ---
 }
 """Every firm kind by name: a factory taking keyword options and returning a :class:`Firm`."""
