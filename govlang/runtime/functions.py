@@ -352,5 +352,5 @@ def signature(builtin: Builtin) -> str:
     if isinstance(builtin, Elementwise):
         names = ("x", "y", "z")[: builtin.arity]
         return f"{builtin.name}({', '.join(names)})"
-    window = "[, k]" if builtin.default_window is not None else ", k"
+    window = " [, k]" if builtin.default_window is not None else ", k"
     return f"{builtin.name}(x{window})"
