@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from govlang.agents.base import Decision, Firm, FirmContext, RoundView, context_for
+from govlang.agents.llm import LLMFirm
 from govlang.agents.offline import BestResponseFirm, ColluderFirm, NashFirm, RandomFirm
 from govlang.agents.qlearning import QLearningFirm
 
@@ -34,6 +35,7 @@ FIRM_KINDS: dict[str, Callable[..., Firm]] = {
     "colluder": ColluderFirm,
     "random": RandomFirm,
     # --- LLM firms: one line, "llm": <factory>, goes here ---
+    "llm": LLMFirm,
 }
 """Every firm kind by name: a factory taking keyword options and returning a :class:`Firm`."""
 
