@@ -182,14 +182,19 @@ def _std(x: Array, axis: Axis) -> Array:
 
 
 def coefficient_of_variation(x: Array, axis: Axis) -> Array:
-    """Population std over ``|mean|`` (``0`` when the mean is ``0``)."""
+    """Population std over the mean (``0`` when the mean is ``0``), as specs/language.md says.
+
+    The mean is signed: on negative data the CV is negative. The markets' benchmark CV
+    (:func:`govlang.markets.measures.coefficient_of_variation`) divides by ``|mean|``; the
+    two agree on the non-negative quantities of a market.
+    """
     mean, std = _mean_std(x, axis)
-    return safe_divide(std, np.absolute(mean))
+    return safe_divide(std, mean)
 
 
 def dispersion(x: Array, axis: Axis) -> Array:
-    """``(max - min) / |mean|`` (``0`` when the mean is ``0``)."""
-    return safe_divide(_max(x, axis) - _min(x, axis), np.absolute(_mean(x, axis)))
+    """``(max - min) / mean`` (``0`` when the mean is ``0``; signed like :func:`cv`)."""
+    return safe_divide(_max(x, axis) - _min(x, axis), _mean(x, axis))
 
 
 def share(x: Array, axis: Axis) -> Array:
@@ -290,9 +295,9 @@ BUILTINS: Mapping[str, tuple[Builtin, ...]] = {
         Elementwise("max", np.maximum, 2, "number", "number", "element-wise maximum of a, b"),
     ),
     "std": (_aggregate("std", _std, "population standard deviation over D"),),
-    "cv": (_aggregate("cv", coefficient_of_variation, "std / |mean| over D (0 if mean 0)"),),
+    "cv": (_aggregate("cv", coefficient_of_variation, "std / mean over D (0 if mean 0)"),),
     "hhi": (_aggregate("hhi", hhi, "sum of squared shares over D (0 if the sum is 0)"),),
-    "dispersion": (_aggregate("dispersion", dispersion, "(max - min) / |mean| over D"),),
+    "dispersion": (_aggregate("dispersion", dispersion, "(max - min) / mean over D"),),
     "share": (Aggregate("share", share, "number", "number", "x / sum(x over D)", keeps_dims=True),),
     "count": (Aggregate("count", _count, "bool", "number", "number of true values over D"),),
     "any": (Aggregate("any", _any, "bool", "bool", "true if any value over D is true"),),

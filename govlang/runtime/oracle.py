@@ -28,12 +28,12 @@ Operators
     as ``x != 0`` (the checker rejects such mixes; the oracle stays total regardless).
 
 Aggregates, ``f(x over D)``, drop dim ``D`` (without ``over``: every dim)
-    ``sum mean min max std`` (population std), ``cv`` = std / |mean|, ``hhi`` = sum of
-    squared shares, ``dispersion`` = (max - min) / |mean|, ``count`` (number of true
+    ``sum mean min max std`` (population std), ``cv`` = std / mean, ``hhi`` = sum of
+    squared shares, ``dispersion`` = (max - min) / mean, ``count`` (number of true
     values), ``any``, ``all``. ``share(x over D)`` = x / sum(x over D) keeps the dims.
-    Every ratio is ``0`` when its denominator is ``0``. (``|mean|`` matches
-    :func:`govlang.markets.measures.coefficient_of_variation`, which computes the
-    environments' benchmarks; for the non-negative quantities of a market it is the mean.)
+    Every ratio is ``0`` when its denominator is ``0``. The mean is signed, as in
+    ``specs/language.md`` (the markets' benchmark CV divides by ``|mean|``; the two agree
+    on non-negative data such as quantities).
 
 Element-wise functions
     ``abs(x)``, ``excess(x, ref)`` = (x - ref) / |ref| (0 when ref is 0), ``min(a, b)``,
