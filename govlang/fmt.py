@@ -53,8 +53,8 @@ from govlang.parse import Comment
 # Binding strength of each expression form (higher binds tighter).
 _IF, _OR, _AND, _NOT, _COMPARE, _ADD, _MUL, _UNARY, _ATOM = range(9)
 
-_ARITH_LEVEL = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL}
-_LOGIC_LEVEL = {"or": _OR, "and": _AND}
+_OP_LEVEL = {"or": _OR, "and": _AND, "+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL}
+_FORM_LEVEL = {ir.IfThenElse: _IF, ir.Not: _NOT, ir.Compare: _COMPARE, ir.Negate: _UNARY}
 
 _BIG_INT = "1" + "0" * 309
 """An integer literal too large for a float: it parses as ``inf`` with ``is_int`` set."""
@@ -75,21 +75,11 @@ def format_number(value: float, is_int: bool) -> str:
 
 def expr_level(expr: ir.Expr) -> int:
     """How tightly ``expr``'s outermost form binds (see the module docstring)."""
-    if isinstance(expr, ir.IfThenElse):
-        return _IF
-    if isinstance(expr, ir.Logic):
-        return _LOGIC_LEVEL[expr.op]
-    if isinstance(expr, ir.Not):
-        return _NOT
-    if isinstance(expr, ir.Compare):
-        return _COMPARE
-    if isinstance(expr, ir.Binary):
-        return _ARITH_LEVEL[expr.op]
-    if isinstance(expr, ir.Negate):
-        return _UNARY
-    if isinstance(expr, ir.Number) and math.copysign(1.0, expr.value) < 0:
-        return _UNARY
-    return _ATOM
+    if isinstance(expr, ir.Logic | ir.Binary):
+        return _OP_LEVEL[expr.op]
+    if isinstance(expr, ir.Number):  # a negative literal is written with a unary minus
+        return _UNARY if math.copysign(1.0, expr.value) < 0 else _ATOM
+    return _FORM_LEVEL.get(type(expr), _ATOM)
 
 
 def format_expr(expr: ir.Expr) -> str:
