@@ -1,0 +1,155 @@
+"""The governance log: append-only JSONL, hash-chained and keyed (``specs/artifacts.md``).
+
+One entry per line, in canonical JSON (keys sorted, no insignificant whitespace; see
+:func:`govlang.manifest.canonical_json`). Every entry carries
+
+``seq``      its 0-based position in the log;
+``digest``   the manifest's semantic digest (the institution's identity);
+``prev``     the SHA-256 (hex) of the previous line's bytes (64 zeros for the header);
+``hmac``     HMAC-SHA256 (hex) over the canonical JSON of the entry without ``hmac``,
+             keyed with the operator's key;
+
+and a ``kind``: ``header`` (first line: format, institution name), ``episode`` (a reset:
+episode number, seed, regime), one of the event kinds of :mod:`govlang.runtime.events`
+(round, scope, instance, rule, edge, monitors, spans, detail, payoffs before/after), and
+``close`` (last line: ``count``, the number of entries before it). A log without its close
+entry is incomplete: a crash or a truncation.
+
+The key comes from the environment variable ``GOVLANG_LOG_KEY`` (its UTF-8 bytes) or, if that
+is unset, from the file named by ``GOVLANG_LOG_KEY_FILE`` (its bytes, trailing newline
+characters removed). It is never written anywhere. Entries are flushed and fsynced after
+every round, so a crash loses at most the round in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from govlang.manifest import canonical_json
+from govlang.runtime.events import Event
+
+LOG_FORMAT = "govlang.log"
+LOG_VERSION = 1
+KEY_ENV = "GOVLANG_LOG_KEY"
+KEY_FILE_ENV = "GOVLANG_LOG_KEY_FILE"
+GENESIS = "0" * 64
+"""The ``prev`` of the header entry."""
+
+
+class LogKeyError(RuntimeError):
+    """No usable operator key: neither variable is set, the key file is unreadable, or empty."""
+
+
+def load_key(environ: Mapping[str, str] | None = None) -> bytes:
+    """The operator key from ``GOVLANG_LOG_KEY`` or the file named by ``GOVLANG_LOG_KEY_FILE``."""
+    env = os.environ if environ is None else environ
+    if env.get(KEY_ENV):
+        return env[KEY_ENV].encode("utf-8")
+    path = env.get(KEY_FILE_ENV)
+    if not path:
+        raise LogKeyError(
+            f"a governance log needs an operator key: set {KEY_ENV} to the key, or "
+            f"{KEY_FILE_ENV} to the path of a file holding it"
+        )
+    try:
+        key = Path(path).read_bytes().rstrip(b"\r\n")
+    except OSError as exc:
+        raise LogKeyError(f"{KEY_FILE_ENV}={path}: cannot read the key file: {exc}") from None
+    if not key:
+        raise LogKeyError(f"{KEY_FILE_ENV}={path}: the key file is empty")
+    return key
+
+
+def plain(data: Any) -> Any:
+    """``data`` with numpy scalars and arrays turned into Python values (JSON-ready)."""
+    if isinstance(data, np.ndarray | np.generic):
+        return data.tolist()
+    if isinstance(data, Mapping):
+        return {str(k): plain(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [plain(v) for v in data]
+    return data
+
+
+def line_hash(line: str) -> str:
+    """The SHA-256 (hex) of a log line's UTF-8 bytes, without its newline."""
+    return hashlib.sha256(line.encode("utf-8")).hexdigest()
+
+
+def entry_mac(key: bytes, entry: Mapping[str, Any]) -> str:
+    """The HMAC-SHA256 (hex) of the canonical JSON of ``entry`` without its ``hmac`` field."""
+    body = {k: v for k, v in entry.items() if k != "hmac"}
+    return hmac.new(key, canonical_json(body).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+class GovernanceLog:
+    """An open governance log. Create it with :meth:`create`; :meth:`close` it to complete it."""
+
+    def __init__(self, handle: IO[str], key: bytes, digest: str) -> None:
+        """Wrap an open text file (use :meth:`create` instead)."""
+        self._handle = handle
+        self._key = key
+        self.digest = digest
+        self.count = 0
+        self._prev = GENESIS
+        self.closed = False
+
+    @classmethod
+    def create(
+        cls, path: str | Path, digest: str, institution: str, key: bytes | None = None
+    ) -> GovernanceLog:
+        """Create a new log at ``path`` (it must not exist) and write its header.
+
+        ``key`` defaults to :func:`load_key`; a missing key raises :class:`LogKeyError`
+        before any file is created.
+        """
+        secret = load_key() if key is None else key
+        if not secret:
+            raise LogKeyError("the operator key is empty")
+        handle = Path(path).open("x", encoding="utf-8", newline="\n")  # noqa: SIM115 (kept open)
+        log = cls(handle, secret, digest)
+        log.write(
+            [{"kind": "header", "format": LOG_FORMAT, "version": LOG_VERSION, "name": institution}]
+        )
+        return log
+
+    def entry(self, body: Mapping[str, Any]) -> str:
+        """The next entry's line for ``body`` (advances the chain; not yet written)."""
+        entry = {**plain(body), "seq": self.count, "digest": self.digest, "prev": self._prev}
+        entry["hmac"] = entry_mac(self._key, entry)
+        line = canonical_json(entry)
+        self._prev = line_hash(line)
+        self.count += 1
+        return line
+
+    def write(self, bodies: Iterable[Mapping[str, Any]]) -> None:
+        """Append one entry per body, then flush and fsync."""
+        if self.closed:
+            raise ValueError("the governance log is closed")
+        text = "".join(self.entry(body) + "\n" for body in bodies)
+        self._handle.write(text)
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def episode(self, number: int, seed: int | None, regime: str) -> None:
+        """Record the start of an episode."""
+        self.write([{"kind": "episode", "episode": number, "seed": seed, "regime": regime}])
+
+    def events(self, events: Iterable[Event]) -> None:
+        """Record a round's events (one entry each), flushed together."""
+        self.write(event.as_json() for event in events)
+
+    def close(self) -> None:
+        """Write the close entry and close the file (idempotent)."""
+        if self.closed:
+            return
+        self.write([{"kind": "close", "count": self.count}])
+        self.closed = True
+        self._handle.close()

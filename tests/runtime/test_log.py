@@ -1,0 +1,222 @@
+"""The governance log: contents, keys, flushing, and detection of every kind of tampering."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from govlang.compile import CompiledInstitution
+from govlang.manifest import canonical_json
+from govlang.markets import CournotMarket
+from govlang.runtime.govern import govern
+from govlang.runtime.log import GENESIS, LogKeyError, entry_mac, line_hash, load_key
+from govlang.runtime.verify import verify_bytes, verify_log
+
+from .support import compile_text, reference
+
+KEY = "operator-secret"
+DIVIDE = {"firm_0": np.array([60.0, 0.0]), "firm_1": np.array([0.0, 60.0])}
+
+
+@pytest.fixture(autouse=True)
+def operator_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOVLANG_LOG_KEY", KEY)
+    monkeypatch.delenv("GOVLANG_LOG_KEY_FILE", raising=False)
+
+
+def write_log(path: Path, compiled: CompiledInstitution, rounds: int) -> Path:
+    env = govern(CournotMarket(), compiled, log=path)
+    env.reset(seed=1)
+    for _ in range(rounds):
+        env.step(DIVIDE)
+    env.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def compiled() -> CompiledInstitution:
+    return reference()
+
+
+@pytest.fixture
+def log(tmp_path: Path, compiled: CompiledInstitution) -> Path:
+    return write_log(tmp_path / "run.jsonl", compiled, 3)
+
+
+def lines_of(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def verify_lines(lines: list[str], compiled: CompiledInstitution) -> int | None:
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    result = verify_bytes(data, compiled.digest, KEY)
+    assert result.ok == (result.line is None)
+    return result.line
+
+
+# ----------------------------------------------------------------------------- contents
+
+
+def test_an_intact_log_verifies(log: Path, compiled: CompiledInstitution) -> None:
+    result = verify_log(log, compiled.manifest)
+    assert result.ok and result.line is None and str(result).startswith("ok: ")
+
+
+def test_entries_carry_everything_the_log_must_hold(
+    log: Path, compiled: CompiledInstitution
+) -> None:
+    entries = [json.loads(line) for line in lines_of(log)]
+    assert [e["seq"] for e in entries] == list(range(len(entries)))
+    assert entries[0]["kind"] == "header" and entries[0]["prev"] == GENESIS
+    assert entries[1]["kind"] == "episode" and entries[1]["seed"] == 1
+    assert entries[-1] == {**entries[-1], "kind": "close", "count": len(entries) - 1}
+    assert all(e["digest"] == compiled.digest for e in entries)
+    for before, after in zip(lines_of(log), entries[1:], strict=False):
+        assert after["prev"] == line_hash(before)
+    assert all(e["hmac"] == entry_mac(KEY.encode(), e) for e in entries)
+    fine = next(e for e in entries if e["kind"] == "sanction")
+    assert fine["rule"] == "P2_independent_decision"
+    assert fine["edge"] == "P2_independent_decision:warning->fined"
+    assert fine["monitors"]["coordination"] is True and "specialised" in fine["monitors"]
+    assert fine["rule_span"]["line"] > 0 and fine["span"]["line"] > 0
+    assert fine["payoff_before"] == {fine["instance"]: 1800.0}
+    assert fine["payoff_after"] == {fine["instance"]: 1170.0}
+    kinds = {e["kind"] for e in entries}
+    assert {"evidence", "traversal", "sanction", "notice", "blocked"} <= kinds
+    assert KEY not in log.read_text(encoding="utf-8")
+
+
+def test_each_round_is_on_disk_before_the_next_begins(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    env = govern(CournotMarket(), reference(), log=path)
+    env.reset(seed=0)
+    sizes = []
+    for _ in range(3):
+        env.step(DIVIDE)
+        written = [json.loads(line) for line in lines_of(path)]
+        sizes.append(max(e.get("round", 0) for e in written))
+    assert sizes == [1, 2, 3]
+    assert "no close entry" in verify_log(path, env.compiled.manifest).message  # still open
+    env.close()
+    assert verify_log(path, env.compiled.manifest).ok
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+def test_a_log_needs_a_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("GOVLANG_LOG_KEY")
+    with pytest.raises(LogKeyError, match="GOVLANG_LOG_KEY"):
+        govern(CournotMarket(), reference(), log=tmp_path / "x.jsonl")
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_the_key_file_is_read_when_the_variable_is_unset(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("GOVLANG_LOG_KEY")
+    key_file = tmp_path / "key"
+    key_file.write_bytes(b"from-a-file\n")
+    monkeypatch.setenv("GOVLANG_LOG_KEY_FILE", str(key_file))
+    assert load_key() == b"from-a-file"
+    path = write_log(tmp_path / "k.jsonl", reference(), 1)
+    assert verify_log(path, reference().manifest).ok
+    assert not verify_log(path, reference().manifest, KEY).ok
+    key_file.write_bytes(b"\n")
+    with pytest.raises(LogKeyError, match="empty"):
+        load_key()
+
+
+def test_a_wrong_key_fails_at_the_first_line(log: Path, compiled: CompiledInstitution) -> None:
+    result = verify_log(log, compiled.manifest, "not-the-key")
+    assert (result.ok, result.line) == (False, 1) and "HMAC" in result.message
+
+
+def test_a_log_of_another_manifest_is_refused(log: Path, tmp_path: Path) -> None:
+    other = reference({"fine_floor": 300.0})
+    result = verify_log(log, other.manifest, KEY)
+    assert (result.ok, result.line) == (False, 1) and "another institution" in result.message
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(reference().manifest_json(), encoding="utf-8")
+    assert verify_log(log, manifest, KEY).ok  # the manifest as a file
+
+
+def test_an_existing_log_is_never_overwritten(log: Path) -> None:
+    with pytest.raises(FileExistsError):
+        govern(CournotMarket(), reference(), log=log)
+
+
+# ----------------------------------------------------------------------------- tampering
+
+
+def test_every_single_entry_edit_is_detected(log: Path, compiled: CompiledInstitution) -> None:
+    lines = lines_of(log)
+    for i, line in enumerate(lines):
+        entry = json.loads(line)
+        entry["round"] = entry.get("round", 0) + 1  # a canonical, plausible edit
+        edited = [*lines[:i], canonical_json(entry), *lines[i + 1 :]]
+        assert verify_lines(edited, compiled) == i + 1
+        spaced = [*lines[:i], line.replace(":", ": ", 1), *lines[i + 1 :]]
+        assert verify_lines(spaced, compiled) == i + 1
+
+
+def test_every_insertion_is_detected(log: Path, compiled: CompiledInstitution) -> None:
+    lines = lines_of(log)
+    forged = json.loads(lines[3])
+    forged["hmac"] = entry_mac(b"attacker", forged)
+    for i in range(len(lines) + 1):
+        for j in range(len(lines)):
+            inserted = [*lines[:i], lines[j], *lines[i:]]
+            # a copy of the entry that already stands at i is the same entry twice: the
+            # next line, out of sequence, is the first bad one
+            expected = i + 2 if j == i else i + 1
+            assert verify_lines(inserted, compiled) == expected, (i, j)
+        with_forgery = [*lines[:i], canonical_json(forged), *lines[i:]]
+        assert verify_lines(with_forgery, compiled) == i + 1
+
+
+def test_every_deletion_is_detected(log: Path, compiled: CompiledInstitution) -> None:
+    lines = lines_of(log)
+    for i in range(len(lines)):
+        assert verify_lines([*lines[:i], *lines[i + 1 :]], compiled) == i + 1
+
+
+def test_every_reordering_is_detected(log: Path, compiled: CompiledInstitution) -> None:
+    lines = lines_of(log)
+    for i in range(len(lines)):
+        for j in range(i + 1, len(lines)):
+            swapped = list(lines)
+            swapped[i], swapped[j] = swapped[j], swapped[i]
+            assert verify_lines(swapped, compiled) == i + 1, (i, j)
+
+
+def test_every_truncation_is_detected(tmp_path: Path, compiled: CompiledInstitution) -> None:
+    data = write_log(tmp_path / "short.jsonl", compiled, 1).read_bytes()
+    newlines = [i for i, byte in enumerate(data) if byte == ord("\n")]
+    for size in range(len(data)):
+        result = verify_bytes(data[:size], compiled.digest, KEY)
+        complete = sum(1 for n in newlines if n < size)
+        assert (result.ok, result.line) == (False, complete + 1), size
+        assert "truncated" in result.message
+
+
+def test_appending_after_the_close_entry_is_detected(
+    log: Path, compiled: CompiledInstitution
+) -> None:
+    lines = lines_of(log)
+    assert verify_lines([*lines, lines[-1]], compiled) == len(lines) + 1
+
+
+def test_logs_of_institutions_without_events_verify(tmp_path: Path) -> None:
+    text = "institution Empty\n"
+    compiled = compile_text(text)
+    from .support import EchoEnv
+
+    env = govern(EchoEnv(rounds=2), compiled, log=tmp_path / "empty.jsonl")
+    env.reset(seed=0)
+    env.step({"a0": np.float64(1), "a1": np.float64(2)})
+    env.close()
+    assert verify_log(tmp_path / "empty.jsonl", compiled.manifest).ok
