@@ -16,19 +16,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from govlang import ir
+from govlang.check.exprs import children
 from govlang.diagnostics import did_you_mean
 from govlang.params import NotConstant, ParamValue, constant_value
 from govlang.runtime import functions as fn
-from govlang.runtime.values import Array, Expansion, OracleError, canonical_union, expansion
+from govlang.runtime.values import (
+    Array,
+    Instruction,
+    OracleError,
+    Slots,
+    canonical_union,
+    closure,
+    expansion,
+    getter,
+    saturate,
+    to_bool,
+    to_number,
+)
 
-Slots = list[Any]
-Instruction = Callable[[Slots], Array]
 Base = fn.Base
 
 _ARITH: Mapping[str, Callable[[Array, Array], Array]] = {
@@ -128,7 +138,7 @@ class Program:
                     value = instruction.builtin.compute(instruction)
                 else:
                     value = instruction(slots)
-                slots[slot] = _saturate(value)
+                slots[slot] = saturate(value)
 
     def compile(self, expr: ir.Expr) -> int:
         """The slot of ``expr``, compiling it (and its operands) on first sight."""
@@ -161,7 +171,7 @@ class Program:
             isinstance(b, fn.Temporal) for b in fn.BUILTINS.get(expr.function, ())
         ):
             return expr
-        for child in _children(expr):
+        for child in children(expr):
             found = self.unregistered_temporal(child)
             if found is not None:
                 return found
@@ -185,7 +195,7 @@ class Program:
         """A slot computed by ``instruction`` from ``operands`` (folded if they are constant)."""
         if operands and all(slot in self._constants for slot in operands):
             with np.errstate(all="ignore"):
-                return self._constant(_saturate(instruction(self.slots)), sig)
+                return self._constant(saturate(instruction(self.slots)), sig)
         slot = self._leaf(None, sig)
         self.steps.append((slot, instruction))
         return slot
@@ -196,16 +206,16 @@ class Program:
             return slot
         key = ("convert", slot, base)
         if key not in self._keys:
-            cast = _to_number if base == "number" else _to_bool
+            cast = to_number if base == "number" else to_bool
             self._keys[key] = self._emit(
-                _closure(cast, [(slot, None)]), Signature(base, sig.dims), [slot]
+                closure(cast, [(slot, None)]), Signature(base, sig.dims), [slot]
             )
         return self._keys[key]
 
     def _combine(self, apply: Callable[..., Array], operands: list[int], base: Base) -> int:
         dims = canonical_union(self.scope.order, *(self.signatures[s].dims for s in operands))
         fetches = [(s, expansion(self.signatures[s].dims, dims)) for s in operands]
-        return self._emit(_closure(apply, fetches), Signature(base, dims), operands)
+        return self._emit(closure(apply, fetches), Signature(base, dims), operands)
 
     # ------------------------------------------------------------------ nodes
 
@@ -289,7 +299,7 @@ class Program:
         if dims == declared:
             return slot
         shape = tuple(self.scope.sizes[d] for d in declared)
-        get = _getter(slot, expansion(dims, declared))
+        get = getter(slot, expansion(dims, declared))
         return self._emit(
             lambda s: np.broadcast_to(get(s), shape), Signature(decl.type.base, declared), [slot]
         )
@@ -353,73 +363,3 @@ class Program:
                 f"got {window}"
             )
         return window
-
-
-# ---------------------------------------------------------------------- closure builders
-
-
-_LARGEST = float(np.finfo(np.float64).max)
-
-
-def _saturate(value: Array) -> Array:
-    if np.asarray(value).dtype != np.float64:
-        return value
-    return np.nan_to_num(value, nan=0.0, posinf=_LARGEST, neginf=-_LARGEST)
-
-
-def _to_number(value: Array) -> Array:
-    return np.asarray(value, dtype=np.float64)
-
-
-def _to_bool(value: Array) -> Array:
-    return np.asarray(value != 0)
-
-
-def _closure(
-    apply: Callable[..., Array], fetches: list[tuple[int, Expansion | None]]
-) -> Instruction:
-    """A closure applying ``apply`` to slots, each expanded to broadcast by dim name.
-
-    Specialised by arity, with direct slot reads when nothing needs expanding: these
-    closures run every round, and Python call overhead dominates on small arrays.
-    """
-    if all(index is None for _, index in fetches):
-        if len(fetches) == 1:
-            i = fetches[0][0]
-            return lambda s: apply(s[i])
-        if len(fetches) == 2:
-            i, j = (slot for slot, _ in fetches)
-            return lambda s: apply(s[i], s[j])
-    getters = [_getter(slot, index) for slot, index in fetches]
-    if len(getters) == 1:
-        (g0,) = getters
-        return lambda s: apply(g0(s))
-    if len(getters) == 2:
-        g0, g1 = getters
-        return lambda s: apply(g0(s), g1(s))
-    g0, g1, g2 = getters
-    return lambda s: apply(g0(s), g1(s), g2(s))
-
-
-def _getter(slot: int, index: Expansion | None) -> Instruction:
-    if index is None:
-        return itemgetter(slot)
-
-    def expanded(slots: Slots) -> Array:
-        return slots[slot][index]  # type: ignore[no-any-return]
-
-    return expanded
-
-
-def _children(expr: ir.Expr) -> tuple[ir.Expr, ...]:
-    if isinstance(expr, ir.Negate | ir.Not):
-        return (expr.operand,)
-    if isinstance(expr, ir.Binary | ir.Compare | ir.Logic):
-        return (expr.left, expr.right)
-    if isinstance(expr, ir.IfThenElse):
-        return (expr.condition, expr.then, expr.otherwise)
-    if isinstance(expr, ir.Call):
-        return expr.args
-    if isinstance(expr, ir.ListLit):
-        return expr.items
-    return ()

@@ -7,11 +7,15 @@ so two values always broadcast by dim *name*: the result has the union of both d
 canonical order, and each operand only needs size-1 axes inserted where it lacks a dim.
 
 Numbers are ``float64``, booleans are ``bool``; a value without dims is a 0-d array.
+
+The oracle keeps the values of one round in a flat table of *slots*; the last section builds
+the small closures (*instructions*) that compute a slot from others, broadcasting by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -24,6 +28,15 @@ Array = NDArray[Any]
 
 Expansion = tuple[slice | None, ...]
 """An index that inserts size-1 axes into an array so that it broadcasts by dim name."""
+
+Slots = list[Any]
+"""The oracle's value table: one entry per compiled expression, input and constant."""
+
+Instruction = Callable[[Slots], Array]
+"""A compiled operation: computes one slot from the others."""
+
+LARGEST = float(np.finfo(np.float64).max)
+"""The largest finite float64: where an overflowing result saturates."""
 
 
 class OracleError(Exception):
@@ -106,3 +119,61 @@ def at_agent(value: Value, agent_index: int) -> Value:
     if not 0 <= agent_index < size:
         raise OracleError(f"agent index {agent_index} out of range for {size} agents")
     return Value(np.asarray(value.data[agent_index]), value.dims[1:])
+
+
+# ------------------------------------------------------------------ closures over slots
+
+
+def saturate(value: Array) -> Array:
+    """A number with overflowed entries clamped to +-:data:`LARGEST` and ``nan`` as ``0``."""
+    if np.asarray(value).dtype != np.float64:
+        return value
+    return np.nan_to_num(value, nan=0.0, posinf=LARGEST, neginf=-LARGEST)
+
+
+def to_number(value: Array) -> Array:
+    """A bool as a number (``1.0`` / ``0.0``)."""
+    return np.asarray(value, dtype=np.float64)
+
+
+def to_bool(value: Array) -> Array:
+    """A number as a bool (``value != 0``)."""
+    return np.asarray(value != 0)
+
+
+def closure(
+    apply: Callable[..., Array], fetches: Sequence[tuple[int, Expansion | None]]
+) -> Instruction:
+    """An instruction applying ``apply`` to slots, each expanded to broadcast by dim name.
+
+    ``fetches`` are ``(slot, expansion)`` pairs (see :func:`expansion`). Specialised by
+    arity, with direct slot reads when nothing needs expanding: instructions run every
+    round, and Python call overhead dominates the cost of numpy on small arrays.
+    """
+    if all(index is None for _, index in fetches):
+        if len(fetches) == 1:
+            i = fetches[0][0]
+            return lambda s: apply(s[i])
+        if len(fetches) == 2:
+            i, j = (slot for slot, _ in fetches)
+            return lambda s: apply(s[i], s[j])
+    getters = [getter(slot, index) for slot, index in fetches]
+    if len(getters) == 1:
+        (g0,) = getters
+        return lambda s: apply(g0(s))
+    if len(getters) == 2:
+        g0, g1 = getters
+        return lambda s: apply(g0(s), g1(s))
+    g0, g1, g2 = getters
+    return lambda s: apply(g0(s), g1(s), g2(s))
+
+
+def getter(slot: int, index: Expansion | None) -> Instruction:
+    """An instruction reading ``slot``, expanded by ``index`` if it is not ``None``."""
+    if index is None:
+        return itemgetter(slot)
+
+    def expanded(slots: Slots) -> Array:
+        return slots[slot][index]  # type: ignore[no-any-return]
+
+    return expanded
