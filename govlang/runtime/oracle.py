@@ -55,9 +55,19 @@ Temporal operators (window ``k``: a constant int in [1, 1000], a literal or para
 
 Totality
     No ``inf`` or ``nan`` enters (non-finite observables, rewards or actions are rejected
-    with :class:`~govlang.runtime.values.OracleError`) and none leaves: a number that
-    overflowed float64 is reported as the largest finite float of its sign, a ``nan`` born
-    of such an overflow as ``0``.
+    with :class:`~govlang.runtime.values.OracleError`) and none is ever produced: divisions
+    are guarded, and each operation (operator or built-in call) whose float64 result
+    overflows saturates at the largest finite float of its sign (a ``nan`` born inside that
+    one operation, as ``inf - inf``, becomes ``0``). Rounds without overflow, all rounds in
+    practice, run on a fast path that only traps it.
+
+Expressions and values
+    :meth:`Oracle.value` finds an expression by identity first, then by content. Values are
+    per agent when they carry the ``agent`` dim; :meth:`Oracle.at_agent` reads one agent's
+    entry (values without it are the same for every agent). The arrays of returned values
+    are shared with the oracle: treat them as read-only.
+
+Built-in functions are listed in :data:`govlang.runtime.functions.BUILTINS`.
 """
 
 from __future__ import annotations
