@@ -19,7 +19,6 @@ from govlang.check.names import warn_reserved
 from govlang.check.sanctions import is_sanction_state
 from govlang.check.types import AGENT
 from govlang.diagnostics import did_you_mean
-from govlang.parse import keywords
 
 _COUNTS = (
     ("persistence", "for", "rounds"),
@@ -194,16 +193,14 @@ class ScopeChecker:
 
     # --------------------------------------------------------------------- rules and edges
     def _rule(self, rule: ir.RuleDecl) -> None:
-        span = ir.NO_SPAN
-        if rule.id in self.rule_ids or not rule.edges or rule.id in keywords():
-            span = self.reporter.name(rule.span, rule.id, after=rule.kind)
-        warn_reserved(self.reporter, rule.id, lambda: span)
+        span = functools.partial(self.reporter.name, rule.span, rule.id, rule.kind)
+        warn_reserved(self.reporter, rule.id, span)
         if rule.id in self.rule_ids:
             first = self.rule_ids[rule.id]
             self.reporter.emit(
                 "GL102",
                 f"rule id `{rule.id}` is already used",
-                span,
+                span(),
                 "rule ids are unique in a file; the first is on "
                 + self.reporter.line_of(first.span),
             )
@@ -212,7 +209,7 @@ class ScopeChecker:
             self.reporter.emit(
                 "GL310",
                 f"{rule.kind} `{rule.id}` has no edges: it can never fire",
-                span,
+                span(),
                 "add an edge such as `a -> b when CONDITION`, or remove the rule",
             )
         seen: dict[tuple[str, str], list[ir.Edge]] = {}
