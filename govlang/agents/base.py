@@ -131,14 +131,14 @@ def context_for(
 ) -> FirmContext:
     """Build the :class:`FirmContext` of ``agent`` from a market env or a wrapper around one.
 
-    Reads the schema (market name, action labels) and the agent's action space from ``env``
-    and the config (``market_config``, Cournot capacity) from ``env.unwrapped``.
+    Reads the agent's action space from ``env`` and the schema (market name, action labels)
+    and config (``market_config``, Cournot capacity) from ``env.unwrapped``.
     """
     if regime not in REGIMES:
         raise ValueError(f"unknown regime {regime!r}; expected one of {list(REGIMES)}")
-    schema = env.schema()
-    space = env.action_space(agent)
     base = getattr(env, "unwrapped", env)
+    schema = base.schema()
+    space = env.action_space(agent)
     config = getattr(base, "config", None)
     dumped: dict[str, Any] = config.model_dump() if config is not None else {}
     index = list(env.possible_agents).index(agent)
