@@ -71,12 +71,13 @@ class Step:
 
 @dataclass
 class RequestLog:
-    """One chat request: its parsed body, the step served and its start/end (monotonic s)."""
+    """One chat request: parsed body, headers, the step served and its start/end (monotonic s)."""
 
     body: Any
     kind: str
     start: float
     end: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -206,7 +207,7 @@ class FakeLLMServer:
 
     # ---------------------------------------------------------------- serving
 
-    def _next_step(self, body: Any) -> tuple[Step, RequestLog]:
+    def _next_step(self, body: Any, headers: Mapping[str, str]) -> tuple[Step, RequestLog]:
         """Take the next step and count the request as in flight."""
         state = self._state
         with state.lock:
@@ -214,7 +215,9 @@ class FakeLLMServer:
             state.requests += 1
             state.in_flight += 1
             state.max_in_flight = max(state.max_in_flight, state.in_flight)
-            entry = RequestLog(body=body, kind=step.kind, start=time.monotonic())
+            entry = RequestLog(
+                body=body, kind=step.kind, start=time.monotonic(), headers=dict(headers)
+            )
             state.log.append(entry)
         return step, entry
 
@@ -264,7 +267,9 @@ class FakeLLMServer:
             },
         }
 
-    def respond(self, method: str, path: str, raw: bytes) -> tuple[int, bytes]:
+    def respond(
+        self, method: str, path: str, raw: bytes, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, bytes]:
         """HTTP status and body for one request (runs in the request's handler thread)."""
         route = path.split("?")[0].rstrip("/")
         if method == "GET" and route.endswith("/models"):
@@ -276,7 +281,7 @@ class FakeLLMServer:
             body = json.loads(raw or b"{}")
         except json.JSONDecodeError:
             body = {"unparsed": raw.decode(errors="replace")}
-        step, entry = self._next_step(body)
+        step, entry = self._next_step(body, headers or {})
         try:
             delay = self.latency + step.delay
             if step.kind == "timeout" and not step.delay:
@@ -302,7 +307,8 @@ class FakeLLMServer:
 
             def _serve(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                status, payload = server.respond(method, self.path, self.rfile.read(length))
+                raw = self.rfile.read(length)
+                status, payload = server.respond(method, self.path, raw, dict(self.headers))
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import numpy as np
+import pytest
 
 from govlang.agents import RoundView, context_for
 from govlang.agents.base import FirmContext
@@ -264,3 +266,28 @@ def test_faulty_model_never_loses_a_round() -> None:
         assert env.round == 6 and not env.agents
     assert server.requests >= len(schedule)
     assert any(outcomes) and not all(outcomes)
+
+
+def test_internal_error_falls_back_instead_of_raising(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("govlang.agents.llm.exchange", broken)
+    firm = LLMFirm(model="openai/x", api_base="http://127.0.0.1:9/v1", api_key="none")
+    firm.reset(context())
+    decision = asyncio.run(firm.decide(RoundView(round=1)))
+    assert decision.fallback is True
+    assert decision.record["internal_error"] == "RuntimeError: boom"
+    assert decision.record["fallback"]["reason"] == "internal error: RuntimeError: boom"
+
+
+def test_api_key_from_environment_is_sent_but_never_recorded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GOVLANG_TEST_KEY", "sk-test-secret-42")
+    with FakeLLMServer() as server:
+        decision = decide(server, api_key="env:GOVLANG_TEST_KEY")
+        (request,) = server.log
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert headers["authorization"] == "Bearer sk-test-secret-42"
+    assert "sk-test-secret-42" not in json.dumps(decision.record)
