@@ -122,6 +122,11 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
             self._bridge = OracleBridge(self.plan, adapter.schema().dimensions)
         self._charset = notice_charset(compiled.institution) if notices_in_observations else None
         self._spaces: dict[str, gymnasium.spaces.Space[Any]] = {}
+        if self._charset is not None:
+            self._spaces = {
+                agent: notice_space(env.observation_space(agent), self._charset)
+                for agent in env.possible_agents
+            }
         self.np_random, _ = gymnasium.utils.seeding.np_random(None)
         self._started = False
         self._episode = 0
@@ -170,12 +175,10 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
 
     def observation_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
         """The wrapped env's observation space (extended when notices go in observations)."""
+        if agent in self._spaces:
+            return self._spaces[agent]
         space: gymnasium.spaces.Space[Any] = self._env.observation_space(agent)
-        if self._charset is None:
-            return space
-        if agent not in self._spaces:
-            self._spaces[agent] = notice_space(space, self._charset)
-        return self._spaces[agent]
+        return space
 
     def action_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
         """The wrapped env's action space."""
@@ -284,12 +287,13 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         return stacked
 
     def _observations(self, observations: Mapping[str, Any]) -> Any:
-        if self._charset is None or not self._institutional:
+        """Observations with notices added (when asked; empty outside the institutional regime)."""
+        if self._charset is None:
             return observations
         index = {agent: i for i, agent in enumerate(self.possible_agents)}
-        charset = self._charset
+        notices = self._notices if self._institutional else ()
         return {
-            a: with_notices(o, self._notices[index[a]] if a in index else (), charset)
+            a: with_notices(o, notices[index[a]] if notices and a in index else (), self._charset)
             for a, o in observations.items()
         }
 
