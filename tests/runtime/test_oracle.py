@@ -100,6 +100,27 @@ def test_reference_monitors_on_a_scripted_trace(reference: Any) -> None:
     ]  # fmt: skip
 
 
+def test_reference_measures_by_hand(reference: Any) -> None:
+    hhi, cv = expr("hhi(quantity over agents)"), expr("cv(quantity over commodities)")
+    spread = expr("cv(total_output over agents)")
+    oracle = Oracle(*reference, FIRMS, COMMODITIES, [hhi, cv, spread])
+    expected = {
+        # round 4: A = [6, 5] -> (36 + 25) / 121; B = [4, 5] -> (16 + 25) / 81;
+        # firm 0: [6, 4] -> std 1 / mean 5; firm 1: [5, 5] -> 0; totals equal -> 0.
+        4: ([61 / 121, 41 / 81], [0.2, 0.0], 0.0),
+        # round 5: A = [20, 5] -> 425 / 625; B = [10, 5] -> 125 / 225;
+        # firm 0: [20, 10] -> 5 / 15; totals [30, 10] -> std 10 / mean 20.
+        5: ([425 / 625, 125 / 225], [1 / 3, 0.0], 0.5),
+    }
+    for index, quantity in enumerate(TRACE[:5], start=1):
+        oracle.step(index, cournot_round(quantity), np.zeros(2), None)
+        if index in expected:
+            want_hhi, want_cv, want_spread = expected[index]
+            assert oracle.value(hhi).data.tolist() == pytest.approx(want_hhi)
+            assert oracle.value(cv).data.tolist() == pytest.approx(want_cv)
+            assert oracle.value(spread).data.tolist() == pytest.approx(want_spread)
+
+
 def test_reference_specialisation_is_relative_to_the_nash_cv(reference: Any) -> None:
     oracle = reference_oracle(reference)
     quantity = [[10.0, 0.0], [0.0, 10.0]]
