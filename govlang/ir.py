@@ -10,15 +10,19 @@ Expressions and sanctions are discriminated unions tagged by ``kind``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf
 
 
-class Span(BaseModel):
-    """A region of source text: 1-based lines and columns, 0-based character offsets."""
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of source text: 1-based lines and columns, 0-based character offsets.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    A plain frozen dataclass rather than a model: a large file has tens of thousands of spans,
+    and nodes check them by ``isinstance`` only.
+    """
 
     line: int = 1
     column: int = 1
@@ -36,7 +40,7 @@ class Node(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    span: Span = Field(default=NO_SPAN, exclude=True, repr=False)
+    span: InstanceOf[Span] = Field(default=NO_SPAN, exclude=True, repr=False)
 
     def __eq__(self, other: object) -> bool:
         """Compare semantic content only (spans are ignored)."""
