@@ -182,19 +182,18 @@ def _std(x: Array, axis: Axis) -> Array:
 
 
 def coefficient_of_variation(x: Array, axis: Axis) -> Array:
-    """Population std over the mean (``0`` when the mean is ``0``), as specs/language.md says.
+    """Population std over ``|mean|`` (``0`` when the mean is ``0``), as specs/language.md says.
 
-    The mean is signed: on negative data the CV is negative. The markets' benchmark CV
-    (:func:`govlang.markets.measures.coefficient_of_variation`) divides by ``|mean|``; the
-    two agree on the non-negative quantities of a market.
+    Dividing by the absolute mean keeps the CV non-negative on negative data (profits) and
+    matches :func:`govlang.markets.measures.coefficient_of_variation`.
     """
     mean, std = _mean_std(x, axis)
-    return safe_divide(std, mean)
+    return safe_divide(std, np.abs(mean))
 
 
 def dispersion(x: Array, axis: Axis) -> Array:
-    """``(max - min) / mean`` (``0`` when the mean is ``0``; signed like :func:`cv`)."""
-    return safe_divide(_max(x, axis) - _min(x, axis), _mean(x, axis))
+    """``(max - min) / |mean|`` (``0`` when the mean is ``0``), like :func:`cv`."""
+    return safe_divide(_max(x, axis) - _min(x, axis), np.abs(_mean(x, axis)))
 
 
 def share(x: Array, axis: Axis) -> Array:

@@ -139,9 +139,9 @@ def test_share_keeps_dims_and_is_zero_where_the_sum_is_zero() -> None:
     assert data("share(m over agents)", m=[[0.0, 3.0], [0.0, 1.0]]) == [[0.0, 0.75], [0.0, 0.25]]
 
 
-def test_cv_and_dispersion_divide_by_the_signed_mean() -> None:
-    assert data("cv(x over agents)", x=[-1.0, -3.0]) == pytest.approx(-0.5)
-    assert data("dispersion(x over agents)", x=[-1.0, -3.0]) == pytest.approx(-1.0)
+def test_cv_and_dispersion_divide_by_the_absolute_mean() -> None:
+    assert data("cv(x over agents)", x=[-1.0, -3.0]) == pytest.approx(0.5)
+    assert data("dispersion(x over agents)", x=[-1.0, -3.0]) == pytest.approx(1.0)
     assert data("cv(x over agents)", x=[-1.0, 1.0]) == 0.0
     assert data("dispersion(x over agents)", x=[-1.0, 1.0]) == 0.0
 
