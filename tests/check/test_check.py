@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -156,13 +155,10 @@ def big_institution(lines: int) -> ir.Institution:
     return document.institution
 
 
-def test_a_5000_line_institution_checks_quickly() -> None:
+def test_a_5000_line_institution_checks_clean() -> None:
+    # Its speed is measured by benchmarks/language_tooling.py, not asserted here.
     from govlang.frontend import Document
 
     institution = big_institution(5000)
     document = Document(parse_text("institution Big").source, institution)
-    start = time.perf_counter()
-    found = check(document)
-    elapsed = time.perf_counter() - start
-    assert found == []
-    assert elapsed < 2.0, f"check took {elapsed:.2f}s"
+    assert check(document) == []
