@@ -128,6 +128,9 @@ class RoundBook:
 
     def settle(self) -> Settlement:
         """Pay the queued grants in order out of the treasury, then close the round's books."""
+        if not self.queued and not any(self.fines) and not any(self.received):
+            raw = tuple(self.raw)  # nothing moved: every payoff passes through untouched
+            return Settlement(raw, tuple(self.fines), tuple(self.received), raw, (), self.ledger)
         treasury = self.ledger.treasury + self.to_treasury
         grants: list[tuple[int, Fraction]] = []
         for agent, amount in self.queued:

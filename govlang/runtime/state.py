@@ -118,4 +118,8 @@ def resolver(values: Values | None) -> Callable[[Amount], Any]:
 
 def guard_truth(values: Sequence[Values], ref: Ref) -> bool:
     """Whether a guard holds for an instance: for any of its agents, for any element."""
-    return any(bool(np.any(v[ref.key])) for v in values)
+    for agent_values in values:
+        value = agent_values[ref.key]
+        if value is True or (value is not False and bool(np.any(value))):
+            return True
+    return False

@@ -38,32 +38,34 @@ def guards_of(inst: Instance, record: RoundRecord) -> tuple[bool, ...]:
     )
 
 
-def earn_credits(policy: CreditPlan | None, state: InstanceState, clean: bool) -> InstanceState:
-    """The credit balance and counter after a round (clean or not)."""
+def earn_credits(policy: CreditPlan | None, state: InstanceState, clean: bool) -> tuple[float, int]:
+    """The credit balance and earn counter after a round (clean or not)."""
     if policy is None:
-        return state
+        return state.credits, state.credit_counter
     if not clean:
-        return replace(state, credit_counter=0)
+        return state.credits, 0
     counter = state.credit_counter + 1
     if counter < policy.per:
-        return replace(state, credit_counter=counter)
+        return state.credits, counter
     balance = state.credits + policy.earn
     if policy.max is not None:
         balance = min(balance, policy.max)
-    return replace(state, credits=balance, credit_counter=0)
+    return balance, 0
 
 
 def update_counters(
     scope: ScopePlan, state: InstanceState, evidence: bool, guards: tuple[bool, ...]
 ) -> InstanceState:
     """The instance's counters after this round, before any traversal."""
-    counted = replace(
+    credits, counter = earn_credits(scope.credits, state, not evidence)
+    return replace(
         state,
         dwell=state.dwell + 1,
         clean=0 if evidence else state.clean + 1,
+        credits=credits,
+        credit_counter=counter,
         streaks=tuple(s + 1 if held else 0 for s, held in zip(state.streaks, guards, strict=True)),
     )
-    return earn_credits(scope.credits, counted, not evidence)
 
 
 def count_failures(edge: EdgePlan, state: InstanceState) -> list[str]:
