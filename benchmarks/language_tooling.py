@@ -1,0 +1,139 @@
+"""How long the language tooling takes as institutions grow.
+
+Generates institutions with 10 to 1,000 states (and a 5,000-line one), then times
+``check`` (parse + transform + check), ``compile`` and ``render`` (DOT source only, and SVG
+through Graphviz for the smaller sizes). The baseline, measured in the same run, is Python's
+own parser (``ast.parse``) on a Python file with the same number of lines: the ratio says how
+govlang's front end compares with a production parser on input of the same size. The growth
+exponent is the slope of log(time) against log(states).
+
+Run: ``python benchmarks/language_tooling.py`` (add ``--quick`` for a smaller sweep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from govlang.check import check
+from govlang.compile import compile_institution
+from govlang.frontend import parse_text
+from govlang.render import render, to_dot
+
+
+def generated(states: int) -> str:
+    """A valid institution with ``states`` per-agent states in an escalation chain."""
+    lines = [
+        "institution Generated",
+        "observe quantity: number[agent, commodity]",
+        "observe nash.hhi: number[commodity]",
+    ]
+    lines += [f"param t{i}: float = {i % 7} in [0, 100]" for i in range(states)]
+    lines.append("monitor total: number[agent] = sum(quantity over commodities)")
+    lines += [
+        f"monitor m{i}: bool[agent] = mean_last(total, {1 + i % 5}) > t{i}" for i in range(states)
+    ]
+    lines += ["per agent {", "  evidence m0", "  initial state s0"]
+    lines += [
+        f'  state s{i} "S{i}" {{ on enter: fine 0.1 of profit floor 1 }}' for i in range(1, states)
+    ]
+    lines.append('  rule R "Escalate." {')
+    lines += [f"    s{i - 1} -> s{i} when m{i} for 2 rounds" for i in range(1, states)]
+    lines += ["  }", '  restore Q "Restore." {']
+    lines += [f"    s{i} -> s0 after 3 clean rounds" for i in range(1, states)]
+    lines += ["  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def best_of(repeats: int, action: Callable[[], object]) -> float:
+    """The fastest of ``repeats`` timings (seconds): the least disturbed by other processes."""
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+def python_baseline(lines: int) -> float:
+    """``ast.parse`` of a Python module with ``lines`` lines of comparable density."""
+    source = "\n".join(
+        f"v{i} = mean_last(total, {1 + i % 5}) > t{i} and q{i}" for i in range(lines)
+    )
+    return best_of(3, lambda: ast.parse(source))
+
+
+def checked(text: str) -> None:
+    document = parse_text(text, "generated.gov")
+    problems = [d for d in check(document) if d.is_error]
+    if problems:
+        raise SystemExit(f"generated institution has errors: {problems[0].message}")
+
+
+SVG_LIMIT = 30
+"""Largest institution drawn with Graphviz: layout time grows steeply with edge labels."""
+
+
+def measure(states: int, tmp: Path) -> tuple[int, float, float, float, float, float]:
+    """(lines, check, compile, DOT, SVG, ast.parse baseline) seconds for one size."""
+    text = generated(states)
+    document = parse_text(text)
+    assert document.institution is not None
+    institution = document.institution
+    t_check = best_of(3, lambda: checked(text))
+    t_compile = best_of(3, lambda: compile_institution(institution))
+    compiled = compile_institution(institution)
+    t_dot = best_of(3, lambda: to_dot(compiled))
+    t_svg = math.nan
+    if states <= SVG_LIMIT:
+        t_svg = best_of(1, lambda: render(compiled, tmp / f"g{states}.svg"))
+    lines = text.count("\n")
+    return lines, t_check, t_compile, t_dot, t_svg, python_baseline(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    sizes = [10, 100, 300] if args.quick else [10, 30, 100, 300, 1000]
+    print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}")
+    print(
+        f"{'states':>7} {'lines':>6} {'check s':>9} {'compile s':>10} {'dot s':>8} "
+        f"{'svg s':>8} {'ast.parse s':>12} {'check/ast':>10}"
+    )
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for states in sizes:
+            row = measure(states, Path(tmp))
+            rows.append((states, row[1]))
+            lines, t_check, t_compile, t_dot, t_svg, t_ast = row
+            print(
+                f"{states:>7} {lines:>6} {t_check:>9.3f} {t_compile:>10.3f} {t_dot:>8.3f} "
+                f"{t_svg:>8.3f} {t_ast:>12.4f} {t_check / t_ast:>10.1f}"
+            )
+    xs = [math.log(s) for s, _ in rows]
+    ys = [math.log(t) for _, t in rows]
+    slope = statistics.linear_regression(xs, ys).slope
+    print(f"check time grows as states^{slope:.2f} (1.0 = linear)")
+
+    target = generated(1000)  # about 5,000 lines
+    n_lines = target.count("\n")
+    t_big = best_of(3, lambda: checked(target))
+    t_ast = python_baseline(n_lines)
+    print(
+        f"check of a {n_lines}-line institution: {t_big:.3f} s "
+        f"(ast.parse of as many Python lines: {t_ast:.3f} s, ratio {t_big / t_ast:.1f})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
