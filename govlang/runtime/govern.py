@@ -271,7 +271,8 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         index = {agent: i for i, agent in enumerate(plan.agents)}
         mediated = {agent: effects.settlement.mediated[index[agent]] for agent in rewards}
         last = self._last(actions, effective, effects, rewards)
-        governed = with_info(infos, institutional_info(plan, self._state, self._notices, last))
+        coming = institutional_info(plan, self._state, self._notices, record, last)
+        governed = with_info(infos, coming)
         return self._observations(observations), mediated, terminated, truncated, governed
 
     def _action_array(self, effective: Mapping[str, Any]) -> np.ndarray | None:
@@ -304,7 +305,8 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
             text = constitutional_info(self.compiled)
             return with_info(infos, {agent: dict(text) for agent in infos})
         assert self.plan is not None and self._state is not None
-        return with_info(infos, institutional_info(self.plan, self._state, self._notices))
+        told = institutional_info(self.plan, self._state, self._notices, self._previous)
+        return with_info(infos, told)
 
     def _last(
         self,

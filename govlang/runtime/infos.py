@@ -8,6 +8,8 @@ Under the ``institutional`` regime ``infos[agent]["govlang"]`` holds::
     state, label, description   the agent's own standing (per-agent scope; else None)
     market        {"state", "label", "description"} of the market instance, if any
     notices       the notices issued to the agent at the end of the last round
+    constraints   what binds its action in the coming round: {"suspended", "excluded",
+                  "caps", "floors"} (an excluded agent need not be asked to act)
     standings     {agent: public label (or state name)} of every agent
     action        {"requested", "effective"} of the last round (absent after reset)
     payoff        {"raw", "mediated", "fined", "received"} of the last round (idem)
@@ -30,8 +32,10 @@ import gymnasium
 
 from govlang import ir
 from govlang.compile import CompiledInstitution
+from govlang.runtime.constraints import Binding, bindings
+from govlang.runtime.log import plain
 from govlang.runtime.plan import Instance, Plan
-from govlang.runtime.state import RuntimeState
+from govlang.runtime.state import RoundRecord, RuntimeState
 
 NOTICE_KEY = "govlang_notices"
 MAX_NOTICE_CHARS = 4096
@@ -48,9 +52,15 @@ def institutional_info(
     plan: Plan,
     state: RuntimeState,
     notices: Sequence[Sequence[str]],
+    previous: RoundRecord | None = None,
     last: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """The ``govlang`` info entry of every agent (``last``: per agent action and payoff)."""
+    """The ``govlang`` info entry of every agent.
+
+    ``previous``: the last round's record (constraint values of the coming round are
+    evaluated with it); ``last``: per agent, the last round's action and payoff entries.
+    """
+    coming = bindings(plan, state, previous)
     own = {inst.agent: inst for inst in plan.instances if inst.agent is not None}
     market = next((inst for inst in plan.instances if inst.agent is None), None)
     standings = {plan.agents[a]: _public(standing(plan, state, i)) for a, i in own.items()}
@@ -65,6 +75,7 @@ def institutional_info(
             "market": None if market is None else standing(plan, state, market),
             "notices": list(notices[a]),
             "standings": dict(standings),
+            "constraints": constraints_info(coming[a]),
         }
         if last is not None and agent in last:
             entry.update(last[agent])
@@ -73,6 +84,17 @@ def institutional_info(
 
 
 _STANDING_KEYS = ("state", "label", "description")
+
+
+def constraints_info(found: Sequence[Binding]) -> dict[str, Any]:
+    """The action constraints binding an agent in the coming round, as plain data."""
+    kinds = {b.site.sanction.kind for b in found}
+    return {
+        "suspended": "suspend" in kinds,
+        "excluded": "exclude" in kinds,
+        "caps": [plain(c) for b in found for c in b.bounds.caps],
+        "floors": [plain(f) for b in found for f in b.bounds.floors],
+    }
 
 
 def _public(found: Mapping[str, Any]) -> Any:

@@ -135,3 +135,34 @@ def test_notices_in_observations_are_off_by_default_and_optional() -> None:
 def test_notices_cannot_be_added_to_vector_observations() -> None:
     with pytest.raises(ValueError, match="only to Dict or Text observations"):
         govern(EchoEnv(), compile_text(WATCH), notices_in_observations=True)
+
+
+def test_infos_announce_the_constraints_of_the_coming_round() -> None:
+    env = govern(CournotMarket(), reference())
+    _, infos = env.reset(seed=0)
+    free = {"suspended": False, "excluded": False, "caps": [], "floors": []}
+    assert infos["firm_0"]["govlang"]["constraints"] == free
+    for _ in range(5):
+        infos = env.step(DIVIDE)[4]
+    assert infos["firm_0"]["govlang"]["constraints"] == {**free, "suspended": True}
+    text = """
+institution Capped
+action: number in [0, 100]
+monitor high: bool[agent] = action > 50
+monitor top: number = max(action over agents)
+per agent {
+  evidence high
+  initial state free "FREE"
+  state capped "CAPPED" { on each round: cap action at top / 2  on each round: floor action at 1 }
+  terminal state out "OUT" { on each round: exclude }
+  rule C { free -> capped when high  capped -> out after 2 rounds priority 1 }
+  restore D { capped -> free after 3 clean rounds }
+}
+"""
+    env = govern(EchoEnv(), compile_text(text))
+    env.reset(seed=0)
+    told = env.step({"a0": np.float64(80), "a1": np.float64(10)})[4]["a0"]["govlang"]
+    assert told["constraints"] == {**free, "caps": [40.0], "floors": [1.0]}
+    for _ in range(2):
+        told = env.step({"a0": np.float64(80), "a1": np.float64(10)})[4]["a0"]["govlang"]
+    assert told["state"] == "out" and told["constraints"]["excluded"] is True
