@@ -27,8 +27,10 @@ environments), and is deterministic given its seed.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,32 +207,65 @@ def epsilon(step: int, final: float, decay_rounds: int) -> float:
     return float(final ** (step / decay_rounds))
 
 
+MAX_TABLE = 200_000
+"""Largest number of joint action profiles whose outcomes are tabulated before self-play."""
+
+Outcome = tuple[list[float], list[int]]
+"""Per slot (firm-major, then unit): the profit and the next state of one joint action."""
+
+
+def _outcome(game: Game, memory: int, acts: Sequence[int]) -> Outcome:
+    """Profits and next states of the joint grid action ``acts`` (one index per slot)."""
+    n, units = game.n_firms, game.n_units
+    values = [[game.grids[i][u][acts[i * units + u]] for u in range(units)] for i in range(n)]
+    effective, profits = game.play(values)
+    rivals = game.rival_values(effective)
+    slots = [(i, u) for i in range(n) for u in range(units)]
+    return (
+        [profits[i][u] for i, u in slots],
+        [game.state(memory, i, u, effective[i][u], rivals[i][u]) for i, u in slots],
+    )
+
+
+def _outcomes(game: Game, memory: int) -> Callable[[list[int], int], Outcome]:
+    """The outcome of a joint action (its index: base-``k`` digits, first slot highest).
+
+    Tabulated once when there are at most :data:`MAX_TABLE` joint actions (the reference
+    market has ``7^4``), computed on demand otherwise.
+    """
+    slots = game.n_firms * game.n_units
+    if game.k**slots > MAX_TABLE:
+        return lambda acts, _index: _outcome(game, memory, acts)
+    table = [_outcome(game, memory, c) for c in itertools.product(range(game.k), repeat=slots)]
+    return lambda _acts, index: table[index]
+
+
 def pretrain(game: Game, params: Any, seed: int) -> SelfPlay:
     """Self-play all firms for ``params.pretrain_rounds`` rounds (deterministic in ``seed``).
 
     ``params`` is a :class:`~govlang.agents.qlearning.QLearningParams`.
     """
     rng = random.Random(seed)
-    n, units, k, memory = game.n_firms, game.n_units, game.k, params.memory
-    lr, gamma = params.learning_rate, params.discount
-    tables = [initial_tables(game, i, memory, gamma) for i in range(n)]
-    states = [[0] * units for _ in range(n)]
+    k, gamma, lr = game.k, params.discount, params.learning_rate
+    tables = [initial_tables(game, i, params.memory, gamma) for i in range(game.n_firms)]
+    flat = [unit for firm in tables for unit in firm]  # slot -> [state][action]
+    states = [0] * len(flat)
+    acts = [0] * len(flat)
+    outcome = _outcomes(game, params.memory)
     for step in range(params.pretrain_rounds):
         eps = epsilon(step, params.epsilon_final, params.resolved_decay_rounds)
-        acts = [
-            [_pick(tables[i][u][states[i][u]], eps, rng, k) for u in range(units)] for i in range(n)
-        ]
-        values = [[game.grids[i][u][acts[i][u]] for u in range(units)] for i in range(n)]
-        effective, profits = game.play(values)
-        rivals = game.rival_values(effective)
-        for i in range(n):
-            for u in range(units):
-                nxt = game.state(memory, i, u, effective[i][u], rivals[i][u])
-                row = tables[i][u][states[i][u]]
-                target = profits[i][u] + gamma * max(tables[i][u][nxt])
-                row[acts[i][u]] += lr * (target - row[acts[i][u]])
-                states[i][u] = nxt
-    return SelfPlay(tables, states, params.pretrain_rounds)
+        index = 0
+        for slot, unit in enumerate(flat):
+            acts[slot] = _pick(unit[states[slot]], eps, rng, k)
+            index = index * k + acts[slot]
+        profits, following = outcome(acts, index)
+        for slot, unit in enumerate(flat):
+            row, a, nxt = unit[states[slot]], acts[slot], following[slot]
+            row[a] += lr * (profits[slot] + gamma * max(unit[nxt]) - row[a])
+            states[slot] = nxt
+    units = game.n_units
+    per_firm = [states[i * units : (i + 1) * units] for i in range(game.n_firms)]
+    return SelfPlay(tables, per_firm, params.pretrain_rounds)
 
 
 def _pick(row: list[float], eps: float, rng: random.Random, k: int) -> int:

@@ -19,7 +19,7 @@ from govlang.agents import (
     make_firm,
 )
 from govlang.agents.knowledge import market_facts
-from govlang.agents.offline import ColluderFirm, OfflineFirm
+from govlang.agents.offline import ColluderFirm, OfflineFirm, RandomFirm
 from govlang.agents.qgames import build_game, initial_tables, nearest
 from govlang.agents.qlearning import QLearningFirm, QLearningParams, update
 from govlang.markets import BertrandMarket, CournotMarket, MarketEnv
@@ -159,9 +159,9 @@ def test_actions_stay_in_the_box_and_under_capacity(kind: str) -> None:
 
 
 def test_random_firm_is_uniform_on_the_capacity_simplex() -> None:
-    firm = make_firm("random")
+    firm = RandomFirm()
     firm.reset(cournot_context())
-    draws = np.array([asyncio.run(firm.decide(RoundView(round=1))).action for _ in range(4000)])
+    draws = np.array([firm.draw() for _ in range(4000)])
     assert np.all(draws.sum(axis=1) <= 100.0)
     # Uniform on the triangle {q >= 0, qA + qB <= 100}: each coordinate has mean 100/3.
     assert np.allclose(draws.mean(axis=0), 100.0 / 3.0, atol=1.5)
