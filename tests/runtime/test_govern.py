@@ -244,3 +244,17 @@ def test_params_recompile_the_institution() -> None:
     steps = run(env, lambda _t: DIVIDE, 2)
     assert steps[1][1]["firm_0"] == 800.0  # max(0.35 * 1800, 1000) = 1000
     assert env.compiled.digest != reference().digest
+
+
+def test_each_episode_starts_the_institution_afresh_and_replays_identically() -> None:
+    env = govern(CournotMarket(), reference())
+    run(env, lambda _t: DIVIDE, 6)
+    first = [(t.as_json(), [e.as_json() for e in t.events]) for t in env.history]
+    state = env.institutional_state
+    assert state is not None and state.ledger.fined > 0
+    _, infos = env.reset(seed=0)
+    assert infos["firm_0"]["govlang"]["state"] == "active" and env.history == ()
+    fresh = env.institutional_state
+    assert fresh is not None and fresh.ledger.fined == 0 and fresh.round == 0
+    run(env, lambda _t: DIVIDE, 6)
+    assert [(t.as_json(), [e.as_json() for e in t.events]) for t in env.history] == first
