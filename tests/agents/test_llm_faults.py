@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -291,3 +292,24 @@ def test_api_key_from_environment_is_sent_but_never_recorded(
     headers = {k.lower(): v for k, v in request.headers.items()}
     assert headers["authorization"] == "Bearer sk-test-secret-42"
     assert "sk-test-secret-42" not in json.dumps(decision.record)
+
+
+@pytest.mark.parametrize("cache_failures", [True, False])
+def test_exhausted_failures_replay_from_the_cache(tmp_path: Path, cache_failures: bool) -> None:
+    options = {"cache": tmp_path, "cache_failures": cache_failures, "max_retries": 1}
+    with FakeLLMServer(default=Step("http_error")) as server:
+        first = decide(server, **options)
+        assert server.requests == 2
+        server.reset_counters()
+        second = decide(server, **options)
+        assert server.requests == (0 if cache_failures else 2)
+    assert first.fallback and second.fallback
+    assert first.record["fallback"] == second.record["fallback"]
+    assert second.record["cache_hits"] == (1 if cache_failures else 0)
+
+
+def test_configuration_errors_are_never_cached(tmp_path: Path) -> None:
+    with FakeLLMServer([Step("http_error", status=401)]) as server:
+        assert decide(server, cache=tmp_path).fallback
+        assert decide(server, cache=tmp_path).fallback is False
+        assert server.requests == 2
