@@ -227,14 +227,15 @@ def _outcome(game: Game, memory: int, acts: Sequence[int]) -> Outcome:
     )
 
 
-def _outcomes(game: Game, memory: int) -> Callable[[list[int], int], Outcome]:
+def _outcomes(game: Game, memory: int, rounds: int) -> Callable[[list[int], int], Outcome]:
     """The outcome of a joint action (its index: base-``k`` digits, first slot highest).
 
-    Tabulated once when there are at most :data:`MAX_TABLE` joint actions (the reference
-    market has ``7^4``), computed on demand otherwise.
+    Tabulated once when there are at most :data:`MAX_TABLE` joint actions and no more than
+    half as many as self-play rounds (the reference market has ``7^4``), else computed on
+    demand: tabulating costs about as much per joint action as a round does.
     """
     slots = game.n_firms * game.n_units
-    if game.k**slots > MAX_TABLE:
+    if game.k**slots > min(MAX_TABLE, rounds // 2):
         return lambda acts, _index: _outcome(game, memory, acts)
     table = [_outcome(game, memory, c) for c in itertools.product(range(game.k), repeat=slots)]
     return lambda _acts, index: table[index]
@@ -251,7 +252,7 @@ def pretrain(game: Game, params: Any, seed: int) -> SelfPlay:
     flat = [unit for firm in tables for unit in firm]  # slot -> [state][action]
     states = [0] * len(flat)
     acts = [0] * len(flat)
-    outcome = _outcomes(game, params.memory)
+    outcome = _outcomes(game, params.memory, params.pretrain_rounds)
     for step in range(params.pretrain_rounds):
         eps = epsilon(step, params.epsilon_final, params.resolved_decay_rounds)
         index = 0
