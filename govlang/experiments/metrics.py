@@ -26,6 +26,7 @@ mean Nash price over goods.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -105,12 +106,20 @@ class Aggregation(_Frozen):
     HHI-excess series is reduced over rounds with ``over_rounds`` (``last``: the final round),
     then across firms (CV) with ``over_firms`` and across commodities (HHI) with
     ``over_commodities``.
+
+    ``exclude_idle``: leave out of a firm's CV series the rounds in which it produced nothing
+    (e.g. while suspended), and out of a commodity's HHI series the rounds in which nobody
+    supplied it. By default they count, with the measures' conventions (a firm producing
+    nothing has CV 0, an unsupplied commodity HHI 0), i.e. as excess ``-1``: a suspended
+    market then looks maximally unconcentrated. A unit idle in every round is left out; if
+    all are, the excess is ``0``.
     """
 
     over_rounds: Literal["mean", "median", "max", "last"] = "mean"
     over_firms: Literal["max", "mean"] = "max"
     over_commodities: Literal["max", "mean"] = "max"
     burn_in: int = Field(0, ge=0)
+    exclude_idle: bool = False
 
 
 class MetricParams(_Frozen):
@@ -173,24 +182,52 @@ def round_excess(
 
 
 Reducer = Callable[..., Any]
-_REDUCE: dict[str, Reducer] = {"mean": np.mean, "median": np.median, "max": np.max}
+_REDUCE: dict[str, Reducer] = {"mean": np.nanmean, "median": np.nanmedian, "max": np.nanmax}
+
+
+def _reduce(values: FloatArray, how: str, axis: int | None = None) -> FloatArray:
+    """``how`` over ``axis``, ignoring ``nan`` (idle rounds); all-``nan`` slices give ``nan``."""
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.asarray(_REDUCE[how](values, axis=axis), dtype=np.float64)
 
 
 def _over_rounds(series: FloatArray, how: str) -> FloatArray:
-    """Reduce ``[rounds, unit]`` to ``[unit]``."""
-    if how == "last":
-        return np.asarray(series[-1], dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        return np.asarray(_REDUCE[how](series, axis=0), dtype=np.float64)
+    """Reduce ``[rounds, unit]`` to ``[unit]`` (``last``: each unit's last non-idle round)."""
+    if how != "last":
+        return _reduce(series, how, axis=0)
+    out = np.full(series.shape[1], np.nan)
+    for unit in range(series.shape[1]):
+        valid = np.flatnonzero(~np.isnan(series[:, unit]))
+        if valid.size:
+            out[unit] = series[valid[-1], unit]
+    return out
 
 
-def aggregate(hhi_ex: FloatArray, cv_ex: FloatArray, how: Aggregation) -> tuple[float, float]:
-    """Run-level ``(HHI_ex, CV_ex)`` from per-round excesses (see :class:`Aggregation`)."""
+def _across(values: FloatArray, how: str) -> float:
+    """Reduce over firms or commodities; units without a single active round are left out."""
+    active = values[~np.isnan(values)]
+    return float(_reduce(active, how)) if active.size else 0.0
+
+
+def aggregate(
+    hhi_ex: FloatArray, cv_ex: FloatArray, how: Aggregation, quantities: ArrayLike | None = None
+) -> tuple[float, float]:
+    """Run-level ``(HHI_ex, CV_ex)`` from per-round excesses (see :class:`Aggregation`).
+
+    ``quantities[t, i, j]`` are needed for ``exclude_idle``.
+    """
     if hhi_ex.shape[0] <= how.burn_in:
         raise ValueError(f"no rounds left after a burn-in of {how.burn_in}")
+    if how.exclude_idle:
+        if quantities is None:
+            raise ValueError("exclude_idle needs the quantities")
+        q = np.asarray(quantities, dtype=np.float64)
+        hhi_ex = np.where(q.sum(axis=1) > 0, hhi_ex, np.nan)
+        cv_ex = np.where(q.sum(axis=2) > 0, cv_ex, np.nan)
     h = _over_rounds(hhi_ex[how.burn_in :], how.over_rounds)
     c = _over_rounds(cv_ex[how.burn_in :], how.over_rounds)
-    return float(_REDUCE[how.over_commodities](h)), float(_REDUCE[how.over_firms](c))
+    return _across(h, how.over_commodities), _across(c, how.over_firms)
 
 
 class Benchmarks(_Frozen):
@@ -301,7 +338,7 @@ def cournot_metrics(
     settings = params or MetricParams()
     q = np.asarray(quantities, dtype=np.float64)
     hhi_ex, cv_ex = round_excess(q, nash.quantity)
-    h, c = aggregate(hhi_ex, cv_ex, settings.aggregation)
+    h, c = aggregate(hhi_ex, cv_ex, settings.aggregation, q)
     common = _common(q, _arr(prices), _arr(profits), _arr(consumer_surplus), nash, monopoly)
     return CournotMetrics(
         market="cournot",
