@@ -124,7 +124,7 @@ SEMANTIC_EDITS = {
     "sanction": ("floor fine_floor to treasury", "floor fine_floor to consumers"),
     "state marker": ("state credited", "terminal state credited"),
     "edge target": ("credited -> fined when", "credited -> warning when"),
-    "monitor": ("held(cv(total_output over agents) <", "held(cv(total_output over agents) <="),
+    "monitor": ("held(quantity_spread <", "held(quantity_spread <="),
     "institution name": ("institution CournotAntiCollusion", "institution CournotRules"),
     "observe type": ("observe nash.cv: number[agent]", "observe nash.cv: number[agent, commodity]"),
     "action bound": ("in [0, 100]", "in [0, 120]"),
