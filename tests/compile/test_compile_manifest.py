@@ -103,7 +103,7 @@ def test_edges_resolve_counts_and_keep_guards_symbolic(reference: CompiledInstit
     assert streak["priority"] == 1
     assert streak["norm"].startswith("Each firm must decide its quantities independently")
     assert streak["span"] == {"line": 76, "column": 5, "end_line": 76, "end_column": 81}
-    assert streak["rule_span"]["line"] == 68
+    assert streak["rule_span"]["line"] == 73
     gate = edges["R3_credits:credited->active"]
     assert gate["kind"] == "restoration"
     assert gate["guard"] == "concentration <= recovery_hhi"
