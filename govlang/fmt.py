@@ -323,7 +323,7 @@ def _render(inst: ir.Institution, notes: _Notes) -> str:
         [(p, [_param(p)]) for p in inst.params],
         [(m, _monitor(m)) for m in inst.monitors],
     ]
-    for group in groups:
+    for group in (g for g in groups if g):
         printer.blank()
         for node, lines in group:
             printer.emit(_key(node), lines, 0)
@@ -342,10 +342,12 @@ def _scope(printer: _Printer, scope: ir.ScopeDecl) -> None:
         printer.emit(("evidence", id(scope)), [f"evidence {scope.evidence}"], 1)
     if scope.credits is not None:
         printer.emit(_key(scope.credits), [_credits(scope.credits)], 1)
-    printer.blank()
+    if scope.states:
+        printer.blank()
     for state in scope.states:
         _state(printer, state)
-    printer.blank()
+    if scope.rules:
+        printer.blank()
     for rule in scope.rules:
         printer.emit(_key(rule), [f"{rule.kind} {rule.id}{_doc(rule.text)} {{"], 1, opens=True)
         for edge in rule.edges:

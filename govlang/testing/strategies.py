@@ -16,9 +16,12 @@ names never collide with each other, with reserved words or with built-ins.
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import strategies as st
 
 from govlang import ir
+from govlang.fmt import format_institution
 from govlang.testing import _build
 from govlang.testing._build import DIM_POOL, SUFFIX
 from govlang.testing._typed import Env, negatable
@@ -107,9 +110,8 @@ def raw_texts() -> st.SearchStrategy[str]:
     )
 
 
-def grammar_texts() -> st.SearchStrategy[str]:
-    """Token soup from the grammar's keywords, punctuation, names, numbers and strings."""
-    token = st.one_of(
+def _tokens() -> st.SearchStrategy[str]:
+    return st.one_of(
         st.sampled_from(_KEYWORDS),
         st.sampled_from(_PUNCTUATION),
         _names(),
@@ -118,9 +120,40 @@ def grammar_texts() -> st.SearchStrategy[str]:
         st.just('"unterminated'),
         st.just("# a comment\n"),
     )
+
+
+def grammar_texts() -> st.SearchStrategy[str]:
+    """Token soup from the grammar's vocabulary, and valid institutions with a few mutations.
+
+    A mutation drops, repeats or swaps a token, or inserts a grammar token or a comment, so
+    most mutated texts still parse: they exercise the checker and the formatter too.
+    """
     space = st.sampled_from([" ", "\n", "\t", "\r\n", ""])
-    soup = st.lists(st.tuples(token, space).map("".join), max_size=60).map("".join)
-    return st.one_of(soup, soup.map(lambda s: "institution X " + s))
+    soup = st.lists(st.tuples(_tokens(), space).map("".join), max_size=60).map("".join)
+    return st.one_of(soup, soup.map(lambda s: "institution X " + s), _mutated())
+
+
+_LEXEMES = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[^\s"#]+|\s+')
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> str:
+    """The canonical text of a valid institution, with up to three token-level mutations."""
+    parts = _LEXEMES.findall(format_institution(draw(institutions())))
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(parts) - 1))
+        change = draw(st.sampled_from(["drop", "repeat", "swap", "insert", "comment"]))
+        if change == "drop":
+            del parts[at]
+        elif change == "repeat":
+            parts.insert(at, parts[at])
+        elif change == "swap" and at + 1 < len(parts):
+            parts[at], parts[at + 1] = parts[at + 1], parts[at]
+        elif change == "insert":
+            parts.insert(at, " " + draw(_tokens()) + " ")
+        elif change == "comment":
+            parts.insert(at, " # " + draw(strings(8)).replace("\n", " ") + "\n")
+    return "".join(parts)
 
 
 # ------------------------------------------------------------------------------- institutions
