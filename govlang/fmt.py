@@ -41,6 +41,7 @@ an opening ``{`` or at the top of the file.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -166,7 +167,7 @@ def _param(decl: ir.ParamDecl) -> str:
 
 def _monitor(decl: ir.MonitorDecl) -> list[str]:
     """A monitor on one line, or, when longer than :data:`MAX_LINE`, broken (see module doc)."""
-    head = f"monitor {decl.name}{': ' + _type(decl.type) if decl.type else ''} = "
+    head = f"monitor {decl.name}{': ' + _type(decl.type) if decl.type is not None else ''} = "
     line = head + format_expr(decl.expr)
     if len(line + _doc(decl.doc)) <= MAX_LINE:
         return [line + _doc(decl.doc)]
@@ -388,6 +389,12 @@ class _Unit:
     start: Pos
     end: Pos
     children: list[_Unit] | None = None
+    starts: list[Pos] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.children is not None:
+            self.children.sort(key=lambda child: child.start)
+            self.starts = [child.start for child in self.children]
 
 
 def format_document(doc: Document) -> str:
@@ -419,11 +426,7 @@ def _masked(text: str) -> str:
 def _unit(node: ir.Node, children: list[_Unit] | None = None) -> _Unit:
     span = node.span
     start, end = (span.line, span.column), (span.end_line, span.end_column)
-    return _Unit(_key(node), start, end, sorted(children, key=_start) if children else children)
-
-
-def _start(unit: _Unit) -> Pos:
-    return unit.start
+    return _Unit(_key(node), start, end, children)
 
 
 def _found(key: Key, source: Source, pattern: str, start: int, end: int) -> _Unit:
@@ -439,7 +442,7 @@ def _tree(inst: ir.Institution, source: Source) -> _Unit:
     kids = [header, *map(_unit, inst.observes), *map(_unit, inst.params)]
     kids += [_unit(inst.action)] if inst.action is not None else []
     kids += [*map(_unit, inst.monitors), *(_scope_unit(s, source) for s in inst.scopes)]
-    return _Unit(_ROOT, (0, 0), _FAR, sorted(kids, key=_start))
+    return _Unit(_ROOT, (0, 0), _FAR, kids)
 
 
 def _scope_unit(scope: ir.ScopeDecl, source: Source) -> _Unit:
@@ -461,24 +464,25 @@ def _place(notes: _Notes, root: _Unit, comment: Comment, source: Source) -> None
     pos = (comment.line, comment.column)
     line_above = source.line_text(comment.line - 1) if comment.line > 1 else "x"
     note = _Note(comment.text.rstrip(), comment.own_line and not line_above.strip())
-    unit = root
+    unit, index = root, 0
     while unit.children is not None:
-        inside = next((c for c in unit.children if c.start <= pos < c.end), None)
-        if inside is None:
+        index = bisect.bisect_right(unit.starts, pos)  # children[index - 1] starts before pos
+        before = unit.children[index - 1] if index else None
+        if before is None or before.end <= pos:
             break
-        unit = inside
-    if unit.children is None:  # inside a multi-line construct: move before it
-        notes.leading.setdefault(unit.key, []).append(note)
-        return
-    ended = [c for c in unit.children if c.end[0] == comment.line and c.end <= pos]
-    if not comment.own_line and ended:
-        last = max(ended, key=_start)
-        key = last.key if last.children is None else _close(last.key)
+        if before.children is None:  # inside a multi-line construct: move before it
+            notes.leading.setdefault(before.key, []).append(note)
+            return
+        unit = before
+    assert unit.children is not None
+    ended = unit.children[index - 1] if index else None
+    if not comment.own_line and ended is not None and ended.end[0] == comment.line:
+        key = ended.key if ended.children is None else _close(ended.key)
         notes.trailing.setdefault(key, []).append(note.text)
     elif not comment.own_line and unit is not root and unit.start[0] == comment.line:
         notes.trailing.setdefault(unit.key, []).append(note.text)
     else:
-        after = next((c.key for c in unit.children if c.start > pos), _close(unit.key))
+        after = unit.children[index].key if index < len(unit.children) else _close(unit.key)
         notes.leading.setdefault(after, []).append(note)
 
 
