@@ -6,9 +6,10 @@ Inputs that parse also go through the checker and the formatter, which must roun
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govlang.check import check
@@ -35,20 +36,27 @@ def through_everything(doc: Document) -> list[Diagnostic]:
     return diagnostics
 
 
+NO_HANG = settings(deadline=timedelta(seconds=10))
+"""A deadline per input: a pathological slowdown fails the test instead of stalling it."""
+
+
 def codes(text: str) -> list[str]:
     return [d.code for d in through_everything(parse_text(text)) if d.is_error]
 
 
+@NO_HANG
 @given(raw_texts())
 def test_arbitrary_text(text: str) -> None:
     through_everything(parse_text(text))
 
 
+@NO_HANG
 @given(grammar_texts())
 def test_token_soup(text: str) -> None:
     through_everything(parse_text(text))
 
 
+@NO_HANG
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes(data: bytes) -> None:
     through_everything(parse_bytes(data, "junk.gov"))
