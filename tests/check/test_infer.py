@@ -192,6 +192,8 @@ def test_infer_types_of_the_reference() -> None:
     assert types == {
         "total_output": "number[agent]",
         "sync_move": "bool",
+        "quantity_spread": "number",
+        "nash_spread": "number",
         "variance_collapse": "bool",
         "high_hhi": "bool",
         "specialised": "bool[agent]",

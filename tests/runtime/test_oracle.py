@@ -45,6 +45,8 @@ def cournot_round(quantity: list[list[float]], nash_cv: float = 0.1) -> dict[str
         "quantity": np.array(quantity),
         "nash.hhi": np.array([0.5, 0.5]),
         "nash.cv": np.array([nash_cv, nash_cv]),
+        # The reference market's Nash quantities: per-commodity spread across firms 3/11.
+        "nash.quantity": np.array([[140 / 3, 80 / 3], [80 / 3, 140 / 3]]),
     }
 
 
@@ -79,8 +81,12 @@ def test_reference_monitors_on_a_scripted_trace(reference: Any) -> None:
     ]  # fmt: skip
     # pct_change of totals: 0, +20% both, 0, -1/6 both, (+200%, 0), (-2/3, 0), 0, 0.
     assert column["sync_move"] == [False, True, False, True, False, False, False, False]
-    # cv of totals across firms: 0 in rounds 1-4 (equal totals), 0.5 in round 5, then 0.
-    assert column["variance_collapse"] == [False, False, True, True, False, False, False, True]
+    # Largest per-commodity cv across firms: 1 while divided; round 4: A = [6, 5] -> 1/11,
+    # B = [4, 5] -> 1/9 (not below 0.1); round 5: A = [20, 5] -> 0.6; then 0 from round 6,
+    # so the collapse has held three rounds in round 8 (the threshold is min(0.1, 3/11)).
+    assert column["quantity_spread"] == pytest.approx([1, 1, 1, 1 / 9, 0.6, 0, 0, 0])
+    assert column["nash_spread"] == pytest.approx([3 / 11] * 8)
+    assert column["variance_collapse"] == [False, False, False, False, False, False, False, True]
     # hhi per commodity: 1 while the market is divided; (61/121, 41/81) in round 4;
     # (425/625, 125/225) in round 5; 0.5 when both firms produce 5 of each.
     assert column["high_hhi"] == [True, True, True, False, False, False, False, False]
