@@ -78,11 +78,7 @@ def govern(
         raise ValueError(f"regime must be one of {', '.join(REGIMES)}, not {regime!r}")
     compiled = _compiled(compiled_or_institution, params)
     adapter = adapter_for(env, compiled.institution, schema, observe)
-    opened = log
-    if isinstance(log, str | Path):
-        opened = GovernanceLog.create(log, compiled.digest, compiled.institution.name)
-    assert opened is None or isinstance(opened, GovernanceLog)
-    return GovernedEnv(env, compiled, regime, adapter, opened, notices_in_observations)
+    return GovernedEnv(env, compiled, regime, adapter, log, notices_in_observations)
 
 
 def _compiled(
@@ -105,15 +101,18 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         compiled: CompiledInstitution,
         regime: Regime,
         adapter: Adapter,
-        log: GovernanceLog | None = None,
+        log: str | Path | GovernanceLog | None = None,
         notices_in_observations: bool = False,
     ) -> None:
-        """Prepare the plan and the oracle (institutional regime only)."""
+        """Prepare the plan and the oracle (institutional regime only), then open the log.
+
+        The log is created last, so that a wrapper that cannot be built leaves no file.
+        """
         self._env = env
         self.compiled = compiled
         self.regime: Regime = regime
         self._adapter = adapter
-        self._log = log
+        self._log: GovernanceLog | None = None
         self._institutional = regime == "institutional"
         self.plan: Plan | None = None
         self._bridge: OracleBridge | None = None
@@ -134,6 +133,11 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         self._previous: RoundRecord | None = None
         self._notices: tuple[tuple[str, ...], ...] = ()
         self._trace: list[RoundTrace] = []
+        if isinstance(log, str | Path):
+            log = GovernanceLog.create(log, compiled.digest, compiled.institution.name)
+        if log is not None and log.digest != compiled.digest:
+            raise ValueError("the governance log belongs to another institution (digest)")
+        self._log = log
 
     # ------------------------------------------------------------ forwarded API
 

@@ -12,7 +12,14 @@ from govlang.compile import CompiledInstitution
 from govlang.manifest import canonical_json
 from govlang.markets import CournotMarket
 from govlang.runtime.govern import govern
-from govlang.runtime.log import GENESIS, LogKeyError, entry_mac, line_hash, load_key
+from govlang.runtime.log import (
+    GENESIS,
+    GovernanceLog,
+    LogKeyError,
+    entry_mac,
+    line_hash,
+    load_key,
+)
 from govlang.runtime.verify import verify_bytes, verify_log
 
 from .support import compile_text, reference
@@ -220,3 +227,16 @@ def test_logs_of_institutions_without_events_verify(tmp_path: Path) -> None:
     env.step({"a0": np.float64(1), "a1": np.float64(2)})
     env.close()
     assert verify_log(tmp_path / "empty.jsonl", compiled.manifest).ok
+
+
+def test_a_wrapper_that_cannot_be_built_leaves_no_log(tmp_path: Path) -> None:
+    path = tmp_path / "never.jsonl"
+    with pytest.raises(ValueError, match="Dict or Text"):
+        govern(CournotMarket(), reference(), log=path, notices_in_observations=True)
+    assert not path.exists()
+
+
+def test_an_open_log_of_another_institution_is_refused(tmp_path: Path) -> None:
+    other = GovernanceLog.create(tmp_path / "other.jsonl", "sha256:" + "0" * 64, "Other", b"k")
+    with pytest.raises(ValueError, match="another institution"):
+        govern(CournotMarket(), reference(), log=other)
