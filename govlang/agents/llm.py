@@ -42,6 +42,7 @@ from govlang.agents.llm_prompt import (
     PromptTemplates,
     answer_model,
     answer_quantities,
+    answer_schema,
     capacity_of,
     parse_answer,
     render_reprompt,
@@ -61,7 +62,9 @@ class LLMFirmOptions(BaseModel):
     jitter. ``api_key`` may be ``env:VAR`` so that no secret is written in an experiment
     file; ``None`` leaves it to litellm's provider defaults. ``json_mode`` ``None`` asks for
     ``response_format={"type": "json_object"}`` exactly when litellm reports the provider
-    supports it.
+    supports it. ``json_schema`` adds the answer's JSON schema to that request (text fields
+    capped at ``note_chars``): llama.cpp's server then only samples schema-conforming JSON,
+    which small local models need; leave it off for providers that reject the extra key.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -86,6 +89,12 @@ class LLMFirmOptions(BaseModel):
     cache_failures: bool = Field(True, description="Cache exhausted transient failures too.")
     prompt_dir: Path | None = Field(None, description="Directory of template overrides.")
     json_mode: bool | None = Field(None, description="Request JSON mode; None: if supported.")
+    json_schema: bool = Field(
+        False,
+        description='Send the answer schema as response_format {"type": "json_object", '
+        '"schema": ...} (llama.cpp servers constrain decoding with it); implies json_mode.',
+    )
+    note_chars: int = Field(500, ge=1, description="Cap on each text field in the schema.")
     max_tokens: int | None = Field(1024, ge=1, description="Cap on answer tokens.")
 
 
@@ -128,7 +137,11 @@ class LLMFirm:
         seed = opts.seed if opts.seed is not None else derived_seed(context.seed, context.agent)
         json_mode = opts.json_mode
         if json_mode is None:
-            json_mode = supports_json_mode(opts.model)
+            json_mode = opts.json_schema or supports_json_mode(opts.model)
+        schema = None
+        if opts.json_schema:
+            json_mode = True
+            schema = answer_schema(labels, context.action_high, opts.note_chars)
         self._settings = CallSettings(
             model=opts.model,
             api_base=opts.api_base,
@@ -141,6 +154,7 @@ class LLMFirm:
             backoff_max=opts.backoff_max,
             max_tokens=opts.max_tokens,
             json_mode=json_mode,
+            schema=schema,
             cache_failures=opts.cache_failures,
         )
         self._rng = random.Random(f"govlang-llm:{seed}:{context.agent}")
@@ -170,6 +184,7 @@ class LLMFirm:
                 "temperature": self._settings.temperature,
                 "seed": self._settings.seed,
                 "json_mode": self._settings.json_mode,
+                "json_schema": self._settings.schema is not None,
             },
             "messages": messages,
             "exchanges": [],

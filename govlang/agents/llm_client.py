@@ -64,8 +64,11 @@ class CallSettings:
     """How to call the model. ``api_key`` may be ``env:VAR`` (read at call time) or ``None``.
 
     ``None`` leaves the key to litellm's provider defaults (e.g. ``OPENAI_API_KEY``).
-    ``timeout`` is the HTTP client's timeout for one request; a call that has not returned
-    after ``2 * timeout + 5`` seconds in all (a hung client) is abandoned as a timeout too.
+    With ``json_mode`` the request asks for ``response_format={"type": "json_object"}``, plus
+    ``"schema": schema`` when a schema is given (the llama.cpp / Anyscale extension that
+    constrains decoding). ``timeout`` is the HTTP client's timeout for one request; a call
+    that has not returned after ``2 * timeout + 5`` seconds in all (a hung client) is
+    abandoned as a timeout too.
     """
 
     model: str
@@ -79,6 +82,7 @@ class CallSettings:
     backoff_max: float = 30.0
     max_tokens: int | None = 1024
     json_mode: bool = False
+    schema: dict[str, Any] | None = None
     cache_failures: bool = True
 
     def resolved_key(self) -> str | None:
@@ -190,6 +194,8 @@ async def _call(settings: CallSettings, messages: Sequence[Message]) -> Any:
             kwargs[name] = value
     if settings.json_mode:
         kwargs["response_format"] = {"type": "json_object"}
+        if settings.schema is not None:
+            kwargs["response_format"]["schema"] = settings.schema
     guard = 2 * settings.timeout + 5.0
     return await asyncio.wait_for(litellm_module().acompletion(**kwargs), timeout=guard)
 

@@ -42,6 +42,7 @@ __all__ = [
     "PromptTemplates",
     "answer_format",
     "answer_model",
+    "answer_schema",
     "extract_json",
     "parse_answer",
     "render_round",
@@ -143,6 +144,32 @@ def answer_format(labels: Sequence[str]) -> str:
         '{"observations": "<text>", "plans": "<text>", "insights": "<text>", '
         f'"quantities": {{{quantities}}}}}'
     )
+
+
+def answer_schema(labels: Sequence[str], high: float, note_chars: int) -> dict[str, Any]:
+    """JSON schema of the answer, for servers that constrain decoding to a schema.
+
+    Text fields are capped at ``note_chars`` characters so that a small model reaches the
+    quantities; the capacity is checked on validation (grammar engines ignore numeric bounds).
+    """
+    text = {"type": "string", "maxLength": note_chars}
+    quantity = {"type": "number", "minimum": 0, "maximum": high}
+    return {
+        "type": "object",
+        "properties": {
+            "observations": text,
+            "plans": text,
+            "insights": text,
+            "quantities": {
+                "type": "object",
+                "properties": {label: quantity for label in labels},
+                "required": list(labels),
+                "additionalProperties": False,
+            },
+        },
+        "required": ["observations", "plans", "insights", "quantities"],
+        "additionalProperties": False,
+    }
 
 
 def capacity_of(context: FirmContext) -> float:

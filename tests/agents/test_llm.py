@@ -267,6 +267,21 @@ def test_json_mode_can_be_switched_off(server: FakeLLMServer) -> None:
     assert "response_format" not in server.log[0].body
 
 
+def test_json_schema_is_sent_inside_response_format(server: FakeLLMServer) -> None:
+    firm = llm_firm(server, json_schema=True, note_chars=120, json_mode=None)
+    firm.reset(context())
+    decision = asyncio.run(firm.decide(RoundView(round=1)))
+    assert decision.record["settings"]["json_schema"] is True
+    response_format = server.log[0].body["response_format"]
+    assert response_format["type"] == "json_object"
+    schema = response_format["schema"]
+    assert schema["required"] == ["observations", "plans", "insights", "quantities"]
+    assert schema["properties"]["plans"] == {"type": "string", "maxLength": 120}
+    quantities = schema["properties"]["quantities"]
+    assert quantities["required"] == ["A", "B"] and quantities["additionalProperties"] is False
+    assert quantities["properties"]["A"] == {"type": "number", "minimum": 0, "maximum": 100.0}
+
+
 def strip_sources(record: Any) -> Any:
     """A record without the fields that say whether an answer came from the cache."""
     if isinstance(record, dict):
