@@ -146,6 +146,31 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """``govlang run EXPERIMENT.toml -o RESULTS``: run or resume an experiment, write its report."""
+    from govlang.experiments.config import ExperimentError
+    from govlang.experiments.report import md_table, regime_table
+    from govlang.experiments.runner import run_experiment
+
+    if args.concurrency is not None and args.concurrency < 1:
+        raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")
+    try:
+        result = run_experiment(
+            args.experiment, args.output, quiet=args.quiet, concurrency=args.concurrency
+        )
+    except ExperimentError as exc:
+        print(f"govlang: error: invalid experiment\n{exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if not args.quiet:
+        print(md_table(regime_table(result.comparisons)))
+    print(
+        f"{len(result.executed)} run(s) played, {len(result.reused)} reused, "
+        f"{result.wall_time_s:.1f} s; report: {result.report_html}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
@@ -191,6 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
     rend.add_argument("--output-format", choices=("svg", "png", "pdf", "dot"))
     _add_common(rend)
     rend.set_defaults(handler=cmd_render)
+
+    run = sub.add_parser("run", help="run (or resume) an experiment and write its report")
+    run.add_argument("experiment", metavar="EXPERIMENT", help="experiment file (.toml)")
+    run.add_argument("-o", "--output", required=True, metavar="RESULTS", help="results directory")
+    run.add_argument("--concurrency", type=int, help="runs at a time (overrides the file)")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no table")
+    run.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks"
+    )
+    run.set_defaults(handler=cmd_run)
 
     return parser
 

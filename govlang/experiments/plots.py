@@ -1,0 +1,221 @@
+"""The report's figures (matplotlib, Agg backend), each returned as PNG bytes.
+
+* :func:`actions_figure` -- each firm's quantity per commodity (Cournot) or price (Bertrand)
+  over the rounds of one run, against its Nash (dashed) and joint-monopoly (dotted) levels;
+* :func:`standings_figure` -- each firm's institutional standing over the rounds of one run;
+* :func:`tier_figure` -- the distribution of collusion tiers per regime, one panel per
+  population.
+
+:func:`experiment_figures` draws an experiment's set: the tier distribution, and for each
+configuration and regime the figures of its first run (seed = the experiment's base seed).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure as MplFigure
+
+from govlang.compile import CompiledInstitution
+from govlang.experiments.results import Comparisons, run_dir
+from govlang.experiments.trace import read_trace
+
+if TYPE_CHECKING:
+    from govlang.experiments.runner import RunSpec
+
+__all__ = ["Figure", "actions_figure", "experiment_figures", "standings_figure", "tier_figure"]
+
+TIERS = (0, 1, 2, 3, 4)
+TIER_COLOURS = ("#2c7bb6", "#abd9e9", "#fee090", "#fdae61", "#d7191c")
+DPI = 100
+
+
+def _png(figure: MplFigure) -> bytes:
+    """The figure as PNG bytes (closed afterwards); metadata left out for stable bytes.
+
+    Margins are set by hand: a "tight" bounding box would draw every figure twice.
+    """
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def actions_figure(
+    effective: Any,
+    agents: Sequence[str],
+    labels: Sequence[str],
+    nash: Any,
+    monopoly: Any,
+    title: str,
+) -> bytes:
+    """Per-firm actions over rounds against the benchmarks.
+
+    ``effective``: ``(T, n, m)`` quantities (or ``(T, n)`` prices, then ``labels`` is
+    ``["price"]``); ``nash`` / ``monopoly``: ``(n, m)`` (or ``(n,)``).
+    """
+    played = np.asarray(effective, dtype=np.float64)
+    if played.ndim == 2:
+        played = played[:, :, None]
+    nash_a = np.asarray(nash, dtype=np.float64).reshape(played.shape[1:])
+    mono_a = np.asarray(monopoly, dtype=np.float64).reshape(played.shape[1:])
+    rounds = np.arange(1, played.shape[0] + 1)
+    figure, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.0), squeeze=False)
+    for j, (axis, label) in enumerate(zip(axes[0], labels, strict=True)):
+        for i, agent in enumerate(agents):
+            colour = f"C{i}"
+            axis.plot(rounds, played[:, i, j], color=colour, label=agent, linewidth=1.6)
+            axis.axhline(nash_a[i, j], color=colour, linestyle="--", linewidth=0.9, alpha=0.8)
+            axis.axhline(mono_a[i, j], color=colour, linestyle=":", linewidth=1.1, alpha=0.8)
+        axis.set_title(f"{label}", fontsize=10)
+        axis.set_xlabel("round")
+        axis.grid(alpha=0.25)
+    axes[0][0].set_ylabel("quantity" if labels != ["price"] else "price")
+    axes[0][-1].legend(fontsize=8, title="-- Nash  ·· monopoly", title_fontsize=7)
+    figure.suptitle(title, fontsize=10)
+    figure.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.82, wspace=0.22)
+    return _png(figure)
+
+
+def standings_figure(
+    standings: Sequence[Sequence[str | None]],
+    agents: Sequence[str],
+    states: Sequence[str],
+    title: str,
+) -> bytes:
+    """Each firm's standing (a state of ``states``, in declaration order) over the rounds."""
+    index = {state: k for k, state in enumerate(states)}
+    rounds = np.arange(1, len(standings) + 1)
+    figure, axis = plt.subplots(figsize=(8.4, 0.5 * len(states) + 1.4))
+    for i, agent in enumerate(agents):
+        levels = [index.get(row[i] or "", np.nan) for row in standings]
+        offset = (i - (len(agents) - 1) / 2) * 0.08
+        axis.step(rounds, np.array(levels, dtype=float) + offset, where="mid", label=agent)
+    axis.set_yticks(range(len(states)), list(states))
+    axis.set_ylim(-0.5, len(states) - 0.5)
+    axis.set_xlabel("round")
+    axis.grid(alpha=0.25)
+    axis.legend(fontsize=8, loc="upper right")
+    axis.set_title(title, fontsize=10)
+    figure.subplots_adjust(left=0.16, right=0.98, bottom=0.5 / (0.5 * len(states) + 1.4) + 0.1)
+    return _png(figure)
+
+
+def tier_figure(
+    distributions: Mapping[str, Mapping[str, Sequence[int]]], regimes: Sequence[str]
+) -> bytes:
+    """Stacked shares of runs per tier, per regime; one panel per population.
+
+    ``distributions[population][regime]`` holds the run counts at tiers 0..4.
+    """
+    populations = list(distributions)
+    cols = min(3, len(populations))
+    rows = -(-len(populations) // cols)
+    figure, axes = plt.subplots(
+        rows, cols, figsize=(3.6 * cols + 1.2, 2.6 * rows), squeeze=False, sharey=True
+    )
+    for axis, population in zip(axes.flat, populations, strict=False):
+        bottoms = np.zeros(len(regimes))
+        totals = np.array([max(1, sum(distributions[population][r])) for r in regimes])
+        for tier, colour in zip(TIERS, TIER_COLOURS, strict=True):
+            counts = np.array([distributions[population][r][tier] for r in regimes], dtype=float)
+            axis.bar(regimes, counts / totals, bottom=bottoms, color=colour, label=f"tier {tier}")
+            bottoms += counts / totals
+        axis.set_title(population, fontsize=10)
+        axis.set_ylim(0, 1)
+        axis.tick_params(axis="x", labelsize=8)
+    for axis in axes.flat[len(populations) :]:
+        axis.set_visible(False)
+    for row in axes:
+        row[0].set_ylabel("share of runs")
+    axes[0][-1].legend(fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")
+    width = 3.6 * cols + 1.2
+    figure.subplots_adjust(
+        left=0.7 / width, right=1 - 1.1 / width, bottom=0.3 / rows, top=1 - 0.3 / rows, hspace=0.45
+    )
+    return _png(figure)
+
+
+# ---------------------------------------------------------------------------- figures
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure: its file name under ``plots/``, caption, PNG bytes and run anchor."""
+
+    name: str
+    caption: str
+    png: bytes
+    run_id: str | None = None
+
+
+def experiment_figures(
+    compiled: CompiledInstitution,
+    runs: Sequence[RunSpec],
+    rows: Sequence[Mapping[str, Any]],
+    c: Comparisons,
+    out: Path,
+) -> list[Figure]:
+    """The tier distribution and, per configuration and regime, its first run's figures."""
+    counts = {
+        cfg: {g: [s.distribution[t] for t in range(5)] for g, s in by.items()}
+        for cfg, by in c.by_config.items()
+    }
+    found = [Figure("tiers.png", "Tier distribution per regime", tier_figure(counts, c.regimes))]
+    done = {r["run_id"] for r in rows}
+    for run in runs:
+        if run.index == 0 and run.run_id in done:
+            found += _run_figures(compiled, run, out)
+    return found
+
+
+def _run_figures(compiled: CompiledInstitution, run: RunSpec, out: Path) -> list[Figure]:
+    """The action figure (and the standings figure when institutional) of one run."""
+    records = read_trace(run_dir(out, run) / "trace.jsonl")
+    summary = json.loads((run_dir(out, run) / "summary.json").read_text("utf-8"))
+    agents, marks = summary["agents"], summary["benchmarks"]
+    played = np.array([[r["effective"][a] for a in agents] for r in records], dtype=float)
+    labels = (
+        list(run.market_config.get("commodities", ["price"])) if played.ndim == 3 else ["price"]
+    )
+    key = "quantity" if played.ndim == 3 else "price"
+    title = f"{run.population} / {run.regime} (seed {run.seed})"
+    stem = f"{run.population}-{run.regime}"
+    found = [
+        Figure(
+            f"{stem}-actions.png",
+            f"{title}: {key} per firm vs Nash (--) and monopoly (··)",
+            actions_figure(
+                played, agents, labels, marks[f"nash.{key}"], marks[f"monopoly.{key}"], title
+            ),
+            run.run_id,
+        )
+    ]
+    if run.regime == "institutional":
+        states = [
+            s.name
+            for scope in compiled.institution.scopes
+            if scope.kind == "agent"
+            for s in scope.states
+        ]
+        standings = [[r["standings"][a] for a in agents] for r in records]
+        found.append(
+            Figure(
+                f"{stem}-standings.png",
+                f"{title}: institutional standing",
+                standings_figure(standings, agents, states, title),
+                run.run_id,
+            )
+        )
+    return found

@@ -1,0 +1,401 @@
+"""Running an experiment: plan the runs, play the missing ones, collect, tabulate, report.
+
+:func:`run_experiment` is what ``govlang run EXPERIMENT.toml -o RESULTS/`` does::
+
+    RESULTS/manifest.json           the experiment, the institution's manifest, every run id
+    RESULTS/institution.svg         the institution's diagram
+    RESULTS/.log-key                the governance logs' key, when none is configured (0600)
+    RESULTS/runs/<run_id>/trace.jsonl, governance.jsonl, summary.json (written last)
+    RESULTS/runs.csv, runs.parquet  one row per run
+    RESULTS/report.md, report.html  the report
+
+**Resume.** A run is complete when its ``summary.json`` exists; running the same command
+again keeps complete runs and plays only the others (an interrupted run starts over). Run ids
+are content-addressed, so another experiment that contains the same run finds it done.
+
+**Concurrency.** Up to ``concurrency`` runs at a time. Offline populations are CPU-bound, so
+they go to a process pool (``spawn`` workers), one task per (population, seed) playing that
+seed's regimes in turn, which lets Q-learners reuse their cached self-play phase; populations
+with LLM firms wait on the network, so they run as asyncio tasks under a semaphore in this
+process. Every run is a pure function of its :class:`RunSpec`
+(LLM answers aside), so either way gives the same traces.
+
+**Ctrl-C.** Complete runs stay complete. Pool workers ignore the interrupt and finish the
+run in hand (its summary is written); asyncio runs are cancelled and left incomplete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import multiprocessing
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import rich.console
+import rich.progress
+from pydantic import BaseModel, ConfigDict, Field
+
+from govlang.compile import CompiledInstitution
+from govlang.experiments import results
+from govlang.experiments.config import ExperimentSpec, FirmSpec, load_experiment
+from govlang.experiments.metrics import MetricParams
+from govlang.experiments.report import write_report
+from govlang.experiments.trace import institution_of, play_run
+from govlang.frontend import InputError
+from govlang.manifest import canonical_json
+from govlang.params import ParamValue
+from govlang.render import RenderError, render
+from govlang.runtime.govern import Regime
+from govlang.runtime.log import plain
+
+__all__ = ["ExperimentResult", "RunSpec", "plan_runs", "run_experiment", "run_id"]
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """What :func:`run_experiment` did and produced.
+
+    ``executed`` / ``reused``: run ids played now and found complete; ``table``: one row per
+    run (the content of ``runs.csv``); ``comparisons``: the regime comparison per population;
+    ``wall_time_s``: seconds spent in :func:`run_experiment`.
+    """
+
+    out_dir: Path
+    spec: ExperimentSpec
+    runs: tuple[RunSpec, ...]
+    executed: tuple[str, ...]
+    reused: tuple[str, ...]
+    table: tuple[dict[str, Any], ...]
+    comparisons: results.Comparisons
+    wall_time_s: float
+
+    @property
+    def report_html(self) -> Path:
+        """The HTML report."""
+        return self.out_dir / "report.html"
+
+    @property
+    def report_md(self) -> Path:
+        """The Markdown report."""
+        return self.out_dir / "report.md"
+
+
+def run_experiment(
+    experiment: str | Path | ExperimentSpec,
+    out_dir: str | Path,
+    *,
+    quiet: bool = False,
+    concurrency: int | None = None,
+) -> ExperimentResult:
+    """Run (or resume) an experiment file or spec into ``out_dir``; see the module docstring.
+
+    ``quiet`` hides the progress bar (it is also hidden when stderr is not a terminal);
+    ``concurrency`` overrides the experiment's. Raises :class:`ExperimentError` for an invalid
+    experiment, :class:`~govlang.frontend.InputError` for unreadable or unwritable files and
+    :class:`~govlang.diagnostics.GovlangError` for an institution with errors.
+    """
+    if concurrency is not None and concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    started = time.perf_counter()
+    spec = experiment if isinstance(experiment, ExperimentSpec) else load_experiment(experiment)
+    out = Path(out_dir)
+    _mkdir(out / "runs")
+    key, key_source = results.log_key(out)
+    compiled = institution_of(spec)
+    runs = plan_runs(spec, compiled.digest, _llm_cache(spec, out))
+    diagram = _diagram(compiled, out)
+    results.write_manifest(out, spec, compiled, runs, key_source, diagram)
+    pending = [r for r in runs if not results.is_complete(out, r)]
+    workers = concurrency or spec.concurrency
+    with Progress(len(pending), spec.rounds, quiet) as progress:
+        _execute(pending, out, key, spec.metrics, workers, spec.offline, progress)
+    table = results.collect(out, runs, spec)
+    comparisons = results.compare(table, spec)
+    results.write_tables(out, table)
+    write_report(out, spec, compiled, runs, table, comparisons, key_source)
+    done = {r.run_id for r in pending}
+    return ExperimentResult(
+        out_dir=out,
+        spec=spec,
+        runs=tuple(runs),
+        executed=tuple(r.run_id for r in runs if r.run_id in done),
+        reused=tuple(r.run_id for r in runs if r.run_id not in done),
+        table=tuple(table),
+        comparisons=comparisons,
+        wall_time_s=time.perf_counter() - started,
+    )
+
+
+def _llm_cache(spec: ExperimentSpec, out: Path) -> Path | None:
+    """The LLM response cache: ``[llm] cache``, else ``out/llm-cache``; ``None`` if disabled."""
+    cache = spec.llm.cache
+    if cache is False:
+        return None
+    return out / "llm-cache" if cache is None else cache
+
+
+def _mkdir(path: Path) -> None:
+    """Create a directory (and parents) or raise :class:`InputError`."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot create the directory: {exc.strerror}") from None
+
+
+def _diagram(compiled: CompiledInstitution, out: Path) -> str | None:
+    """Draw ``institution.svg``; the reason it could not be drawn, else ``None``."""
+    try:
+        render(compiled, out / "institution.svg")
+    except RenderError as exc:
+        print(f"govlang: warning: no institution diagram: {exc}", file=sys.stderr)
+        return str(exc)
+    return None
+
+
+# ---------------------------------------------------------------------------- runs
+
+
+class RunSpec(BaseModel):
+    """One run: a population under a regime with a seed; everything a worker needs.
+
+    ``run_id`` is content-addressed (:func:`run_id`), so equal runs of different experiments
+    share their results directory entry.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run_id: str
+    population: str
+    regime: Regime
+    index: int = Field(description="Run number k within its condition (seed = base + k).")
+    seed: int
+    rounds: int
+    market_kind: Literal["cournot", "bertrand"]
+    market_config: dict[str, Any]
+    firms: tuple[FirmSpec, ...]
+    institution_path: Path
+    institution_params: dict[str, ParamValue]
+    digest: str = Field(description="The institution's semantic digest.")
+
+
+def run_id(
+    digest: str,
+    market: Mapping[str, Any],
+    firms: Sequence[FirmSpec],
+    seed: int,
+    regime: str,
+    rounds: int,
+) -> str:
+    """The first 16 hex digits of SHA-256 over the canonical JSON of what defines a run."""
+    content = {
+        "institution": digest,
+        "market": dict(market),
+        "firms": [f.identity() for f in firms],
+        "seed": seed,
+        "regime": regime,
+        "rounds": rounds,
+    }
+    return hashlib.sha256(canonical_json(plain(content)).encode("utf-8")).hexdigest()[:16]
+
+
+def plan_runs(spec: ExperimentSpec, digest: str, llm_cache: Path | None) -> list[RunSpec]:
+    """Every run of the experiment: populations x regimes x runs, in that nesting order.
+
+    ``digest`` is the compiled institution's; ``llm_cache`` is the response cache directory
+    given to ``llm`` firms that do not name one (``None``: no cache).
+    """
+    config = spec.market.resolved(spec.rounds)
+    market = {"kind": spec.market.kind, "config": config.model_dump(mode="json")}
+    runs = []
+    for name, population in spec.populations.items():
+        firms = tuple(_with_cache(f, llm_cache) for f in population.firms)
+        for regime in spec.regimes:
+            for k in range(spec.runs):
+                seed = spec.seed + k
+                runs.append(
+                    RunSpec(
+                        run_id=run_id(digest, market, firms, seed, regime, spec.rounds),
+                        population=name,
+                        regime=regime,
+                        index=k,
+                        seed=seed,
+                        rounds=spec.rounds,
+                        market_kind=spec.market.kind,
+                        market_config=market["config"],
+                        firms=firms,
+                        institution_path=spec.institution.path,
+                        institution_params=spec.institution.params,
+                        digest=digest,
+                    )
+                )
+    return runs
+
+
+def _with_cache(firm: FirmSpec, cache: Path | None) -> FirmSpec:
+    """An ``llm`` firm with the default cache directory unless it names one."""
+    if firm.kind != "llm" or cache is None or "cache" in firm.options:
+        return firm
+    return FirmSpec(kind=firm.kind, options={**firm.options, "cache": cache})
+
+
+# ---------------------------------------------------------------------------- execution
+
+
+class Progress:
+    """A rich progress display of runs and rounds on stderr (off when quiet or not a TTY)."""
+
+    def __init__(self, runs: int, rounds_per_run: int, quiet: bool) -> None:
+        """Prepare bars for ``runs`` runs of ``rounds_per_run`` rounds."""
+        shown = not quiet and sys.stderr.isatty() and runs > 0
+        self._bar = rich.progress.Progress(
+            rich.progress.TextColumn("{task.description:<7}"),
+            rich.progress.BarColumn(),
+            rich.progress.MofNCompleteColumn(),
+            rich.progress.TimeElapsedColumn(),
+            rich.progress.TimeRemainingColumn(),
+            console=rich.console.Console(stderr=True),
+            disable=not shown,
+        )
+        self._runs = self._bar.add_task("runs", total=runs)
+        self._rounds = self._bar.add_task("rounds", total=runs * rounds_per_run)
+
+    def __enter__(self) -> Progress:
+        """Show the bars."""
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Hide the bars."""
+        self._bar.stop()
+
+    def rounds(self, count: int) -> None:
+        """``count`` more rounds played."""
+        self._bar.advance(self._rounds, count)
+
+    def run_done(self) -> None:
+        """One more run complete."""
+        self._bar.advance(self._runs, 1)
+
+
+def _execute(
+    pending: Sequence[RunSpec],
+    out: Path,
+    key: bytes,
+    metrics: MetricParams,
+    workers: int,
+    offline: bool,
+    progress: Progress,
+) -> None:
+    """Play every pending run (process pool for offline runs, asyncio otherwise)."""
+    if not pending:
+        return
+    if offline and workers > 1:
+        _pool(pending, out, key, metrics, workers, progress)
+    else:
+        asyncio.run(_gather(pending, out, key, metrics, workers, progress))
+
+
+async def _gather(
+    pending: Sequence[RunSpec],
+    out: Path,
+    key: bytes,
+    metrics: MetricParams,
+    workers: int,
+    progress: Progress,
+) -> None:
+    """Play the runs as asyncio tasks, at most ``workers`` at a time."""
+    gate = asyncio.Semaphore(workers)
+
+    async def one(run: RunSpec) -> None:
+        async with gate:
+            await _play(run, out, key, metrics, progress.rounds)
+            progress.run_done()
+
+    await asyncio.gather(*(one(run) for run in pending))
+
+
+async def _play(
+    run: RunSpec, out: Path, key: bytes, metrics: MetricParams, on_round: Callable[[int], None]
+) -> None:
+    """Play one run and write its summary (last)."""
+    started = time.perf_counter()
+    run_dir = results.run_dir(out, run)
+    facts = await play_run(run, run_dir, key, on_round)
+    results.write_summary(run_dir, run, facts, metrics, time.perf_counter() - started)
+
+
+def _groups(pending: Sequence[RunSpec]) -> list[list[RunSpec]]:
+    """Runs grouped by (population, seed); groups with a Q-learner (slow to set up) first."""
+    groups: dict[tuple[str, int], list[RunSpec]] = {}
+    for run in pending:
+        groups.setdefault((run.population, run.seed), []).append(run)
+    slow = [g for g in groups.values() if any(f.kind == "qlearning" for f in g[0].firms)]
+    return slow + [g for g in groups.values() if g not in slow]
+
+
+_QUEUE: Any = None
+"""The progress queue of a pool worker (set by :func:`_worker_init`)."""
+
+
+def _worker_init(queue: Any) -> None:
+    """Pool worker set-up: ignore Ctrl-C (the parent decides), keep the progress queue."""
+    global _QUEUE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _QUEUE = queue
+
+
+def _worker(group: list[RunSpec], out: str, key: bytes, metrics: MetricParams) -> int:
+    """Play a group of runs in a pool worker; report rounds and runs through the queue."""
+    for run in group:
+        asyncio.run(_play(run, Path(out), key, metrics, lambda n: _QUEUE.put(("round", n))))
+        _QUEUE.put(("run", 1))
+    return len(group)
+
+
+def _pool(
+    pending: Sequence[RunSpec],
+    out: Path,
+    key: bytes,
+    metrics: MetricParams,
+    workers: int,
+    progress: Progress,
+) -> None:
+    """Play the runs in a process pool; Ctrl-C lets the runs in hand finish, drops the rest."""
+    groups = _groups(pending)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    drain = threading.Thread(target=_drain, args=(queue, progress), daemon=True)
+    drain.start()
+    pool = ProcessPoolExecutor(
+        min(workers, len(groups)), mp_context=context, initializer=_worker_init, initargs=(queue,)
+    )
+    try:
+        futures = [pool.submit(_worker, g, str(out), key, metrics) for g in groups]
+        for future in futures:
+            future.result()
+    except KeyboardInterrupt:
+        print("\ninterrupted: finishing the runs in hand; rerun to resume", file=sys.stderr)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        queue.put(None)
+        drain.join()
+
+
+def _drain(queue: Any, progress: Progress) -> None:
+    """Forward pool workers' progress messages to the progress bar until ``None``."""
+    while (message := queue.get()) is not None:
+        what, count = message
+        if what == "round":
+            progress.rounds(count)
+        else:
+            progress.run_done()

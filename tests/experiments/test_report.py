@@ -1,0 +1,138 @@
+"""The report: self-contained HTML, anchors from regimes to runs to rounds, honest notes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from govlang.agents.fakeserver import FakeLLMServer
+from govlang.experiments.runner import ExperimentResult, run_experiment
+from govlang.experiments.trace import read_trace
+from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV
+
+REPO = Path(__file__).resolve().parents[2]
+
+EXPERIMENT = """
+name = "report-check"
+description = "A colluding pair and a pair with a language-model firm."
+rounds = 4
+runs = 1
+seed = 11
+
+[institution]
+path = "{gov}"
+
+[llm]
+model = "{model}"
+api_base = "{api_base}"
+api_key = "not-a-secret"
+timeout = 10
+max_retries = 0
+
+[populations.colluders]
+firms = [{{ kind = "colluder" }}, {{ kind = "colluder" }}]
+
+[populations.talkers]
+firms = [{{ kind = "llm" }}, {{ kind = "colluder" }}]
+"""
+
+
+@pytest.fixture(scope="module")
+def done(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExperimentResult]:
+    folder = tmp_path_factory.mktemp("report")
+    with pytest.MonkeyPatch.context() as patch, FakeLLMServer() as server:
+        patch.setenv(KEY_ENV, "report-test-key")
+        patch.delenv(KEY_FILE_ENV, raising=False)
+        path = folder / "experiment.toml"
+        gov = REPO / "examples" / "cournot_reference.gov"
+        text = EXPERIMENT.format(gov=gov, model=server.model, api_base=server.api_base)
+        path.write_text(text, encoding="utf-8")
+        yield run_experiment(path, folder / "results", quiet=True)
+
+
+@pytest.fixture(scope="module")
+def page(done: ExperimentResult) -> str:
+    return done.report_html.read_text(encoding="utf-8")
+
+
+def test_html_is_self_contained(page: str) -> None:
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|//)""", page)
+    assert "<script" not in page and "<link" not in page
+    images = re.findall(r'<img [^>]*src="([^"]+)"', page)
+    assert images and all(src.startswith("data:image/png;base64,") for src in images)
+    assert "<svg" in page and "<?xml" not in page
+
+
+def test_every_anchor_link_resolves(page: str) -> None:
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    links = re.findall(r'href="([^"]+)"', page)
+    assert links and all(link.startswith("#") for link in links)
+    assert {link[1:] for link in links} <= ids
+
+
+def regime_section(page: str, regime: str) -> str:
+    start = page.index(f'<h3 id="regime-{regime}">')
+    return page[start : page.index("</table>", start)]
+
+
+def test_regimes_link_to_runs_and_runs_to_rounds(done: ExperimentResult, page: str) -> None:
+    regime_table = page[page.index('id="regimes"') : page.index('id="configs"')]
+    for regime in ("ungoverned", "constitutional", "institutional"):
+        assert f'href="#regime-{regime}"' in regime_table
+        section = regime_section(page, regime)
+        for run in done.runs:
+            linked = f'href="#run-{run.run_id}"' in section
+            assert linked == (run.regime == regime)
+    for run in done.runs:
+        assert f'<section id="run-{run.run_id}">' in page
+        rounds = re.findall(rf'<tr id="run-{run.run_id}-r(\d+)">', page)
+        assert rounds == ["1", "2", "3", "4"]
+
+
+def test_round_detail_shows_reasoning_outcome_and_events(done: ExperimentResult, page: str) -> None:
+    run = next(r for r in done.runs if r.population == "talkers" and r.regime == "institutional")
+    start = page.index(f'<tr id="run-{run.run_id}-r1">')
+    row = page[start : page.index("</tr>", start)]
+    assert "Prices held steady." in row
+    assert "price [" in row
+    assert "traversal P2_independent_decision:active-&gt;warning" in row
+    assert f'<a href="#run-{run.run_id}-r1">1</a>' in page
+
+
+def test_llm_exchange_is_in_the_trace(done: ExperimentResult) -> None:
+    run = next(r for r in done.runs if r.population == "talkers" and r.regime == "constitutional")
+    records = read_trace(done.out_dir / "runs" / run.run_id / "trace.jsonl")
+    record = records[0]["firms"]["firm_0"]["decision"]["record"]
+    system = record["messages"][0]["content"]
+    assert "P2_independent_decision" in system
+    assert record["answer"]["observations"] == "Prices held steady."
+    assert records[0]["requested"]["firm_0"] == [30.0, 20.0]
+    assert "not-a-secret" not in (done.out_dir / "manifest.json").read_text()
+
+
+def test_markdown_report_and_honesty_notes(done: ExperimentResult) -> None:
+    text = done.report_md.read_text(encoding="utf-8")
+    assert "| regime | runs | mean tier [95% CI]" in text
+    assert "Configurations colluders contain only offline firms" in text
+    assert "talkers contain" not in text
+    assert "the operator key from GOVLANG_LOG_KEY" in text
+    assert "report-test-key" not in text
+    for figure in re.findall(r"\]\((plots/[^)]+)\)", text):
+        assert (done.out_dir / figure).read_bytes().startswith(b"\x89PNG")
+    assert "plots/tiers.png" in text
+
+
+def test_regime_statistics_are_reported(done: ExperimentResult) -> None:
+    comparison = done.comparisons.versus["institutional"]
+    assert not isinstance(comparison, str)
+    assert comparison.sign_flip.n == 2
+    line = next(
+        x for x in done.report_md.read_text().splitlines() if x.startswith("| institutional |")
+    )
+    assert f"| {comparison.cohens_d:.2f} |" in line
+    assert f"{comparison.improved}/2 improved" in line and "(exact)" in line
+    severe = done.comparisons.pooled["institutional"].severe
+    assert f"({severe.count}/{severe.n})" in line
