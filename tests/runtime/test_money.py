@@ -47,7 +47,7 @@ def test_money_identity_every_round(name: str, plays: list[tuple[int, int]]) -> 
         state = env.institutional_state
         assert state is not None
         after = state.ledger
-        raw_total, mediated_total = Fraction(0), Fraction(0)
+        raw_total, mediated_total, fined = Fraction(0), Fraction(0), Fraction(0)
         for agent, reward in rewards.items():
             payoff = infos[agent]["govlang"]["payoff"]
             assert reward == payoff["mediated"]
@@ -57,11 +57,12 @@ def test_money_identity_every_round(name: str, plays: list[tuple[int, int]]) -> 
             assert reward == float(exact)  # the identity, rounded once
             raw_total += Fraction(payoff["raw"])
             mediated_total += exact
-        moved_out = (after.treasury - before.treasury) + (after.consumers - before.consumers)
-        granted = after.granted - before.granted
-        # every unit that left the agents is in the treasury or with consumers; grants came
-        # back out of the treasury (checked up to the float rounding of the infos' figures)
-        assert abs(raw_total + granted - mediated_total - moved_out) < Fraction(1, 10**6)
+            fined += Fraction(payoff["fined"])
+        # what the agents lost in total is exactly what the treasury (net of the grants it
+        # paid) and the consumers gained (up to the float rounding of the infos' figures)
+        kept = (after.treasury - before.treasury) + (after.consumers - before.consumers)
+        assert abs(raw_total - mediated_total - kept) < Fraction(1, 10**6)
+        assert abs(fined - (after.fined - before.fined)) < Fraction(1, 10**6)
         before = after
 
 
