@@ -47,8 +47,9 @@ class FileSlots:
         self._held: IO[bytes] | None = None
         directory.mkdir(parents=True, exist_ok=True)
 
-    def acquire(self) -> int:
-        """Block until a slot is free; return its number."""
+    def acquire(self, timeout: float | None = None) -> int:
+        """Block until a slot is free (``TimeoutError`` after ``timeout`` s); return its number."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             for k, path in enumerate(self.paths):
                 handle = path.open("ab")
@@ -59,6 +60,8 @@ class FileSlots:
                     continue
                 self._held = handle
                 return k
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"no free slot of {len(self.paths)} after {timeout} s")
             time.sleep(self.poll)
 
     def release(self) -> None:
