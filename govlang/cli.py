@@ -171,6 +171,40 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``govlang sweep SWEEP.toml -o RESULTS``: run or resume a sweep, write tables and summary."""
+    import os
+
+    from govlang.sweeps.config import SweepError, load_sweep
+    from govlang.sweeps.executors import LocalExecutor, RayExecutor
+    from govlang.sweeps.run import run_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    if args.address is not None and args.executor != "ray":
+        raise UsageError("--address needs --executor ray")
+    try:
+        spec = load_sweep(args.sweep)
+        workers = args.workers or os.cpu_count() or 1
+        executor = (
+            RayExecutor(args.address or "local", workers, spec.limits)
+            if args.executor == "ray"
+            else LocalExecutor(workers, spec.limits)
+        )
+        result = run_sweep(spec, args.output, executor, quiet=args.quiet)
+    except SweepError as exc:
+        print(f"govlang: error: invalid sweep\n{exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except ImportError as exc:
+        raise UsageError(f"--executor ray: {exc} (pip install 'govlang[ray]')") from None
+    print(
+        f"{len(result.executed)} run(s) played, {len(result.reused)} reused, "
+        f"{result.wall_time_s:.1f} s; summary: {result.out_dir / 'summary.md'}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
@@ -226,6 +260,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks"
     )
     run.set_defaults(handler=cmd_run)
+
+    swp = sub.add_parser("sweep", help="map where collusion appears along structural axes")
+    swp.add_argument("sweep", metavar="SWEEP", help="sweep file (.toml)")
+    swp.add_argument("-o", "--output", required=True, metavar="RESULTS", help="results directory")
+    swp.add_argument("--executor", choices=("local", "ray"), default="local")
+    swp.add_argument("--address", help="Ray cluster address, or `local` (the default)")
+    swp.add_argument("--workers", type=int, help="processes / Ray CPUs (default: all cores)")
+    swp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    swp.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks"
+    )
+    swp.set_defaults(handler=cmd_sweep)
 
     return parser
 
