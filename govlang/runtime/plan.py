@@ -19,7 +19,6 @@ from typing import Literal
 from govlang import ir
 from govlang.compile import CompiledEdge, CompiledInstitution
 from govlang.fmt import format_expr
-from govlang.manifest import constitution_text
 from govlang.params import NotConstant, ParamValue, constant_value
 
 SiteWhen = Literal["on_enter", "on_round", "then"]
@@ -150,7 +149,6 @@ class Plan:
     scopes: tuple[ScopePlan, ...]
     instances: tuple[Instance, ...]
     refs: tuple[Ref, ...]
-    constitution: str
 
     @property
     def digest(self) -> str:
@@ -177,8 +175,7 @@ def build_plan(compiled: CompiledInstitution, agents: Sequence[str]) -> Plan:
         else:
             members.append((scope, MARKET_INSTANCE, tuple(range(len(agents)))))
     instances = [Instance(n, *member) for n, member in enumerate(members)]
-    text = constitution_text(compiled.institution)
-    return Plan(compiled, tuple(agents), scopes, tuple(instances), builder.refs(), text)
+    return Plan(compiled, tuple(agents), scopes, tuple(instances), builder.refs())
 
 
 class _Builder:
