@@ -222,6 +222,7 @@ class InstitutionSpec(_Frozen):
 class LLMDefaults(_Frozen):
     """Defaults for every firm of kind ``llm`` (a firm's own options win).
 
+    Each field is the :class:`~govlang.agents.llm.LLMFirmOptions` option of the same name.
     ``cache``: the response cache directory (relative to the experiment file); unset means
     ``RESULTS/llm-cache``, ``false`` disables caching.
     """
@@ -232,6 +233,9 @@ class LLMDefaults(_Frozen):
     temperature: float | None = Field(None, ge=0.0, le=2.0)
     timeout: float | None = Field(None, gt=0.0)
     max_retries: int | None = Field(None, ge=0)
+    max_tokens: int | None = Field(None, ge=1)
+    json_schema: bool | None = None
+    note_chars: int | None = Field(None, ge=1)
     cache: Path | Literal[False] | None = None
 
     def options(self) -> dict[str, Any]:

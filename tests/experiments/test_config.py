@@ -187,3 +187,4 @@ def test_the_example_experiments_are_valid() -> None:
     firm = llm.populations["smollm2_pair"].firms[0]
     assert firm.options["model"] == "openai/smollm2"
     assert firm.options["api_base"] == "http://127.0.0.1:8011/v1"
+    assert firm.options["json_schema"] is True and firm.options["max_tokens"] == 400
