@@ -8,8 +8,6 @@ environment's.
 
 from __future__ import annotations
 
-import math
-
 from govlang import ir
 from govlang.check.constants import show_value
 from govlang.check.context import Context
@@ -105,25 +103,27 @@ def _action(
         return
     wanted = f"number{_dims(expected.dims)} in {_bounds(expected.low, expected.high)}"
     dims_differ = set(expected.dims) != {d for d in action.type.dims if d != AGENT}
-    bounds_differ = space is not None and not (
-        _same(space.low, expected.low) and _same(space.high, expected.high)
+    outside = space is not None and not (
+        _within(space.low, expected.low, expected.high)
+        and _within(space.high, expected.low, expected.high)
     )
-    if dims_differ or bounds_differ:
+    if dims_differ or outside:
         reporter.emit(
             "GL409",
-            f"the action space differs from the environment's: `{schema.name}` acts in `{wanted}`",
+            f"the action space is not inside the environment's: `{schema.name}` acts in "
+            f"`{wanted}`",
             action.span,
-            f"declare `action: {wanted}`",
+            f"declare `action: {wanted}` or a narrower box inside it",
         )
 
 
-def _same(declared: float | None, expected: float) -> bool:
-    """Whether a declared bound agrees with the environment's.
+def _within(declared: float | None, low: float, high: float) -> bool:
+    """Whether a declared bound lies inside the environment's ``[low, high]``.
 
-    An unknown declared bound (an error reported elsewhere) agrees; so does any bound against
-    an infinite one, which no ``.gov`` literal can state.
+    A narrower declared space is fine: every constraint checked inside it is inside the
+    environment's too. An unknown declared bound (an error reported elsewhere) passes.
     """
-    return declared is None or math.isinf(expected) or declared == expected
+    return declared is None or low <= declared <= high
 
 
 def _dims(dims: tuple[str, ...]) -> str:
