@@ -47,3 +47,21 @@ def test_example_has_no_warnings_and_renders(path: Path, tmp_path: Path) -> None
 def test_invalid_file_has_expected_diagnostics(path: Path) -> None:
     expected = path.with_suffix(".expected")
     assert expected.exists(), f"{path} has no {expected.name} beside it"
+
+
+MARKET_OF_EXAMPLE = {
+    "cournot_reference.gov": "cournot",
+    "leniency.gov": "cournot",
+    "output_floor.gov": "cournot",
+    "cartel_exclusion.gov": "cournot",
+    "bertrand_price_watch.gov": "bertrand",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MARKET_OF_EXAMPLE))
+def test_example_matches_its_market(name: str) -> None:
+    from govlang.api import environment_schema
+
+    schema = environment_schema(MARKET_OF_EXAMPLE[name])
+    _, diagnostics = check_file(ROOT / "examples" / name, schema)
+    assert [d for d in diagnostics if d.is_error] == []

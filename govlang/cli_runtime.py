@@ -1,0 +1,81 @@
+"""The runtime's subcommands of the ``govlang`` command line: ``verify`` and ``replay``.
+
+Kept apart from :mod:`govlang.cli` so that the language commands load nothing of the
+runtime. Exit codes are the command line's (0 ok, 1 the log failed verification or the
+institution has errors, 2 usage, 3 I/O or runtime failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from govlang.frontend import InputError
+
+EXIT_OK, EXIT_INVALID = 0, 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """``govlang verify LOG --manifest MANIFEST``: check a governance log's chain and keys."""
+    from govlang.runtime.log import LogKeyError
+    from govlang.runtime.verify import verify_log
+
+    try:
+        result = verify_log(args.log, args.manifest)
+    except LogKeyError as exc:
+        raise InputError(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot verify: {exc}") from None
+    if result.ok:
+        print(f"{args.log}: {result}", file=sys.stderr)
+        return EXIT_OK
+    print(f"{args.log}:{result.line}: tampered or incomplete: {result.message}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """``govlang replay SPEC ACTIONS``: what this institution would have done to that run."""
+    from govlang.cli import parse_params
+    from govlang.runtime.log import LogKeyError
+    from govlang.runtime.replay import ReplayError, replay
+
+    try:
+        result = replay(
+            args.file, args.actions, market=args.market, params=parse_params(args.param),
+            seed=args.seed, log=args.log,
+        )
+    except (ReplayError, LogKeyError) as exc:
+        raise InputError(str(exc)) from None
+    except OSError as exc:
+        raise InputError(f"cannot replay: {exc}") from None
+    sys.stdout.write(result.summary() + "\n")
+    return EXIT_OK
+
+
+def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``verify`` and ``replay`` on the command line's subparsers."""
+    ver = sub.add_parser(
+        "verify",
+        help="verify a governance log against its manifest",
+        description="The operator key comes from GOVLANG_LOG_KEY or the file named by "
+        "GOVLANG_LOG_KEY_FILE. Exit 0 on an intact log, 1 with the first bad line otherwise.",
+    )
+    ver.add_argument("log", metavar="LOG", help="governance log (JSONL)")
+    ver.add_argument("--manifest", required=True, help="the manifest JSON (govlang compile)")
+    ver.set_defaults(handler=cmd_verify)
+
+    rep = sub.add_parser(
+        "replay",
+        help="run recorded actions through an institution and print what it does",
+        description='ACTIONS is JSONL, one line per round: {"round": 1, "actions": '
+        '{"firm_0": [60, 0], "firm_1": [0, 60]}}.',
+    )
+    rep.add_argument("file", metavar="FILE", help=".gov institution")
+    rep.add_argument("actions", metavar="ACTIONS", help="recorded requested actions (JSONL)")
+    rep.add_argument("--market", choices=("cournot", "bertrand"), default="cournot")
+    rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument("--log", help="also write a governance log here (needs an operator key)")
+    rep.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="override a param"
+    )
+    rep.set_defaults(handler=cmd_replay)
