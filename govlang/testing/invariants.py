@@ -26,6 +26,7 @@ import numpy as np
 from govlang import ir
 from govlang.compile import CompiledInstitution, compile_institution
 from govlang.fmt import format_institution
+from govlang.manifest import canonical_json
 from govlang.runtime.govern import govern
 from govlang.runtime.log import GovernanceLog
 from govlang.runtime.replay import replay_actions
@@ -128,7 +129,7 @@ def log_mutations(data: bytes) -> Iterator[tuple[str, bytes]]:
         entry = json.loads(line)
         for name, value in entry.items():
             changed = dict(entry, **{name: _edited(value)})
-            edited = json.dumps(changed, sort_keys=True, separators=(",", ":")).encode()
+            edited = canonical_json(changed).encode("utf-8")
             yield f"line {i + 1}: edit {name}", _join([*lines[:i], edited, *lines[i + 1 :]])
         yield f"line {i + 1}: insert a copy", _join([*lines[: i + 1], line, *lines[i + 1 :]])
         yield f"line {i + 1}: delete", _join([*lines[:i], *lines[i + 1 :]])
