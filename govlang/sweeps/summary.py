@@ -40,7 +40,7 @@ class Threshold:
     ``direction``: ``"disappears"`` (outcome falls below the level as the axis grows),
     ``"appears"`` (rises to it) or ``"none"`` (no crossing: ``value`` is nan). ``low`` /
     ``high``: the bootstrap interval; ``support``: the share of resamples with a crossing in
-    the same direction.
+    the same direction; ``later``: any further crossings (direction, value), not bootstrapped.
     """
 
     axis: str
@@ -54,18 +54,26 @@ class Threshold:
     support: float
     levels: tuple[float, ...]
     curve: tuple[float, ...]
+    later: tuple[tuple[str, float], ...] = ()
 
 
-def _crossing(x: FloatArray, y: FloatArray, level: float) -> tuple[str, float]:
-    """The first crossing of ``level`` by ``y`` along sorted ``x`` (direction, value)."""
+def _crossings(x: FloatArray, y: FloatArray, level: float) -> list[tuple[str, float]]:
+    """Every crossing of ``level`` by ``y`` along sorted ``x`` (direction, value), in order."""
     above = y >= level
+    out = []
     for i in range(1, len(x)):
         if above[i] != above[i - 1]:
             dy = y[i] - y[i - 1]
             t = (level - y[i - 1]) / dy if dy != 0 else 0.5
             value = float(x[i - 1] + t * (x[i] - x[i - 1]))
-            return ("disappears" if above[i - 1] else "appears"), value
-    return "none", math.nan
+            out.append((("disappears" if above[i - 1] else "appears"), value))
+    return out
+
+
+def _crossing(x: FloatArray, y: FloatArray, level: float) -> tuple[str, float]:
+    """The first crossing of ``level`` by ``y`` along sorted ``x`` (``("none", nan)``)."""
+    found = _crossings(x, y, level)
+    return found[0] if found else ("none", math.nan)
 
 
 def _levels(values: Sequence[float]) -> tuple[FloatArray, list[int]]:
@@ -116,6 +124,7 @@ def _threshold(
     return Threshold(
         axis, group, outcome, level, direction, value, low, high, support,  # type: ignore[arg-type]
         tuple(float(v) for v in x), tuple(float(v) for v in curve),
+        tuple(_crossings(x, curve, level)[1:]),
     )  # fmt: skip
 
 
@@ -173,10 +182,11 @@ def sentence(t: Threshold) -> str:
             f"range {_num(t.levels[0])} to {_num(t.levels[-1])} (by value: {curve})."
         )
     verb = "falls below" if t.direction == "disappears" else "reaches"
+    then = "".join(f"; it {d} again at about {_num(v)}" for d, v in t.later)
     return (
         f"- **{t.axis}** ({within}): {what} {verb} {_num(t.level)} at about {_num(t.value)} "
         f"(95% bootstrap interval {_num(t.low)} to {_num(t.high)}; {100 * t.support:.0f}% of "
-        f"resamples cross) -- the harmful outcome {t.direction} there (by value: {curve})."
+        f"resamples cross) -- the harmful outcome {t.direction} there{then} (by value: {curve})."
     )
 
 
