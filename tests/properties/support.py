@@ -18,10 +18,12 @@ from govlang.markets import BertrandMarket, CournotMarket
 from govlang.testing.invariants import reproduction
 from govlang.testing.strategies import institutions
 from govlang.testing.traces import Actions, action_sequences, random_traces
+from tests.runtime.support import EchoEnv
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 ROUNDS = 14
+EVERY_COUNT = Path(__file__).parent / "cases" / "every_count.gov"
 
 
 def _public_goods(rounds: int) -> Any:
@@ -56,6 +58,17 @@ def example(name: str) -> CompiledInstitution:
     env = ENVIRONMENTS[name]()
     schema = env.schema() if hasattr(env, "schema") and name not in UNSCHEMED else None
     return load(EXAMPLES / name, schema=schema)
+
+
+def echo() -> EchoEnv:
+    """The echo environment (tests/runtime/support.py) for three agents, 35 rounds."""
+    return EchoEnv(("a0", "a1", "a2"), rounds=35)
+
+
+@cache
+def every_count() -> CompiledInstitution:
+    """``cases/every_count.gov``: every count condition and every kind of sanction."""
+    return load(EVERY_COUNT)
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
 
-from govlang.api import load
 from govlang.compile import CompiledInstitution
 from govlang.runtime import constraints, controller, govern, ledger, log, sanctions, transitions
 from govlang.runtime import verify as verify_module
@@ -34,11 +34,11 @@ from govlang.testing.invariants import (
     check_null_identity,
     check_replay,
     check_sanctions,
+    governed_env_machine,
     run_governed,
 )
-from tests.runtime.support import EchoEnv
+from tests.properties.support import echo, every_count
 
-CASE = Path(__file__).parent / "cases" / "every_count.gov"
 HIGH, LOW = 80.0, 10.0
 A0 = "HHHHHHHHLLLHHLLHHHHHHLLLLHHHHH"
 A1 = "LHLHHLHHHHHHLLLHLHHHHHHLLLHHHH"
@@ -49,15 +49,10 @@ ACTIONS = [
 ]
 
 
-def echo() -> EchoEnv:
-    """The echo environment for the three agents, long enough for the script."""
-    return EchoEnv(("a0", "a1", "a2"), rounds=len(ACTIONS) + 5)
-
-
 @pytest.fixture(scope="module")
 def compiled() -> CompiledInstitution:
     """The mutation-case institution."""
-    return load(CASE)
+    return every_count()
 
 
 Check = Callable[[CompiledInstitution], list[Violation]]
@@ -224,6 +219,23 @@ def test_actions_catch_an_ignored_cap(monkeypatch: Any, compiled: Any) -> None:
         constraints, "bounds_of", lambda sites, resolve: replace(original(sites, resolve), caps=())
     )
     assert any("the spec says" in v.message for v in _detects("actions", compiled))
+
+
+def test_the_state_machine_catches_an_ignored_cap(monkeypatch: Any, compiled: Any) -> None:
+    original = constraints.bounds_of
+    monkeypatch.setattr(
+        constraints, "bounds_of", lambda sites, resolve: replace(original(sites, resolve), caps=())
+    )
+    machine = governed_env_machine(echo, compiled)
+    quiet = settings(
+        max_examples=200,
+        stateful_step_count=25,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],  # finding the failure is the point; shrinking it is not
+    )
+    with pytest.raises(AssertionError, match="the spec says"):
+        run_state_machine_as_test(machine, settings=quiet)
 
 
 def test_actions_catch_an_action_escaping_the_space(monkeypatch: Any, compiled: Any) -> None:

@@ -6,7 +6,7 @@ in the replay format) that reproduce it.
 
 from __future__ import annotations
 
-from hypothesis import event, given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from govlang.runtime.verify import verify_bytes
@@ -25,6 +25,9 @@ from govlang.testing.invariants import (
 )
 from tests.properties.support import Case, announce, cases
 
+RUNS = settings(settings.default, max_examples=max(10, settings.default.max_examples // 2))
+"""Half the profile's examples: each example is one or more whole governed runs."""
+
 
 def _kinds(case: Case) -> None:
     run = run_governed(case.compiled, case.env_factory, case.actions)
@@ -32,12 +35,14 @@ def _kinds(case: Case) -> None:
         event(f"saw {kind}")
 
 
+@RUNS
 @given(cases())
 def test_determinism_same_trace_and_log_bytes(case: Case) -> None:
     announce(case)
     assert check_determinism(case.compiled, case.env_factory, case.actions) == []
 
 
+@RUNS
 @given(cases())
 def test_only_declared_edges_once_per_round_with_counts_respected(case: Case) -> None:
     announce(case)
@@ -47,6 +52,7 @@ def test_only_declared_edges_once_per_round_with_counts_respected(case: Case) ->
     assert check_edges(case.compiled, run) == []
 
 
+@RUNS
 @given(cases())
 def test_sanctions_fire_where_declared_with_declared_amounts(case: Case) -> None:
     announce(case)
@@ -56,6 +62,7 @@ def test_sanctions_fire_where_declared_with_declared_amounts(case: Case) -> None
     assert check_sanctions(case.compiled, run) == []
 
 
+@RUNS
 @given(cases())
 def test_effective_actions_obey_constraints_and_space(case: Case) -> None:
     announce(case)
@@ -65,18 +72,21 @@ def test_effective_actions_obey_constraints_and_space(case: Case) -> None:
     assert check_actions(case.compiled, run) == []
 
 
+@RUNS
 @given(cases())
 def test_money_is_conserved(case: Case) -> None:
     announce(case)
     assert check_money(run_governed(case.compiled, case.env_factory, case.actions)) == []
 
 
+@RUNS
 @given(cases())
 def test_null_institution_is_the_identity(case: Case) -> None:
     announce(case)
     assert check_null_identity(case.compiled, case.env_factory, case.actions) == []
 
 
+@RUNS
 @given(cases(), st.data())
 def test_log_verifies_and_no_single_mutation_does(case: Case, data: st.DataObject) -> None:
     announce(case)
@@ -88,6 +98,7 @@ def test_log_verifies_and_no_single_mutation_does(case: Case, data: st.DataObjec
     assert not verify_bytes(mutated, case.compiled.digest, LOG_KEY).ok, what
 
 
+@RUNS
 @given(cases())
 def test_replay_reproduces_the_events(case: Case) -> None:
     announce(case)
