@@ -71,7 +71,7 @@ def every_count() -> CompiledInstitution:
     return load(EVERY_COUNT)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Case:
     """A run to check: the compiled institution, its environment factory and the actions."""
 
@@ -79,6 +79,10 @@ class Case:
     compiled: CompiledInstitution
     env_factory: Callable[[], Any]
     actions: Actions
+
+    def __repr__(self) -> str:
+        """Short: the reproduction (``.gov`` and actions) is printed by :func:`announce`."""
+        return f"Case({self.name!r}, {len(self.actions)} rounds)"
 
     def report(self) -> str:
         """The ``.gov`` and the actions (replay JSONL) that reproduce this case."""
