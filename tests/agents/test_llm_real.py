@@ -31,7 +31,8 @@ PORT = int(os.environ.get("LLM_SERVER_PORT", "8011"))
 API_BASE = f"http://127.0.0.1:{PORT}/v1"
 CONSTITUTION = "P2_independent_decision: each firm decides its quantities independently."
 
-pytestmark = pytest.mark.slow
+# The first test may compile llama-cpp-python (minutes) before the model answers at all.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 
 def listening() -> bool:
