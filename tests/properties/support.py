@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import gymnasium
 from hypothesis import event, note
 from hypothesis import strategies as st
 
@@ -63,6 +64,19 @@ def example(name: str) -> CompiledInstitution:
 def echo() -> EchoEnv:
     """The echo environment (tests/runtime/support.py) for three agents, 35 rounds."""
     return EchoEnv(("a0", "a1", "a2"), rounds=35)
+
+
+class DiscreteEcho(EchoEnv):
+    """The echo environment acting in ``Discrete(101)`` (integer actions 0 ... 100)."""
+
+    def __init__(self) -> None:
+        """Three agents, 35 rounds."""
+        super().__init__(("a0", "a1", "a2"), rounds=35)
+        self._discrete = gymnasium.spaces.Discrete(101)
+
+    def action_space(self, agent: str) -> Any:
+        """Every agent's integer action space."""
+        return self._discrete
 
 
 @cache

@@ -7,7 +7,7 @@ from hypothesis import settings
 
 from govlang.markets import CournotMarket
 from govlang.testing.invariants import governed_env_machine
-from tests.properties.support import echo, every_count, example
+from tests.properties.support import DiscreteEcho, echo, every_count, example
 
 STATEFUL = settings(
     settings.default,
@@ -27,3 +27,6 @@ TestOutputFloorOnCournot.settings = STATEFUL
 
 TestEveryCountOnEcho = governed_env_machine(echo, every_count()).TestCase
 TestEveryCountOnEcho.settings = STATEFUL
+
+TestEveryCountOnDiscreteEcho = governed_env_machine(DiscreteEcho, every_count()).TestCase
+TestEveryCountOnDiscreteEcho.settings = STATEFUL
