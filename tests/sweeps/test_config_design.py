@@ -105,3 +105,25 @@ def test_run_ids_are_shared_with_the_experiment(
     planned = plan_sweep(load_sweep(sweep_file(tmp_path, body)), None)
     assert len(planned) == 2 * 3 * 10
     assert {p.run.run_id for p in planned} <= ids
+
+
+def test_random_design_is_seeded_and_within_range(tmp_path: Path, sweep_file: Any) -> None:
+    body = """
+populations = ["colluders"]
+regimes = ["institutional"]
+design = "random"
+samples = 6
+[axes]
+"param.fine_floor" = { low = 10, high = 1000, log = true }
+"""
+    spec = load_sweep(sweep_file(tmp_path, body))
+    points = design_points(spec)
+    assert len(points) == 6 and points == design_points(load_sweep(sweep_file(tmp_path, body)))
+    assert all(10 <= float(p["param.fine_floor"]) <= 1000 for p in points)
+
+
+def test_example_sweeps_plan(examples: Path) -> None:
+    fine = plan_sweep(load_sweep(examples / "sweep_fine_rate.toml"), None)
+    assert len(fine) == 2 * 3 * 3 * 2 * 3
+    population = plan_sweep(load_sweep(examples / "sweep_population.toml"), None)
+    assert len(population) == 3 * 3 * 3 * 2 * 2
