@@ -170,3 +170,56 @@ def test_concurrent_round_against_single_calls(
         f"{sum(singles):.3f} s; concurrent round of two firms {concurrent:.3f} s; "
         f"model calls per decision (latency s): {calls}"
     )
+
+
+def test_short_institutional_experiment_with_llm_firms(llm_server: str, tmp_path: Path) -> None:
+    """`govlang run` end to end: two LLM firms, the reference institution enforced, 2 rounds."""
+    import json
+
+    from govlang.experiments.runner import run_experiment
+
+    institution = ROOT / "examples" / "cournot_reference.gov"
+    experiment = tmp_path / "llm_smoke.toml"
+    experiment.write_text(
+        f"""name = "llm-smoke"
+rounds = 2
+runs = 1
+seed = 3
+concurrency = 1
+regimes = ["institutional"]
+
+[market]
+kind = "cournot"
+
+[institution]
+path = "{institution}"
+
+[llm]
+model = "openai/smollm2"
+api_base = "{llm_server}"
+api_key = "none"
+temperature = 0.2
+timeout = 300
+max_retries = 1
+json_schema = true
+note_chars = 200
+max_tokens = 300
+
+[populations.pair]
+firms = [{{ kind = "llm" }}, {{ kind = "llm" }}]
+""",
+        encoding="utf-8",
+    )
+    result = run_experiment(experiment, tmp_path / "results", quiet=True)
+    assert len(result.executed) == 1
+    (run_dir,) = (tmp_path / "results" / "runs").iterdir()
+    rounds = [json.loads(line) for line in (run_dir / "trace.jsonl").read_text().splitlines()]
+    assert [r["round"] for r in rounds] == [1, 2]
+    for line in rounds:
+        for agent, firm in line["firms"].items():
+            record = firm["decision"]["record"]
+            assert record["exchanges"], (agent, record)  # the real model was asked
+            assert firm["faults"] == []
+        assert line["standings"]  # the institution was enforced and reported a standing
+    assert (run_dir / "governance.jsonl").stat().st_size > 0
+    assert (tmp_path / "results" / "report.html").stat().st_size > 0
