@@ -16,6 +16,8 @@ Canonical layout (:func:`format_institution`, :func:`format_document`):
 - the header ``institution NAME "doc"``; then, each group separated by one blank line, the
   ``observe`` declarations, the ``action:`` declaration, the params, the monitors, and the
   scopes (``per agent`` before ``market``); declarations keep their source order in a group;
+- after the scopes, one blank line, then the ``assert`` declarations in source order, one per
+  line (:func:`format_assert`);
 - inside a scope (2-space indentation): ``evidence`` and ``credits``, then the states, then
   the ``rule`` / ``restore`` blocks in source order, one blank line between these groups;
 - a state prints ``initial``/``terminal`` markers, name, label, description and, when it has
@@ -331,6 +333,10 @@ def _render(inst: ir.Institution, notes: _Notes) -> str:
     for scope in sorted(inst.scopes, key=lambda scope: scope.kind != "agent"):
         printer.blank()
         _scope(printer, scope)
+    if inst.asserts:
+        printer.blank()
+    for decl in inst.asserts:
+        printer.emit(_key(decl), [format_assert(decl)], 0)
     printer.emit(_END, [], 0)
     return "\n".join(printer.lines) + "\n"
 
@@ -367,6 +373,26 @@ def _state(printer: _Printer, state: ir.StateDecl) -> None:
     for prefix, sanction in sanctions:
         printer.emit(_key(sanction), [prefix + format_sanction(sanction)], 2)
     printer.close(state, 1)
+
+
+_SCOPE_WORDS = {"agent": " per agent", "market": " market", None: ""}
+
+
+def format_assert(decl: ir.AssertDecl) -> str:
+    """One assertion on one line: ``assert ID "text" [scope]: PROPERTY``."""
+    return f"assert {decl.id}{_doc(decl.text)}{_SCOPE_WORDS[decl.scope]}: {format_property(decl)}"
+
+
+def format_property(decl: ir.AssertDecl) -> str:
+    """The property of an assertion (what follows the colon)."""
+    condition = format_expr(decl.condition)
+    if decl.form == "leads_to":
+        assert decl.target is not None and decl.within is not None
+        text = f"{condition} leads to {format_expr(decl.target)}"
+        text += f" within {format_expr(decl.within)} rounds"
+        return text + (f" while {format_expr(decl.during)}" if decl.during is not None else "")
+    unless = f" unless {format_expr(decl.unless)}" if decl.unless is not None else ""
+    return f"{decl.form} {condition}{unless}"
 
 
 def format_institution(inst: ir.Institution) -> str:
@@ -442,6 +468,7 @@ def _tree(inst: ir.Institution, source: Source) -> _Unit:
     kids = [header, *map(_unit, inst.observes), *map(_unit, inst.params)]
     kids += [_unit(inst.action)] if inst.action is not None else []
     kids += [*map(_unit, inst.monitors), *(_scope_unit(s, source) for s in inst.scopes)]
+    kids += map(_unit, inst.asserts)
     return _Unit(_ROOT, (0, 0), _FAR, kids)
 
 

@@ -339,6 +339,29 @@ class ScopeDecl(Node):
     rules: tuple[RuleDecl, ...] = ()
 
 
+PropertyForm = Literal["never", "always", "reachable", "leads_to"]
+
+
+class AssertDecl(Node):
+    """``assert ID ["text"] [per agent | market]: PROPERTY``: a property the analyser checks.
+
+    ``form`` says which property: ``never condition [unless unless]``, ``always condition``,
+    ``reachable condition``, or ``condition leads to target within within rounds [while
+    during]``. ``scope`` is the scope whose instances the property is about (``None``: the
+    scope of the states it names). Assertions never change what the institution does.
+    """
+
+    id: str
+    text: str | None = None
+    scope: Literal["agent", "market"] | None = None
+    form: PropertyForm
+    condition: Expr
+    unless: Expr | None = None
+    target: Expr | None = None
+    within: Expr | None = None
+    during: Expr | None = None
+
+
 class Institution(Node):
     """A whole ``.gov`` file."""
 
@@ -349,6 +372,7 @@ class Institution(Node):
     params: tuple[ParamDecl, ...] = ()
     monitors: tuple[MonitorDecl, ...] = ()
     scopes: tuple[ScopeDecl, ...] = ()
+    asserts: tuple[AssertDecl, ...] = ()
 
     def param(self, name: str) -> ParamDecl | None:
         """The param called ``name``, or ``None``."""

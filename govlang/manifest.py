@@ -3,7 +3,8 @@
 The manifest (``specs/artifacts.md``) holds the format version, name and doc, a snapshot of
 every param's value after overrides, the observables and action space, the monitors (canonical
 text and IR), each scope's states, rules, edges keyed ``RULE_ID:from->to`` and restoration
-paths, every agent-facing text, and the constitution text. Values written as constant
+paths, every agent-facing text, the constitution text, and (only when there are any) the
+assertions. Values written as constant
 expressions appear twice: as canonical text and evaluated under the params (``null`` when not
 constant), so a ladder ``fine_ladder`` shows the rates after overrides while guards stay
 symbolic.
@@ -21,7 +22,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from govlang import ir
-from govlang.fmt import format_edge, format_expr, format_sanction
+from govlang.check.asserts import scope_of
+from govlang.fmt import format_edge, format_expr, format_property, format_sanction
 from govlang.params import NotConstant, ParamValue, constant_value
 
 if TYPE_CHECKING:
@@ -110,7 +112,7 @@ class _Manifest:
     def institution(self, inst: ir.Institution) -> JSON:
         """The whole manifest."""
         action = inst.action
-        return {
+        manifest = {
             "format": MANIFEST_FORMAT,
             "format_version": MANIFEST_VERSION,
             "name": inst.name,
@@ -124,6 +126,21 @@ class _Manifest:
             "scopes": {s.kind: self.scope(s) for s in inst.scopes},
             "notices": self.notices(inst),
             "constitution": constitution_text(inst),
+        }
+        if inst.asserts:  # only when present: institutions without assertions keep their digest
+            manifest["asserts"] = [self.assertion(inst, a) for a in inst.asserts]
+        return manifest
+
+    def assertion(self, inst: ir.Institution, decl: ir.AssertDecl) -> JSON:
+        """An assertion: id, text, scope (as resolved), form, canonical property and count."""
+        scope = scope_of(inst, decl)
+        return {
+            "id": decl.id,
+            "text": decl.text,
+            "scope": None if scope is None else scope.kind,
+            "form": decl.form,
+            "property": format_property(decl),
+            "within": self.value(decl.within),
         }
 
     def action(self, action: ir.ActionDecl) -> JSON:

@@ -111,7 +111,13 @@ class ToIR:
     def start(self, meta: Meta, children: _Children) -> ir.Institution:
         header, *decls = children
         name, doc = header
-        fields: dict[str, list[Any]] = {"observes": [], "params": [], "monitors": [], "scopes": []}
+        fields: dict[str, list[Any]] = {
+            "observes": [],
+            "params": [],
+            "monitors": [],
+            "scopes": [],
+            "asserts": [],
+        }
         action: ir.ActionDecl | None = None
         for decl in decls:
             if isinstance(decl, ir.ObserveDecl):
@@ -122,6 +128,8 @@ class ToIR:
                 fields["monitors"].append(decl)
             elif isinstance(decl, ir.ScopeDecl):
                 fields["scopes"].append(decl)
+            elif isinstance(decl, ir.AssertDecl):
+                fields["asserts"].append(decl)
             elif isinstance(decl, ir.ActionDecl) and action is None:
                 action = decl
             elif isinstance(decl, ir.ActionDecl):
@@ -328,6 +336,31 @@ class ToIR:
     def signed_int(self, meta: Meta, children: _Children) -> int:
         sign = -1 if children[0] is not None and str(children[0]) == "-" else 1
         return sign * int(str(children[-1]))
+
+    # -------------------------------------------------------------------------- assertions
+    def assert_decl(self, meta: Meta, children: _Children) -> ir.AssertDecl:
+        name, text, scope, prop = children
+        doc = None if text is None else _unquote(text)
+        return ir.AssertDecl(id=str(name), text=doc, scope=scope, span=self._span(meta), **prop)
+
+    def never_property(self, meta: Meta, children: _Children) -> dict[str, Any]:
+        return {"form": "never", "condition": children[0], "unless": children[1]}
+
+    def always_property(self, meta: Meta, children: _Children) -> dict[str, Any]:
+        return {"form": "always", "condition": children[0]}
+
+    def reachable_property(self, meta: Meta, children: _Children) -> dict[str, Any]:
+        return {"form": "reachable", "condition": children[0]}
+
+    def leads_property(self, meta: Meta, children: _Children) -> dict[str, Any]:
+        condition, target, within, during = children
+        return {
+            "form": "leads_to",
+            "condition": condition,
+            "target": target,
+            "within": within,
+            "during": during,
+        }
 
     # -------------------------------------------------------------------------- sanctions
     def notice(self, meta: Meta, children: _Children) -> ir.Notice:

@@ -1,7 +1,7 @@
 """Stage 3: the checker. Every semantic problem of a document, all at once, as diagnostics.
 
 :func:`check` runs the passes in order (params, names and types of declarations, scopes and
-edges, sanctions, usage, and the environment when a schema is given) and returns the
+edges, sanctions, assertions, usage, and the environment when a schema is given) and returns the
 document's syntax diagnostics together with every semantic one, sorted by position. The
 catalogue of codes is :data:`govlang.check.codes.CODES`, documented in
 ``specs/diagnostics.md``.
@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from govlang import ir
+from govlang.check.asserts import assert_names, check_asserts
 from govlang.check.context import analyse
 from govlang.check.environment import check_environment
 from govlang.check.graph import check_scopes
@@ -60,7 +61,10 @@ def _check_institution(
     sanctions = SanctionChecker(context)
     check_scopes(context)
     sanctions.run()
-    report_unused(institution, context.table, reporter)
+    check_asserts(context)
+    read_by_asserts = assert_names(institution)
+    table = {k: v for k, v in context.table.items() if k not in read_by_asserts}
+    report_unused(institution, table, reporter)
     if schema is not None:
         check_environment(context, schema, sanctions.space)
 

@@ -2,7 +2,8 @@
 
 Codes are stable: a code is never reused for another problem. The ranges are
 GL0xx syntax, GL1xx names, GL2xx types and params, GL3xx the governance graph, GL4xx sanctions
-and the environment. ``specs/diagnostics.md`` documents every code with a failing example.
+and the environment, GL5xx assertions. (GL6xx, the analyser's findings, are catalogued in
+:mod:`govlang.analyse.codes`.) ``specs/diagnostics.md`` documents every code with a failing example.
 """
 
 from __future__ import annotations
@@ -73,6 +74,13 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "GL409": ("error", "action space differs from the environment's"),
     "GL410": ("error", "dimension unknown to the environment"),
     "GL411": ("error", "invalid action space"),
+    # GL5xx: assertions (properties for `govlang analyse`)
+    "GL501": ("error", "undefined name in an assertion"),
+    "GL502": ("error", "`entered` without a state"),
+    "GL503": ("error", "assertion scope unclear"),
+    "GL504": ("error", "name both a state and a declaration"),
+    "GL505": ("error", "assertion condition is not a single bool"),
+    "GL506": ("error", "assertion id repeated"),
 }
 """Every code: (severity, title). The checker takes each diagnostic's severity from here."""
 
