@@ -205,6 +205,28 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_analyse(args: argparse.Namespace) -> int:
+    """``govlang analyse FILE``: what the institution can and cannot do; exit 1 on an error."""
+    from govlang.analyse import analyse
+    from govlang.api import read_document
+    from govlang.manifest import canonical_json
+
+    if args.bound < 1:
+        raise UsageError(f"--bound must be at least 1, got {args.bound}")
+    schema, params = _schema(args.env), _params(args.param)
+    document, _ = read_document(args.file)
+    report = analyse(document, args.bound, params, schema)
+    if args.format == "json":
+        print(canonical_json(report.to_json(), indent=2))
+    else:
+        _print_diagnostics(document, report.diagnostics, "text")
+        if report.scopes:
+            print(report.text())
+    if args.counterexample:
+        _write(Path(args.counterexample), canonical_json(report.traces_json(), indent=2) + "\n")
+    return EXIT_INVALID if report.errors else EXIT_OK
+
+
 def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
@@ -219,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``govlang`` command."""
     parser = argparse.ArgumentParser(
         prog="govlang",
-        description="Governance graphs for multi-agent markets: check, format, compile, render.",
+        description="Governance graphs for multi-agent markets: check, format, compile, render, "
+        "analyse.",
         epilog=EPILOG,
     )
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
@@ -272,6 +295,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks"
     )
     swp.set_defaults(handler=cmd_sweep)
+
+    ana = sub.add_parser("analyse", help="prove or refute what an institution can do")
+    ana.add_argument("file", metavar="FILE", help=".gov file, or - for stdin")
+    ana.add_argument("--bound", type=int, default=200, help="rounds to explore (default 200)")
+    ana.add_argument("--format", choices=("text", "json"), default="text")
+    ana.add_argument(
+        "--counterexample", metavar="FILE", help="write every counterexample and witness (JSON)"
+    )
+    _add_common(ana)
+    ana.set_defaults(handler=cmd_analyse)
 
     return parser
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 
 from govlang import ir
 from govlang.check.context import Context
-from govlang.check.exprs import names, walk
+from govlang.check.exprs import names
 from govlang.check.types import BUILTIN_NAMES
 from govlang.diagnostics import did_you_mean
 
@@ -230,8 +230,3 @@ def substitute(expr: ir.Expr, replace: Callable[[ir.Expr], ir.Expr | None]) -> i
     if isinstance(expr, ir.ListLit):
         updates["items"] = tuple(substitute(item, replace) for item in expr.items)
     return expr.model_copy(update=updates) if updates else expr
-
-
-def uses_state(expr: ir.Expr, states: set[str]) -> bool:
-    """Whether ``expr`` names one of ``states`` (directly or through ``entered``)."""
-    return any(isinstance(n, ir.NameRef) and n.name in states for n in walk(expr))

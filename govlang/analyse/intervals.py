@@ -1,0 +1,265 @@
+"""Interval reasoning: the values a numeric expression can take, and what a comparison can be.
+
+:class:`Interval` is a set of reals ``lo .. hi`` whose ends may be open or infinite.
+:class:`Ranges` computes, for a numeric expression, an interval containing every value it can
+take, from the expression's structure alone:
+
+- a literal is itself; a param is its declared range (``in [lo, hi]``) in *ranges* mode, its
+  value in *values* mode (a param without a range is always its value);
+- ``action`` lies in the declared action space, ``round`` is at least 1, ``count_last(b, n)``
+  is in ``[0, n]``, ``count(...)`` is at least 0;
+- ``share`` and ``hhi`` of a non-negative value are in ``[0, 1]``; ``std``, ``cv``,
+  ``dispersion`` and ``abs`` are at least 0; ``excess`` and ``pct_change`` of non-negative
+  values are at least -1; ``min``/``max``/``mean`` and the windowed means keep their
+  argument's range; ``clip`` is bounded by its limits; arithmetic is interval arithmetic
+  (``x / 0 = 0``, so a divisor that may be 0 adds 0 to the result);
+- observables and everything else are unbounded.
+
+:func:`compare` says whether a comparison of two intervals always holds, never holds, or may go
+either way; :func:`region` gives the set of values of ``x`` for which ``x op c`` can hold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from govlang import ir
+from govlang.params import NotConstant, ParamValue, constant_value
+
+INF = math.inf
+Mode = Literal["values", "ranges"]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """The reals from ``lo`` to ``hi``; an end is excluded when its ``*_open`` flag is set."""
+
+    lo: float = -INF
+    hi: float = INF
+    lo_open: bool = False
+    hi_open: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """Whether no real lies in the interval."""
+        if self.lo > self.hi:
+            return True
+        return self.lo == self.hi and (self.lo_open or self.hi_open)
+
+    def meet(self, other: Interval) -> Interval:
+        """The intersection of two intervals."""
+        lo, lo_open = max((self.lo, self.lo_open), (other.lo, other.lo_open))
+        hi, hi_open = min((self.hi, not self.hi_open), (other.hi, not other.hi_open))
+        return Interval(lo, hi, lo_open, not hi_open)
+
+    def join(self, other: Interval) -> Interval:
+        """The smallest closed interval holding both (the convex hull)."""
+        return Interval(min(self.lo, other.lo), max(self.hi, other.hi))
+
+    def __str__(self) -> str:
+        """``[0, 1]``, ``(-inf, 3)``."""
+        left = "(" if self.lo_open or self.lo == -INF else "["
+        right = ")" if self.hi_open or self.hi == INF else "]"
+        return f"{left}{_show(self.lo)}, {_show(self.hi)}{right}"
+
+
+def _show(value: float) -> str:
+    if math.isinf(value):
+        return "-inf" if value < 0 else "inf"
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+EVERYTHING = Interval()
+NON_NEGATIVE = Interval(0.0)
+UNIT = Interval(0.0, 1.0)
+
+
+def point(value: float) -> Interval:
+    """The interval holding only ``value``."""
+    return Interval(value, value)
+
+
+# ------------------------------------------------------------------------------- comparisons
+
+Truth = bool | None
+"""``True``: always holds; ``False``: never holds; ``None``: depends."""
+
+
+def compare(op: str, left: Interval, right: Interval) -> Truth:
+    """Whether ``left op right`` holds for every, no, or some values of the two intervals."""
+    if op in ("<", ">="):
+        lt: Truth = True if left.hi < right.lo else (False if left.lo >= right.hi else None)
+        return lt if op == "<" or lt is None else not lt
+    if op in (">", "<="):
+        gt: Truth = True if left.lo > right.hi else (False if left.hi <= right.lo else None)
+        return gt if op == ">" or gt is None else not gt
+    if left.hi < right.lo or right.hi < left.lo:
+        return op == "!="
+    if left.lo == left.hi == right.lo == right.hi:
+        return op == "=="
+    return None
+
+
+FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+
+
+def region(op: str, bound: Interval) -> Interval:
+    """The values ``x`` for which ``x op c`` holds for some ``c`` in ``bound``.
+
+    ``!=`` gives every value (its true set is not an interval: an over-approximation).
+    """
+    if op == "<":
+        return Interval(-INF, bound.hi, hi_open=True)
+    if op == "<=":
+        return Interval(-INF, bound.hi)
+    if op == ">":
+        return Interval(bound.lo, INF, lo_open=True)
+    if op == ">=":
+        return Interval(bound.lo, INF)
+    return Interval(bound.lo, bound.hi) if op == "==" else EVERYTHING
+
+
+# ------------------------------------------------------------------------------- ranges
+
+
+class Ranges:
+    """The interval of every numeric expression of one institution (see the module doc)."""
+
+    def __init__(
+        self, institution: ir.Institution, values: Mapping[str, ParamValue], mode: Mode
+    ) -> None:
+        self.institution = institution
+        self.values = values
+        self.mode = mode
+        self._monitors: dict[str, Interval] = {}
+        self._rules: dict[type[ir.Node], Callable[[ir.Expr], Interval]] = {
+            ir.Number: self._number,
+            ir.NameRef: self._name,
+            ir.Negate: self._negate,
+            ir.Binary: self._binary,
+            ir.IfThenElse: self._if,
+            ir.Call: self._call,
+        }
+
+    def of(self, expr: ir.Expr) -> Interval:
+        """An interval holding every value ``expr`` can take."""
+        rule = self._rules.get(type(expr))
+        return EVERYTHING if rule is None else rule(expr)
+
+    def constant(self, expr: ir.Expr) -> Interval | None:
+        """The interval of ``expr`` if it reads params and literals only, else ``None``."""
+        try:
+            constant_value(expr, self.values)
+        except NotConstant:
+            return None
+        return self.of(expr)
+
+    # --------------------------------------------------------------------- leaves
+    def _number(self, expr: ir.Expr) -> Interval:
+        assert isinstance(expr, ir.Number)
+        return point(expr.value)
+
+    def _negate(self, expr: ir.Expr) -> Interval:
+        assert isinstance(expr, ir.Negate)
+        inner = self.of(expr.operand)
+        return Interval(-inner.hi, -inner.lo)
+
+    def _if(self, expr: ir.Expr) -> Interval:
+        assert isinstance(expr, ir.IfThenElse)
+        return self.of(expr.then).join(self.of(expr.otherwise))
+
+    def _name(self, expr: ir.Expr) -> Interval:
+        assert isinstance(expr, ir.NameRef)
+        name = expr.name
+        param = self.institution.param(name)
+        if param is not None:
+            return self._param(param)
+        monitor = self.institution.monitor(name)
+        if monitor is not None:
+            if name not in self._monitors:
+                self._monitors[name] = EVERYTHING  # a cycle (reported by the checker) is unbounded
+                self._monitors[name] = self.of(monitor.expr)
+            return self._monitors[name]
+        if name == "round":
+            return Interval(1.0)
+        if name == "action" and self.institution.action is not None:
+            return self._action(self.institution.action)
+        return EVERYTHING
+
+    def _param(self, param: ir.ParamDecl) -> Interval:
+        value = self.values.get(param.name)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return EVERYTHING
+        here = point(float(value))
+        if self.mode == "values" or param.low is None or param.high is None:
+            return here
+        low, high = self.of(param.low), self.of(param.high)
+        return Interval(low.lo, high.hi).join(here)
+
+    def _action(self, action: ir.ActionDecl) -> Interval:
+        low, high = self.of(action.low), self.of(action.high)
+        return Interval(low.lo, high.hi) if low.lo <= high.hi else EVERYTHING
+
+    # --------------------------------------------------------------------- arithmetic
+    def _binary(self, expr: ir.Expr) -> Interval:
+        assert isinstance(expr, ir.Binary)
+        left, right = self.of(expr.left), self.of(expr.right)
+        if expr.op == "+":
+            return Interval(left.lo + right.lo, left.hi + right.hi)
+        if expr.op == "-":
+            return Interval(left.lo - right.hi, left.hi - right.lo)
+        if expr.op == "*":
+            return _product(left, right)
+        if right.lo <= 0 <= right.hi:  # x / 0 = 0, and near 0 anything goes
+            return EVERYTHING if (left.lo, left.hi) != (0.0, 0.0) else point(0.0)
+        return _product(left, Interval(1 / right.hi, 1 / right.lo))
+
+    # --------------------------------------------------------------------- functions
+    def _call(self, expr: ir.Expr) -> Interval:
+        assert isinstance(expr, ir.Call)
+        name, args = expr.function, expr.args
+        if args and (name in _SAME or (name in ("min", "max") and len(args) == 1)):
+            return self.of(args[0])
+        if name in ("min", "max") and len(args) == 2:
+            return _min_max(name, self.of(args[0]), self.of(args[1]))
+        if name == "clip" and len(args) == 3:  # the value, or one of the limits
+            return self.of(args[1]).join(self.of(args[2]))
+        return self._measure(name, args)
+
+    def _measure(self, name: str, args: tuple[ir.Expr, ...]) -> Interval:
+        """Aggregates and measures with a fixed range."""
+        inner = self.of(args[0]) if args else EVERYTHING
+        non_negative = inner.lo >= 0
+        if name in ("share", "hhi"):
+            return UNIT if non_negative else (NON_NEGATIVE if name == "hhi" else EVERYTHING)
+        if name in ("std", "cv", "dispersion", "abs", "count"):
+            return NON_NEGATIVE
+        if name in ("excess", "pct_change"):
+            ref = self.of(args[1]) if name == "excess" and len(args) > 1 else inner
+            return Interval(-1.0) if non_negative and ref.lo >= 0 else EVERYTHING
+        if name == "count_last" and len(args) == 2:
+            return Interval(0.0, max(0.0, self.of(args[1]).hi))
+        if name in ("sum", "sum_last"):
+            return NON_NEGATIVE if non_negative else EVERYTHING
+        return EVERYTHING
+
+
+_SAME = frozenset({"lag", "mean_last", "min_last", "max_last", "mean"})
+"""Functions whose value lies in their first argument's range (so do one-argument min/max)."""
+
+
+def _product(left: Interval, right: Interval) -> Interval:
+    corners = [a * b for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
+    if any(math.isnan(c) for c in corners):  # 0 * inf: the range is unbounded
+        return EVERYTHING
+    return Interval(min(corners), max(corners))
+
+
+def _min_max(name: str, left: Interval, right: Interval) -> Interval:
+    if name == "min":
+        return Interval(min(left.lo, right.lo), min(left.hi, right.hi))
+    return Interval(max(left.lo, right.lo), max(left.hi, right.hi))
