@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from govlang.cli_runtime import add_runtime_commands
 from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, sort_key, to_json
 from govlang.frontend import Document, InputError
 from govlang.params import ParamValue, parse_override
@@ -34,7 +35,8 @@ class UsageError(Exception):
     """Bad command-line usage (exit code 2)."""
 
 
-def _params(pairs: Sequence[str]) -> dict[str, ParamValue]:
+def parse_params(pairs: Sequence[str]) -> dict[str, ParamValue]:
+    """``--param NAME=VALUE`` options as a dict; :class:`UsageError` on malformed text."""
     values: dict[str, ParamValue] = {}
     for pair in pairs:
         try:
@@ -69,7 +71,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from govlang.api import check_file
 
     schema = _schema(args.env)
-    params = _params(args.param)
+    params = parse_params(args.param)
     status = EXIT_OK
     for path in args.files:
         document, diagnostics = check_file(path, schema, params)
@@ -122,7 +124,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     """``govlang compile FILE``: print or write the canonical manifest JSON."""
     from govlang.api import load
 
-    compiled = load(args.file, _params(args.param), _schema(args.env))
+    compiled = load(args.file, parse_params(args.param), _schema(args.env))
     text = compiled.manifest_json() + "\n"
     if args.output:
         _write(Path(args.output), text)
@@ -137,7 +139,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from govlang.api import load
     from govlang.render import RenderError, render
 
-    compiled = load(args.file, _params(args.param), _schema(args.env))
+    compiled = load(args.file, parse_params(args.param), _schema(args.env))
     try:
         written = render(compiled, Path(args.output), args.output_format)
     except RenderError as exc:
@@ -213,7 +215,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
     if args.bound < 1:
         raise UsageError(f"--bound must be at least 1, got {args.bound}")
-    schema, params = _schema(args.env), _params(args.param)
+    schema, params = _schema(args.env), parse_params(args.param)
     document, _ = read_document(args.file)
     report = analyse(document, args.bound, params, schema)
     if args.format == "json":
@@ -305,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(ana)
     ana.set_defaults(handler=cmd_analyse)
+
+    add_runtime_commands(sub)
 
     return parser
 

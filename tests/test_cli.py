@@ -204,3 +204,65 @@ def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "exit codes" in result.stdout
+
+
+def _governed_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    import govlang
+    from govlang.markets import CournotMarket
+
+    monkeypatch.setenv("GOVLANG_LOG_KEY", "operator-secret")
+    manifest = tmp_path / "manifest.json"
+    assert main(["compile", str(REFERENCE), "-o", str(manifest)]) == 0
+    log = tmp_path / "governance.jsonl"
+    env = govlang.govern(CournotMarket(), govlang.load(REFERENCE), log=log)
+    env.reset(seed=1)
+    for _ in range(4):
+        env.step({"firm_0": [60.0, 0.0], "firm_1": [0.0, 60.0]})
+    env.close()
+    return log, manifest
+
+
+def test_verify_intact_and_tampered_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log, manifest = _governed_log(tmp_path, monkeypatch)
+    capsys.readouterr()
+    code, _, err = run(["verify", str(log), "--manifest", str(manifest)], capsys)
+    assert code == 0, err
+    lines = log.read_text().splitlines(keepends=True)
+    lines[3] = lines[3].replace("firm_0", "firm_1", 1)
+    log.write_text("".join(lines))
+    code, _, err = run(["verify", str(log), "--manifest", str(manifest)], capsys)
+    assert code == 1
+    assert f"{log}:4:" in err
+
+
+def test_verify_without_key_is_io_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log, manifest = _governed_log(tmp_path, monkeypatch)
+    monkeypatch.delenv("GOVLANG_LOG_KEY")
+    monkeypatch.delenv("GOVLANG_LOG_KEY_FILE", raising=False)
+    code, _, err = run(["verify", str(log), "--manifest", str(manifest)], capsys)
+    assert code == 3
+    assert "GOVLANG_LOG_KEY" in err
+
+
+def test_replay_prints_institutional_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    actions = tmp_path / "actions.jsonl"
+    actions.write_text(
+        "".join(
+            json.dumps({"round": t, "actions": {"firm_0": [60, 0], "firm_1": [0, 60]}}) + "\n"
+            for t in range(1, 6)
+        )
+    )
+    code, out, err = run(["replay", str(REFERENCE), str(actions), "--market", "cournot"], capsys)
+    assert code == 0, err
+    assert "warning" in out and "fined" in out and "suspended" in out
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"round": 1}\n')
+    code, _, err = run(["replay", str(REFERENCE), str(bad)], capsys)
+    assert code == 3
+    assert "Traceback" not in err
