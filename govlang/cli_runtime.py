@@ -41,8 +41,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     try:
         result = replay(
-            args.file, args.actions, market=args.market, params=parse_params(args.param),
-            seed=args.seed, log=args.log,
+            args.file,
+            args.actions,
+            market=args.market,
+            params=parse_params(args.param),
+            seed=args.seed,
+            log=args.log,
         )
     except (ReplayError, LogKeyError) as exc:
         raise InputError(str(exc)) from None

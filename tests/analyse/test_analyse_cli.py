@@ -22,7 +22,26 @@ def test_the_reference_summary(capsys: pytest.CaptureFixture[str]) -> None:
     out, err = capsys.readouterr()
     p2 = "P2   restoration under clean conduct: proved: back in a state without sanctions"
     assert f"{p2} within 5 rounds" in out
+    assert "P4   return to good standing: proved: back in `active` within 5 rounds" in out
+    assert "GL612" not in err
+
+
+def gate_only(tmp_path: Path) -> Path:
+    """The reference without its clean-rounds exit from `credited` (the gate alone)."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    line = "    credited -> active after clean_restore clean rounds\n"
+    assert line in text
+    path = tmp_path / "gate_only.gov"
+    path.write_text(text.replace(line, ""), encoding="utf-8")
+    return path
+
+
+def test_without_the_fix_p4_is_violated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The reference's own assertion A2 catches the trap too: an error, exit 1.
+    assert main(["analyse", str(gate_only(tmp_path))]) == 1
+    out, err = capsys.readouterr()
     assert "P4   return to good standing: VIOLATED" in out
+    assert "error[GL613]: assertion `A2` is violated" in err
     assert "P4 counterexample (per agent)" in out and "repeat forever" in out
     assert "warning[GL612]" in err
 
@@ -44,14 +63,15 @@ def test_counterexample_file_replays_through_the_controller(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_file = tmp_path / "cx.json"
-    assert main(["analyse", str(REFERENCE), "--counterexample", str(out_file)]) == 0
+    variant = gate_only(tmp_path)
+    assert main(["analyse", str(variant), "--counterexample", str(out_file)]) == 1
     capsys.readouterr()
     data = json.loads(out_file.read_text(encoding="utf-8"))
     assert data["format"] == "govlang.traces"
     traces = {t["property"]: Trace.from_json(t) for t in data["traces"]}
     p4 = traces["P4"]
     assert p4.kind == "counterexample" and p4.loop is not None
-    replayed = replay_trace(api.load(REFERENCE), p4, repeat=2)
+    replayed = replay_trace(api.load(variant), p4, repeat=2)
     assert replayed[-1].state == "credited"
 
 

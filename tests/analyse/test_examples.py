@@ -15,7 +15,15 @@ from .support import EXAMPLES, ROOT, codes, model_of
 
 REFERENCE = ROOT / "examples" / "cournot_reference.gov"
 GATE = "concentration <= recovery_hhi"
-FIX = "    credited -> active when concentration <= recovery_hhi\n"
+FIX = "    credited -> active after clean_restore clean rounds\n"
+"""The reference's way out of `credited` under clean conduct when the gate stays shut."""
+
+
+def gate_only() -> str:
+    """The reference without :data:`FIX`: `credited` waits on the concentration gate alone."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    assert FIX in text
+    return text.replace(FIX, "")
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
@@ -51,8 +59,8 @@ def test_reference_no_sanction_without_evidence_and_streak_respected() -> None:
     assert report.result("agent", "P3").status == "proved"
 
 
-def test_reference_return_to_good_standing_waits_on_the_recovery_gate() -> None:
-    report = reference_report()
+def test_without_the_fix_good_standing_waits_on_the_recovery_gate() -> None:
+    report = reference_report(gate_only())
     p4 = report.result("agent", "P4")
     assert p4.status == "violated" and p4.trace is not None
     trace = p4.trace
@@ -63,11 +71,8 @@ def test_reference_return_to_good_standing_waits_on_the_recovery_gate() -> None:
     assert "GL612" in codes(report)
 
 
-def test_the_proposed_fix_restores_good_standing() -> None:
-    text = REFERENCE.read_text(encoding="utf-8")
-    assert FIX in text
-    fixed = text.replace(FIX, FIX + "    credited -> active after clean_restore clean rounds\n")
-    report = reference_report(fixed)
+def test_the_reference_returns_to_good_standing() -> None:
+    report = reference_report()
     p4 = report.result("agent", "P4")
     assert (p4.status, p4.rounds) == ("proved", 5)
     assert report.result("agent", "P2").rounds == 5

@@ -22,6 +22,7 @@ REFERENCE_KEYS = [
     "R2_clean_conduct:fined->active",
     "R3_credits:fined->credited",
     "R3_credits:credited->active",
+    "R3_credits:credited->active#2",
 ]
 
 CompileText = Callable[..., CompiledInstitution]
@@ -87,7 +88,7 @@ def test_edges_from_follow_priority_then_declaration(compile_text: CompileText) 
 
 def test_compiled_edges_resolve_counts(reference: CompiledInstitution) -> None:
     streak = reference.edge("agent", "P2_independent_decision:fined->suspended")
-    assert (streak.kind, streak.persistence, streak.priority) == ("escalation", 5, 1)
+    assert (streak.kind, streak.persistence, streak.priority) == ("escalation", 5, 2)
     assert (streak.source, streak.target) == ("fined", "suspended")
     assert streak.rule.id == "P2_independent_decision"
     clean = reference.edge("agent", "R2_clean_conduct:fined->active")
@@ -147,7 +148,7 @@ def test_graph_edge_attributes(reference: CompiledInstitution) -> None:
     assert edge["rule"] == "P2_independent_decision"
     assert edge["kind"] == "escalation"
     assert edge["guard"] == "coordination"
-    assert (edge["persistence"], edge["priority"], edge["dwell"]) == (5, 1, None)
+    assert (edge["persistence"], edge["priority"], edge["dwell"]) == (5, 2, None)
     gate = reference.graph.edges["agent.credited", "agent.active", "R3_credits:credited->active"]
     assert gate["kind"] == "restoration"
     assert gate["guard"] == "concentration <= recovery_hhi"

@@ -100,7 +100,7 @@ def test_edges_resolve_counts_and_keep_guards_symbolic(reference: CompiledInstit
     assert streak["guard"] == "coordination"
     assert streak["persistence"] == 5
     assert streak["clause_texts"] == {"persistence": "suspension_streak"}
-    assert streak["priority"] == 1
+    assert streak["priority"] == 2
     assert streak["norm"].startswith("Each firm must decide its quantities independently")
     assert streak["span"] == {"line": 76, "column": 5, "end_line": 76, "end_column": 81}
     assert streak["rule_span"]["line"] == 73
@@ -127,6 +127,7 @@ def test_restoration_paths_per_sanction_state(reference: CompiledInstitution) ->
         "fined": [
             ["R2_clean_conduct:fined->active"],
             ["R3_credits:fined->credited", "R3_credits:credited->active"],
+            ["R3_credits:fined->credited", "R3_credits:credited->active#2"],
         ],
         "suspended": [["R1_expiry:suspended->active"]],
     }

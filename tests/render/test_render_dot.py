@@ -63,22 +63,27 @@ def test_escalation_and_restoration_edges_are_styled_apart(reference: CompiledIn
     escalation = _line(dot, '"agent.fined" -> "agent.suspended"')
     assert 'color="#9b1c1c"' in escalation and "dashed" not in escalation
     assert "<b>P2_independent_decision</b>" in escalation
-    assert "when coordination<br/>for 5 rounds<br/>prio 1" in escalation
+    assert "when coordination<br/>for 5 rounds<br/>prio 2" in escalation
     restoration = _line(dot, '"agent.fined" -> "agent.active"')
     assert 'color="#2e7d32"' in restoration and "style=dashed" in restoration
     assert "after 3 clean rounds" in restoration
-    gate = _line(dot, '"agent.credited" -> "agent.active"')
-    assert "concentration &lt;=" in gate  # guards are HTML-escaped
+    gate, expiry = [
+        li.strip()
+        for li in dot.splitlines()
+        if li.strip().startswith('"agent.credited" -> "agent.active"')
+    ]
+    assert "concentration &lt;=" in gate
+    assert "after 3 clean rounds" in expiry  # guards are HTML-escaped
 
 
 def test_edge_clauses_use_resolved_counts(reference: CompiledInstitution) -> None:
     credit = reference.edge("agent", "R3_credits:fined->credited")
-    assert edge_clauses(reference, credit) == ["spend 1 credit", "prio 1"]
+    assert edge_clauses(reference, credit) == ["when not coordination", "spend 1 credit", "prio 1"]
     warn = reference.edge("agent", "P2_independent_decision:active->warning")
     assert edge_clauses(reference, warn) == ["when coordination", "then notice"]
     overridden = compile_institution(reference.institution, {"suspension_streak": 1})
     streak = overridden.edge("agent", "P2_independent_decision:fined->suspended")
-    assert edge_clauses(overridden, streak) == ["when coordination", "for 1 round", "prio 1"]
+    assert edge_clauses(overridden, streak) == ["when coordination", "for 1 round", "prio 2"]
 
 
 def test_sanction_summaries_follow_overrides(reference: CompiledInstitution) -> None:

@@ -84,10 +84,10 @@ def test_escalation_and_restoration_paths_by_hand() -> None:
         (10, "R1_expiry:suspended->active"),
         (13, "P2_independent_decision:active->warning"),
         (15, "P2_independent_decision:warning->fined"),
-        (16, "R3_credits:fined->credited"),
-        (17, "P2_independent_decision:credited->fined"),
-        (19, "R3_credits:fined->credited"),
-        (20, "R3_credits:credited->active"),
+        (16, "P2_independent_decision:fined->fined"),  # evidence: a credit cannot be spent
+        (17, "P2_independent_decision:fined->fined"),
+        (18, "R3_credits:fined->credited"),  # first clean round: spend a credit
+        (19, "R3_credits:credited->active"),  # the concentration gate: max HHI 0.59
         (21, "P2_independent_decision:active->warning"),
         (26, "R1_expiry:warning->active"),
     ]
@@ -112,12 +112,13 @@ def test_fines_follow_the_ladder_with_the_floor_by_hand() -> None:
         (4, "firm_0", 1.0, 1800.0, 1800.0),  # 100%
         (4, "firm_1", 1.0, 1800.0, 1800.0),
         (15, "firm_0", 1.0, 1437.5, 1437.5),  # the ladder stays on its last step
+        (16, "firm_0", 1.0, 1437.5, 1437.5),
         (17, "firm_0", 1.0, 1437.5, 1437.5),
     ]
     mediated = [t.mediated["firm_0"] for t in env.history[:5]]
     assert mediated == [1800.0, 87.5, 450.0, 0.0, 1800.0]
     state = env.institutional_state
-    assert state is not None and float(state.ledger.treasury) == 10005.0
+    assert state is not None and float(state.ledger.treasury) == 11442.5
 
 
 def test_suspension_forces_zero_output_for_its_five_rounds() -> None:
@@ -143,6 +144,7 @@ def test_blocked_suspension_requests_are_recorded() -> None:
         (4, "firm_0", ["guard held 4 of 5 consecutive rounds"]),
         (4, "firm_1", ["guard held 4 of 5 consecutive rounds"]),
         (16, "firm_0", ["guard held 2 of 5 consecutive rounds"]),
+        (17, "firm_0", ["guard held 3 of 5 consecutive rounds"]),
     ]
 
 
