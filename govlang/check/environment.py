@@ -110,8 +110,7 @@ def _action(
     if dims_differ or outside:
         reporter.emit(
             "GL409",
-            f"the action space is not inside the environment's: `{schema.name}` acts in "
-            f"`{wanted}`",
+            f"the action space is not inside the environment's: `{schema.name}` acts in `{wanted}`",
             action.span,
             f"declare `action: {wanted}` or a narrower box inside it",
         )
