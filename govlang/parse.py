@@ -18,6 +18,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from govlang.diagnostics import Diagnostic, Source
+from govlang.spans import node_span
 
 GRAMMAR_FILE = "govlang.lark"
 MAX_NESTING = 64
@@ -86,7 +87,7 @@ def parser() -> Lark:
         grammar_text(),
         parser="lalr",
         lexer="contextual",
-        propagate_positions=True,
+        keep_all_tokens=True,  # spans come from the first and last token of each node
         maybe_placeholders=True,
         lexer_callbacks={"COMMENT": _SINK},
     )
@@ -117,22 +118,44 @@ def _comment(source: Source, token: Token) -> Comment:
 
 
 def _nesting_diagnostic(source: Source, tree: Tree[Token]) -> Diagnostic | None:
-    """GL005 when an expression nests deeper than :data:`MAX_NESTING` (checked iteratively)."""
+    """GL005 when an expression nests deeper than :data:`MAX_NESTING` (checked iteratively).
+
+    A node is one level below its parent; an operator chain (``a + b * -c``) adds a level per
+    operator, since each operator becomes a node of the expression tree. Parentheses add no
+    level: redundant ones (``((x))``) are collapsed here into the outermost pair, so that
+    later recursive stages never see them.
+    """
+    limit = MAX_NESTING + 12  # declarations add a dozen levels above expressions
     stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
-        if depth > MAX_NESTING + 12:  # declarations add a dozen levels above expressions
-            meta = node.meta
-            span = source.span(getattr(meta, "start_pos", 0), getattr(meta, "end_pos", 0))
-            return Diagnostic(
-                "GL005",
-                f"expression nested too deeply (more than {MAX_NESTING} levels)",
-                span,
-                hint="split it into several monitors",
-                file=source.name,
-            )
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+        children = node.children
+        if node.data == "chain":
+            operators = [child for child in children if isinstance(child, Token)]
+            if depth + len(operators) > limit:
+                return _too_deep(source, operators[max(0, limit - depth)], node)
+            depth += len(operators)
+        elif node.data == "atom":  # "(" expr ")"
+            while isinstance(children[1], Tree) and children[1].data == "atom":
+                children[1] = children[1].children[1]
+            depth -= 1
+        elif depth > limit:
+            return _too_deep(source, None, node)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, Tree))
     return None
+
+
+def _too_deep(source: Source, operator: Token | None, node: Tree[Token]) -> Diagnostic:
+    """GL005 from ``operator`` (or the start of ``node``) to the end of ``node``."""
+    span = node_span(node)
+    start = span.start if operator is None else int(operator.start_pos or 0)
+    return Diagnostic(
+        "GL005",
+        f"expression nested too deeply (more than {MAX_NESTING} levels)",
+        source.span(start, span.end),
+        hint="split it into several monitors",
+        file=source.name,
+    )
 
 
 # ------------------------------------------------------------------------- syntax messages

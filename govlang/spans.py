@@ -1,0 +1,48 @@
+"""Source spans of parse-tree tokens and nodes (the parser keeps every token)."""
+
+from __future__ import annotations
+
+from lark import Token, Tree
+
+from govlang import ir
+
+
+def joined(first: ir.Span, last: ir.Span) -> ir.Span:
+    """The span from the start of ``first`` to the end of ``last``."""
+    return ir.Span(first.line, first.column, last.end_line, last.end_column, first.start, last.end)
+
+
+def token_span(token: Token) -> ir.Span:
+    """The span of one token."""
+    return ir.Span(
+        token.line or 1,
+        token.column or 1,
+        token.end_line or 1,
+        token.end_column or 1,
+        token.start_pos or 0,
+        token.end_pos or 0,
+    )
+
+
+def _first_token(node: Tree[Token]) -> Token | None:
+    while True:
+        child = next((c for c in node.children if c is not None), None)
+        if child is None or isinstance(child, Token):
+            return child
+        node = child
+
+
+def _last_token(node: Tree[Token]) -> Token | None:
+    while True:
+        child = next((c for c in reversed(node.children) if c is not None), None)
+        if child is None or isinstance(child, Token):
+            return child
+        node = child
+
+
+def node_span(node: Tree[Token]) -> ir.Span:
+    """The span from the first token of ``node`` to its last (``NO_SPAN`` if it has none)."""
+    first, last = _first_token(node), _last_token(node)
+    if first is None or last is None:
+        return ir.NO_SPAN
+    return joined(token_span(first), token_span(last))
