@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govlang.check import check
-from govlang.compile import CompiledInstitution, compile_institution
 from govlang.diagnostics import Diagnostic, GovlangError
 from govlang.frontend import Document, InputError, parse_bytes, read_bytes
 from govlang.params import ParamValue
 from govlang.schema import EnvironmentSchema, SchemaError, load_schema
+
+if TYPE_CHECKING:  # the compiler (and networkx) is imported only when something is compiled
+    from govlang.compile import CompiledInstitution
 
 
 def read_document(path: str | Path) -> tuple[Document, bytes]:
@@ -67,6 +70,8 @@ def compile_document(
     source_bytes: bytes | None = None,
 ) -> CompiledInstitution:
     """Check a parsed document and compile it; raise :class:`GovlangError` on errors."""
+    from govlang.compile import compile_institution
+
     diagnostics = check(document, schema, params)
     errors = [d for d in diagnostics if d.is_error]
     if errors or document.institution is None:

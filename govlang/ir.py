@@ -166,6 +166,21 @@ Expr = Annotated[
 ]
 
 
+def rebuild_models() -> None:
+    """Resolve the forward references of the recursive expression models.
+
+    Done as soon as :data:`Expr` exists, before any model that holds an expression is
+    declared: those then reuse the expression schemas instead of each building its own copy
+    (which made importing this module several times slower).
+    """
+    namespace: dict[str, Any] = {"Expr": Expr}
+    for model in (ListLit, Negate, Not, Binary, Compare, Logic, IfThenElse, Call):
+        model.model_rebuild(_types_namespace=namespace)
+
+
+rebuild_models()
+
+
 # ------------------------------------------------------------------------------- declarations
 
 
@@ -385,13 +400,3 @@ class Institution(Node):
     def observable(self, name: str) -> ObserveDecl | None:
         """The observe declaration called ``name``, or ``None``."""
         return next((o for o in self.observes if o.name == name), None)
-
-
-def rebuild_models() -> None:
-    """Resolve the forward references of the recursive expression models."""
-    namespace: dict[str, Any] = {"Expr": Expr, "Sanction": Sanction}
-    for model in (ListLit, Negate, Not, Binary, Compare, Logic, IfThenElse, Call):
-        model.model_rebuild(_types_namespace=namespace)
-
-
-rebuild_models()
