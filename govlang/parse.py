@@ -9,11 +9,14 @@ for common mistakes, a hint. Comments are collected (with their positions) for t
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
@@ -82,15 +85,40 @@ def keywords() -> frozenset[str]:
 
 @functools.cache
 def parser() -> Lark:
-    """The process-wide LALR parser (built on first use)."""
+    """The process-wide LALR parser (built on first use, its tables cached on disk)."""
+    grammar = grammar_text()
     return Lark(
-        grammar_text(),
+        grammar,
         parser="lalr",
         lexer="contextual",
         keep_all_tokens=True,  # spans come from the first and last token of each node
         maybe_placeholders=True,
         lexer_callbacks={"COMMENT": _SINK},
+        cache=parser_cache_file(grammar),
     )
+
+
+def parser_cache_file(grammar: str) -> str | bool:
+    """Where Lark keeps the analysed grammar between runs (``False``: build it every time).
+
+    Building the LALR tables takes several times longer than loading them. The file lives in
+    the user's own cache directory (``$XDG_CACHE_HOME/govlang`` or ``~/.cache/govlang``), not
+    in a shared temporary directory, since it is unpickled when loaded. Lark checks the
+    grammar's hash inside the file, and rebuilds the tables if the file is stale or damaged.
+    Set ``GOVLANG_NO_PARSER_CACHE=1`` to never read or write it.
+    """
+    if os.environ.get("GOVLANG_NO_PARSER_CACHE"):
+        return False
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = Path(base) / "govlang"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(directory, os.W_OK | os.R_OK):
+        return False
+    key = hashlib.sha256(f"{grammar}\0{lark.__version__}".encode()).hexdigest()[:16]
+    return str(directory / f"parser-{key}.lark")
 
 
 def parse(source: Source) -> ParseResult | list[Diagnostic]:
