@@ -21,6 +21,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from govlang.diagnostics import Diagnostic, Source
+from govlang.lexer import GovLexer
 from govlang.spans import node_span
 
 GRAMMAR_FILE = "govlang.lark"
@@ -90,7 +91,7 @@ def parser() -> Lark:
     return Lark(
         grammar,
         parser="lalr",
-        lexer="contextual",
+        lexer=GovLexer,
         keep_all_tokens=True,  # spans come from the first and last token of each node
         maybe_placeholders=True,
         lexer_callbacks={"COMMENT": _SINK},
@@ -241,27 +242,42 @@ def syntax_diagnostic(source: Source, exc: UnexpectedInput) -> Diagnostic:
         return _bad_character(source, offset, exc)
     assert isinstance(exc, UnexpectedToken)
     token = exc.token
+    expected = _acceptable(exc)
     if token.type == "$END":
         end = len(source.text)
         return Diagnostic(
             "GL004",
-            f"unexpected end of file; expected {_expected_text(set(exc.expected))}",
+            f"unexpected end of file; expected {_expected_text(expected)}",
             source.span(end, end),
-            hint="a block may be missing its closing `}`" if "RBRACE" in exc.expected else None,
+            hint="a block may be missing its closing `}`" if "RBRACE" in expected else None,
             file=source.name,
         )
     start = int(token.start_pos or 0)
     text = str(token)
     hint = _MISTAKES.get(text)
-    if hint is None and text in keywords() and "NAME" in exc.expected:
+    if hint is None and text in keywords() and "NAME" in expected:
         hint = f"`{text}` is a reserved word; choose another name"
     return Diagnostic(
         "GL001",
-        f"unexpected `{text}`; expected {_expected_text(set(exc.expected))}",
+        f"unexpected `{text}`; expected {_expected_text(expected)}",
         source.span(start, start + len(text)),
         hint=hint,
         file=source.name,
     )
+
+
+def _acceptable(exc: UnexpectedToken) -> set[str]:
+    """The terminals that could really have come instead of the unexpected token.
+
+    The LALR state where the error shows may belong to several contexts (after ``x`` in a
+    monitor, the state also serves ``f(x)`` and ``[x]``), so its table row overstates what was
+    possible; trying each terminal on a copy of the parser gives the exact set.
+    """
+    try:
+        accepts = exc.accepts
+    except LarkError:  # defensive: fall back on the state's table row
+        accepts = set()
+    return set(accepts or exc.expected)
 
 
 def _bad_character(source: Source, offset: int, exc: UnexpectedCharacters) -> Diagnostic:
