@@ -10,18 +10,17 @@ Expressions and sanctions are discriminated unions tagged by ``kind``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """A region of source text: 1-based lines and columns, 0-based character offsets.
 
-    A plain frozen dataclass rather than a model: a large file has tens of thousands of spans,
-    and nodes check them by ``isinstance`` only.
+    An immutable named tuple rather than a model or a dataclass: a large file has tens of
+    thousands of spans, nodes check them by ``isinstance`` only, and a tuple is the cheapest
+    immutable record Python builds.
     """
 
     line: int = 1

@@ -26,16 +26,24 @@ def token_span(token: Token) -> ir.Span:
 
 def _first_token(node: Tree[Token]) -> Token | None:
     while True:
-        child = next((c for c in node.children if c is not None), None)
-        if child is None or isinstance(child, Token):
+        for child in node.children:
+            if child is not None:
+                break
+        else:
+            return None
+        if isinstance(child, Token):
             return child
         node = child
 
 
 def _last_token(node: Tree[Token]) -> Token | None:
     while True:
-        child = next((c for c in reversed(node.children) if c is not None), None)
-        if child is None or isinstance(child, Token):
+        for child in reversed(node.children):
+            if child is not None:
+                break
+        else:
+            return None
+        if isinstance(child, Token):
             return child
         node = child
 
@@ -45,4 +53,11 @@ def node_span(node: Tree[Token]) -> ir.Span:
     first, last = _first_token(node), _last_token(node)
     if first is None or last is None:
         return ir.NO_SPAN
-    return joined(token_span(first), token_span(last))
+    return ir.Span(
+        first.line or 1,
+        first.column or 1,
+        last.end_line or 1,
+        last.end_column or 1,
+        first.start_pos or 0,
+        last.end_pos or 0,
+    )

@@ -24,7 +24,7 @@ from govlang.check.report import Reporter
 from govlang.check.sanctions import SanctionChecker
 from govlang.check.types import ValueType, dimension_order, normalise_dim
 from govlang.diagnostics import Diagnostic, sort_key
-from govlang.frontend import Document
+from govlang.frontend import Document, collector_paused
 from govlang.params import ParamValue, resolve_params
 from govlang.schema import EnvironmentSchema
 
@@ -44,7 +44,8 @@ def check(
     diagnostics = list(document.diagnostics)
     if document.institution is not None:
         reporter = Reporter(document.source.name, document.source)
-        _check_institution(document.institution, reporter, schema, params)
+        with collector_paused():  # as for parsing: many small objects, few cycles
+            _check_institution(document.institution, reporter, schema, params)
         diagnostics.extend(reporter.diagnostics)
     return sorted(diagnostics, key=sort_key)
 
