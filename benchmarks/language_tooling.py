@@ -7,6 +7,11 @@ own parser (``ast.parse``) on a Python file with the same number of lines: the r
 govlang's front end compares with a production parser on input of the same size. The growth
 exponent is the slope of log(time) against log(states).
 
+The 5,000-line institution is also checked by the whole command, ``govlang check`` in a new
+process (interpreter start-up and imports included), with the parser's grammar cache warm and
+cold; the baseline is ``python -m py_compile`` of a Python file with as many lines, also a new
+process.
+
 Run: ``python benchmarks/language_tooling.py`` (add ``--quick`` for a smaller sweep).
 """
 
@@ -17,6 +22,7 @@ import ast
 import math
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,10 +71,22 @@ def best_of(repeats: int, action: Callable[[], object]) -> float:
 
 def python_baseline(lines: int) -> float:
     """``ast.parse`` of a Python module with ``lines`` lines of comparable density."""
-    source = "\n".join(
-        f"v{i} = mean_last(total, {1 + i % 5}) > t{i} and q{i}" for i in range(lines)
-    )
+    source = python_source(lines)
     return best_of(3, lambda: ast.parse(source))
+
+
+def python_source(lines: int) -> str:
+    """A Python module of ``lines`` lines, as dense as a generated institution."""
+    return "\n".join(f"v{i} = mean_last(total, {1 + i % 5}) > t{i} and q{i}" for i in range(lines))
+
+
+def command_seconds(command: list[str], repeats: int = 3, **env: str) -> float:
+    """The fastest of ``repeats`` wall-clock runs of ``command`` in a new process."""
+
+    def run() -> None:
+        subprocess.run(command, check=True, capture_output=True, env={**os.environ, **env})
+
+    return best_of(repeats, run)
 
 
 def checked(text: str) -> None:
@@ -131,6 +149,21 @@ def main() -> int:
     print(
         f"check of a {n_lines}-line institution: {t_big:.3f} s "
         f"(ast.parse of as many Python lines: {t_ast:.3f} s, ratio {t_big / t_ast:.1f})"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        gov, py = Path(tmp) / "big.gov", Path(tmp) / "big.py"
+        gov.write_text(target, encoding="utf-8")
+        py.write_text(python_source(n_lines), encoding="utf-8")
+        check_command = [sys.executable, "-m", "govlang", "check", str(gov)]
+        command_seconds(check_command, repeats=1)  # fills the grammar cache
+        t_warm = command_seconds(check_command)
+        t_cold = command_seconds(check_command, GOVLANG_NO_PARSER_CACHE="1")
+        t_py = command_seconds([sys.executable, "-m", "py_compile", str(py)])
+        t_python = command_seconds([sys.executable, "-c", "pass"])
+    print(
+        f"`govlang check` of it, whole command: {t_warm:.3f} s (grammar cache cold: "
+        f"{t_cold:.3f} s); `python -m py_compile` of as many Python lines: {t_py:.3f} s, "
+        f"ratio {t_warm / t_py:.1f}; interpreter start-up alone: {t_python:.3f} s"
     )
     return 0
 
