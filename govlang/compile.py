@@ -29,7 +29,6 @@ import networkx as nx
 
 from govlang import ir
 from govlang.diagnostics import Diagnostic, GovlangError
-from govlang.fmt import format_expr, format_sanction
 from govlang.manifest import (
     COUNT_CLAUSES,
     SCOPE_TITLES,
@@ -44,6 +43,7 @@ from govlang.manifest import (
     try_constant,
 )
 from govlang.params import ParamValue, resolve_params
+from govlang.unparse import format_expr, format_sanction
 
 EdgeKind = Literal["escalation", "restoration"]
 

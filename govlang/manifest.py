@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from govlang import ir
 from govlang.check.asserts import scope_of
-from govlang.fmt import format_edge, format_expr, format_property, format_sanction
 from govlang.params import NotConstant, ParamValue, constant_value
+from govlang.unparse import format_edge, format_expr, format_property, format_sanction
 
 if TYPE_CHECKING:
     from govlang.compile import CompiledEdge

@@ -39,8 +39,8 @@ import graphviz
 
 from govlang import ir
 from govlang.compile import CompiledEdge, CompiledInstitution
-from govlang.fmt import format_expr
 from govlang.manifest import SCOPE_TITLES, node_key, try_constant
+from govlang.unparse import format_expr
 
 FORMATS = ("svg", "png", "pdf", "dot")
 WRAP = 28

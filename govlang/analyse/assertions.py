@@ -24,8 +24,8 @@ from govlang.analyse.formulas import Formula, evaluate, input_parts
 from govlang.analyse.model import Config, Letter, ScopeModel, Step
 from govlang.analyse.properties import PropertyResult, Status
 from govlang.analyse.trace import Trace, TraceKind, build_trace
-from govlang.fmt import format_expr, format_property
 from govlang.params import constant_value
+from govlang.unparse import format_expr, format_property
 
 _VIOLATED = "violated"
 """The observer's value once an obligation has waited too long."""

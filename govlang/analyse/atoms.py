@@ -42,8 +42,8 @@ from govlang.analyse.formulas import (
 )
 from govlang.analyse.intervals import FLIPPED, NEGATED, Interval, Ranges, compare, region
 from govlang.check.asserts import CLEAN, ENTERED
-from govlang.fmt import format_expr
 from govlang.params import NotConstant, ParamValue, constant_value
+from govlang.unparse import format_expr
 
 WINDOW_LIMIT = 17
 """Largest ``count_last`` window modelled exactly (its configuration keeps n - 1 bits)."""

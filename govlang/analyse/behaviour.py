@@ -28,7 +28,7 @@ from govlang.analyse.properties import (
 from govlang.analyse.structure import Structure, overlapping_guards, values_of
 from govlang.check.asserts import conditions, scope_of
 from govlang.compile import CompiledInstitution
-from govlang.fmt import format_expr
+from govlang.unparse import format_expr
 
 _SCOPE_WORDS = {"agent": "per agent", "market": "market"}
 

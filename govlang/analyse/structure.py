@@ -25,8 +25,8 @@ from govlang.analyse.codes import Findings
 from govlang.analyse.formulas import Formula, Round, atoms_of, conjunction, evaluate
 from govlang.check.exprs import names
 from govlang.compile import CompiledEdge, CompiledInstitution
-from govlang.fmt import format_expr
 from govlang.manifest import is_sanction_state
+from govlang.unparse import format_expr
 
 MAX_FORMULA_ATOMS = 16
 """Most atoms (and trackers) one guard may have for the never/always check."""

@@ -23,10 +23,10 @@ import gymnasium
 import numpy as np
 
 from govlang import ir
-from govlang.fmt import format_sanction
 from govlang.runtime.events import Event, span_json
 from govlang.runtime.plan import Amount, Instance, Plan, SanctionSite
 from govlang.runtime.state import RoundRecord, RuntimeState, resolver
+from govlang.unparse import format_sanction
 
 Resolve = Callable[[Amount], Any]
 

@@ -18,8 +18,8 @@ from typing import Literal
 
 from govlang import ir
 from govlang.compile import CompiledEdge, CompiledInstitution
-from govlang.fmt import format_expr
 from govlang.params import NotConstant, ParamValue, constant_value
+from govlang.unparse import format_expr
 
 SiteWhen = Literal["on_enter", "on_round", "then"]
 CONSTRAINT_KINDS = frozenset({"action_bound", "suspend", "exclude"})

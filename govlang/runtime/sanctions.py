@@ -19,11 +19,11 @@ from fractions import Fraction
 from typing import Any
 
 from govlang import ir
-from govlang.fmt import format_sanction
 from govlang.runtime.events import Event, span_json
 from govlang.runtime.ledger import ZERO, Ledger, RoundBook, Settlement, exact
 from govlang.runtime.plan import Amount, EdgePlan, Instance, Plan, SanctionSite
 from govlang.runtime.state import InstanceState, RoundRecord, resolver
+from govlang.unparse import format_sanction
 
 Resolve = Callable[[Amount], Any]
 """Resolves an :data:`~govlang.runtime.plan.Amount` to its value for the current instance."""

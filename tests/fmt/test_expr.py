@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 
 from govlang import ir
-from govlang.fmt import format_expr, format_number
 from govlang.frontend import parse_text
 from govlang.testing.strategies import expressions
+from govlang.unparse import format_expr, format_number
 
 
 def parse_expr(text: str) -> ir.Expr:

@@ -6,8 +6,9 @@ import pytest
 
 from govlang import ir
 from govlang.diagnostics import GovlangError
-from govlang.fmt import format_document, format_institution, format_string
+from govlang.fmt import format_document, format_institution
 from govlang.frontend import parse_text
+from govlang.unparse import format_string
 
 MESSY = """institution  T   "A test"
 per agent { rule R { b -> a after 2 rounds
