@@ -24,21 +24,10 @@ def token_span(token: Token) -> ir.Span:
     )
 
 
-def _first_token(node: Tree[Token]) -> Token | None:
+def _end_token(node: Tree[Token], last: bool) -> Token | None:
+    """The first (or ``last``) token of ``node``, skipping absent optional children."""
     while True:
-        for child in node.children:
-            if child is not None:
-                break
-        else:
-            return None
-        if isinstance(child, Token):
-            return child
-        node = child
-
-
-def _last_token(node: Tree[Token]) -> Token | None:
-    while True:
-        for child in reversed(node.children):
+        for child in reversed(node.children) if last else node.children:
             if child is not None:
                 break
         else:
@@ -50,7 +39,7 @@ def _last_token(node: Tree[Token]) -> Token | None:
 
 def node_span(node: Tree[Token]) -> ir.Span:
     """The span from the first token of ``node`` to its last (``NO_SPAN`` if it has none)."""
-    first, last = _first_token(node), _last_token(node)
+    first, last = _end_token(node, False), _end_token(node, True)
     if first is None or last is None:
         return ir.NO_SPAN
     return ir.Span(

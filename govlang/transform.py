@@ -8,7 +8,7 @@ types and graph checks are the checker's job (:mod:`govlang.check`).
 
 from __future__ import annotations
 
-import ast
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from govlang import ir
 from govlang.diagnostics import Diagnostic, Source
-from govlang.precedence import build
-from govlang.spans import joined, node_span, token_span
+from govlang.spans import node_span
+from govlang.transform_values import FINE_PART_RULES, Part, ValueHandlers, unquote
 
 _Children = list[Any]
 _Node = Tree[Token]
@@ -34,19 +34,9 @@ _CLAUSE_WORDS = {
 }
 
 
-def _unquote(token: Token) -> str:
-    r"""The value of a STRING token (escapes ``\\"``, ``\\\\``, ``\\n``, ``\\t`` decoded)."""
-    text = str(token)
-    if "\\" not in text:
-        return text[1:-1]
-    value = ast.literal_eval(text)
-    assert isinstance(value, str)
-    return value
-
-
 def _maybe_doc(child: Any) -> str | None:
     """The text of an optional STRING child (``None`` when absent)."""
-    return _unquote(child) if isinstance(child, Token) and child.type == "STRING" else None
+    return unquote(child) if isinstance(child, Token) and child.type == "STRING" else None
 
 
 class Invalid(Exception):
@@ -74,15 +64,25 @@ class _Attachment:
         self.sanction = sanction
 
 
-class _Part:
-    """An optional part of a fine (``of profit``, ``plus``, ``floor``, ``cap``, ``to``)."""
+_CLAUSE_RULES = {
+    "when_clause": "guard",
+    "for_clause": "persistence",
+    "after_clause": "dwell",
+    "clean_clause": "clean",
+    "spend_clause": "credits",
+    "cooldown_clause": "cooldown",
+    "priority_clause": "priority",
+    "then_clause": "sanction",
+}
+"""Edge clauses: the grammar alias, and the :class:`~govlang.ir.Edge` field it sets."""
 
-    def __init__(self, field: str, value: Any) -> None:
-        self.field = field
-        self.value = value
+
+def _valued(kind: type[_Clause] | type[Part], field: str, node: _Node, children: _Children) -> Any:
+    """A clause or fine part whose value is the rule's second child (after its keyword)."""
+    return kind(field, children[1])
 
 
-class ToIR:
+class ToIR(ValueHandlers):
     """Transforms one parse tree into an :class:`~govlang.ir.Institution`.
 
     Each method named after a grammar rule (or alias) receives the tree node and its
@@ -97,6 +97,10 @@ class ToIR:
         self.problems: list[Diagnostic] = []
         """Structural problems found while building (duplicate clauses and declarations)."""
         self._handlers: dict[str, Callable[[_Node, _Children], Any]] = {}
+        for rule, field in _CLAUSE_RULES.items():  # keyword, value, perhaps closing keywords
+            self._handlers[rule] = functools.partial(_valued, _Clause, field)
+        for rule, field in FINE_PART_RULES.items():  # keyword, value
+            self._handlers[rule] = functools.partial(_valued, Part, field)
 
     def transform(self, tree: _Node) -> Any:
         """Build the IR value of ``tree`` (an :class:`~govlang.ir.Institution` for a file)."""
@@ -267,7 +271,7 @@ class ToIR:
             markers.add(str(children[at]))
             at += 1
         name, tail = children[at + 1], children[at + 2 :]
-        strings = [_unquote(t) for t in tail if isinstance(t, Token)]
+        strings = [unquote(t) for t in tail if isinstance(t, Token)]
         body: list[_Attachment] = next((t for t in tail if isinstance(t, list)), [])
         return ir.StateDecl(
             name=str(name),
@@ -334,31 +338,6 @@ class ToIR:
             **fields,
         )
 
-    # Each edge clause is a keyword, its value, and perhaps closing keywords.
-    def when_clause(self, node: _Node, children: _Children) -> _Clause:
-        return _Clause("guard", children[1])
-
-    def for_clause(self, node: _Node, children: _Children) -> _Clause:
-        return _Clause("persistence", children[1])
-
-    def after_clause(self, node: _Node, children: _Children) -> _Clause:
-        return _Clause("dwell", children[1])
-
-    def clean_clause(self, node: _Node, children: _Children) -> _Clause:
-        return _Clause("clean", children[1])
-
-    def spend_clause(self, node: _Node, children: _Children) -> _Clause:
-        return _Clause("credits", children[1])
-
-    def cooldown_clause(self, node: _Node, children: _Children) -> _Clause:
-        return _Clause("cooldown", children[1])
-
-    def priority_clause(self, node: _Node, children: _Children) -> _Clause:
-        return _Clause("priority", children[1])
-
-    def then_clause(self, node: _Node, children: _Children) -> _Clause:
-        return _Clause("sanction", children[1])
-
     def signed_int(self, node: _Node, children: _Children) -> int:
         # MINUS? INT
         sign = -1 if len(children) > 1 else 1
@@ -391,102 +370,3 @@ class ToIR:
             "within": children[5],
             "during": children[8],
         }
-
-    # -------------------------------------------------------------------------- sanctions
-    def notice(self, node: _Node, children: _Children) -> ir.Notice:
-        return ir.Notice(text=_unquote(children[1]), span=node_span(node))
-
-    def fine(self, node: _Node, children: _Children) -> ir.Fine:
-        # "fine" LADDER? expr of_profit? plus_amount? fine_floor? fine_cap? recipient?
-        ladder = isinstance(children[1], Token) and children[1].type == "LADDER"
-        amount = children[2] if ladder else children[1]
-        fields = {p.field: p.value for p in children if isinstance(p, _Part)}
-        return ir.Fine(ladder=ladder, amount=amount, span=node_span(node), **fields)
-
-    def of_profit(self, node: _Node, children: _Children) -> _Part:
-        return _Part("of_profit", True)
-
-    def plus_amount(self, node: _Node, children: _Children) -> _Part:
-        return _Part("plus", children[1])
-
-    def fine_floor(self, node: _Node, children: _Children) -> _Part:
-        return _Part("floor", children[1])
-
-    def fine_cap(self, node: _Node, children: _Children) -> _Part:
-        return _Part("cap", children[1])
-
-    def recipient(self, node: _Node, children: _Children) -> _Part:
-        return _Part("recipient", str(children[1]))
-
-    def grant(self, node: _Node, children: _Children) -> ir.Grant:
-        # "grant" expr "from" "treasury"
-        return ir.Grant(amount=children[1], span=node_span(node))
-
-    def cap(self, node: _Node, children: _Children) -> ir.ActionBound:
-        # "cap" "action" "at" expr
-        return ir.ActionBound(bound="cap", value=children[3], span=node_span(node))
-
-    def floor(self, node: _Node, children: _Children) -> ir.ActionBound:
-        return ir.ActionBound(bound="floor", value=children[3], span=node_span(node))
-
-    def suspend(self, node: _Node, children: _Children) -> ir.Suspend:
-        return ir.Suspend(span=node_span(node))
-
-    def exclude(self, node: _Node, children: _Children) -> ir.Exclude:
-        return ir.Exclude(span=node_span(node))
-
-    # -------------------------------------------------------------------------- expressions
-    def chain(self, node: _Node, children: _Children) -> ir.Expr:
-        expression: ir.Expr = build(children, node.children)
-        return expression
-
-    def atom(self, node: _Node, children: _Children) -> ir.Expr:
-        # "(" expr ")": the value is the inner expression (its span excludes the parentheses)
-        inner: ir.Expr = children[1]
-        return inner
-
-    def if_expr(self, node: _Node, children: _Children) -> ir.IfThenElse:
-        # "if" expr "then" expr "else" expr
-        return ir.IfThenElse(
-            condition=children[1], then=children[3], otherwise=children[5], span=node_span(node)
-        )
-
-    def number(self, node: _Node, children: _Children) -> ir.Number:
-        token = children[0]
-        text = str(token)
-        return ir.Number(value=float(text), is_int=text.isdigit(), span=token_span(token))
-
-    def true(self, node: _Node, children: _Children) -> ir.Boolean:
-        return ir.Boolean(value=True, span=token_span(children[0]))
-
-    def false(self, node: _Node, children: _Children) -> ir.Boolean:
-        return ir.Boolean(value=False, span=token_span(children[0]))
-
-    def name_ref(self, node: _Node, children: _Children) -> ir.NameRef:
-        # NAME ("." NAME)*
-        if len(children) == 1:
-            token = children[0]
-            return ir.NameRef(name=str(token), span=token_span(token))
-        name = "".join(str(part) for part in children)
-        return ir.NameRef(name=name, span=joined(token_span(children[0]), token_span(children[-1])))
-
-    def call(self, node: _Node, children: _Children) -> ir.Call:
-        # NAME "(" call_args ")"
-        args, over = children[2]
-        span = joined(token_span(children[0]), token_span(children[3]))
-        return ir.Call(function=str(children[0]), args=tuple(args), over=over, span=span)
-
-    def call_args(self, node: _Node, children: _Children) -> tuple[list[Any], str | None]:
-        # expr ("," expr)* over_clause?
-        over = children[-1] if isinstance(children[-1], str) else None
-        args = [c for c in children if not isinstance(c, (Token, str))]
-        return args, over
-
-    def over_clause(self, node: _Node, children: _Children) -> str:
-        # "over" NAME
-        return str(children[1])
-
-    def list_lit(self, node: _Node, children: _Children) -> ir.ListLit:
-        # "[" [expr ("," expr)*] "]"
-        items = tuple(c for c in children if c is not None and not isinstance(c, Token))
-        return ir.ListLit(items=items, span=node_span(node))
