@@ -39,8 +39,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import rich.console
-import rich.progress
 from pydantic import BaseModel, ConfigDict, Field
 
 from govlang.compile import CompiledInstitution
@@ -52,6 +50,7 @@ from govlang.experiments.trace import institution_of, play_run
 from govlang.frontend import InputError
 from govlang.manifest import canonical_json
 from govlang.params import ParamValue
+from govlang.progress import Progress
 from govlang.render import RenderError, render
 from govlang.runtime.govern import Regime
 from govlang.runtime.log import plain
@@ -247,42 +246,6 @@ def _with_cache(firm: FirmSpec, cache: Path | None) -> FirmSpec:
 
 
 # ---------------------------------------------------------------------------- execution
-
-
-class Progress:
-    """A rich progress display of runs and rounds on stderr (off when quiet or not a TTY)."""
-
-    def __init__(self, runs: int, rounds_per_run: int, quiet: bool) -> None:
-        """Prepare bars for ``runs`` runs of ``rounds_per_run`` rounds."""
-        shown = not quiet and sys.stderr.isatty() and runs > 0
-        self._bar = rich.progress.Progress(
-            rich.progress.TextColumn("{task.description:<7}"),
-            rich.progress.BarColumn(),
-            rich.progress.MofNCompleteColumn(),
-            rich.progress.TimeElapsedColumn(),
-            rich.progress.TimeRemainingColumn(),
-            console=rich.console.Console(stderr=True),
-            disable=not shown,
-        )
-        self._runs = self._bar.add_task("runs", total=runs)
-        self._rounds = self._bar.add_task("rounds", total=runs * rounds_per_run)
-
-    def __enter__(self) -> Progress:
-        """Show the bars."""
-        self._bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        """Hide the bars."""
-        self._bar.stop()
-
-    def rounds(self, count: int) -> None:
-        """``count`` more rounds played."""
-        self._bar.advance(self._rounds, count)
-
-    def run_done(self) -> None:
-        """One more run complete."""
-        self._bar.advance(self._runs, 1)
 
 
 def _execute(

@@ -16,18 +16,15 @@ others, and runs completed by an experiment or another sweep in the same store a
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import rich.console
-import rich.progress
-
 from govlang.experiments import results
 from govlang.manifest import canonical_json
+from govlang.progress import Progress
 from govlang.runtime.log import plain
 from govlang.sweeps.aggregate import axis_names, cell_rows, tidy_rows, write_tables
 from govlang.sweeps.config import SweepSpec, load_sweep
@@ -80,8 +77,8 @@ def run_sweep(
     unique = {p.run.run_id: p.run for p in planned}
     pending = [r for r in unique.values() if not results.is_complete(out, r)]
     chosen = executor or LocalExecutor(2, spec.limits)
-    with _progress(len(pending), quiet) as (bar, task):
-        chosen.execute(pending, out, key, spec.base.metrics, lambda _: bar.advance(task, 1))
+    with Progress(len(pending), None, quiet) as progress:
+        chosen.execute(pending, out, key, spec.base.metrics, progress.run_done)
     rows = tidy_rows(out, planned, spec.base.metrics)
     axes = axis_names(planned)
     cells = cell_rows(rows, axes)
@@ -119,30 +116,6 @@ def _write_plan(out: Path, spec: SweepSpec, planned: Sequence[SweepRun]) -> None
         "cells": [cells[k] for k in sorted(cells)],
     }
     (out / "sweep.json").write_text(canonical_json(plain(document), indent=2) + "\n")
-
-
-class _progress:
-    """A progress bar of runs on stderr (hidden when quiet or not a terminal)."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        shown = not quiet and sys.stderr.isatty() and total > 0
-        self.bar = rich.progress.Progress(
-            rich.progress.TextColumn("runs"),
-            rich.progress.BarColumn(),
-            rich.progress.MofNCompleteColumn(),
-            rich.progress.TimeElapsedColumn(),
-            rich.progress.TimeRemainingColumn(),
-            console=rich.console.Console(stderr=True),
-            disable=not shown,
-        )
-        self.task = self.bar.add_task("runs", total=total)
-
-    def __enter__(self) -> tuple[rich.progress.Progress, rich.progress.TaskID]:
-        self.bar.start()
-        return self.bar, self.task
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.stop()
 
 
 def thresholds_json(thresholds: Sequence[Threshold]) -> str:

@@ -1,40 +1,5 @@
-"""Fixtures of the renderer tests: the reference institution and inline institutions."""
+"""Fixtures of the renderer tests: the compiler tests' reference and inline institutions."""
 
-from __future__ import annotations
+from tests.compile.conftest import compile_text, reference, reference_text
 
-from collections.abc import Callable, Mapping
-from pathlib import Path
-
-import pytest
-
-from govlang.compile import CompiledInstitution, compile_institution
-from govlang.frontend import parse_text
-from govlang.params import ParamValue
-
-REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "cournot_reference.gov"
-
-CompileText = Callable[..., CompiledInstitution]
-
-
-def compile_source(
-    text: str, params: Mapping[str, ParamValue] | None = None
-) -> CompiledInstitution:
-    document = parse_text(text, "test.gov")
-    assert document.institution is not None, document.diagnostics
-    assert not document.diagnostics, document.diagnostics
-    return compile_institution(document.institution, params, text.encode("utf-8"))
-
-
-@pytest.fixture
-def reference_text() -> str:
-    return REFERENCE.read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def reference(reference_text: str) -> CompiledInstitution:
-    return compile_source(reference_text)
-
-
-@pytest.fixture
-def compile_text() -> CompileText:
-    return compile_source
+__all__ = ["compile_text", "reference", "reference_text"]
