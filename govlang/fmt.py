@@ -105,8 +105,7 @@ def _credits(policy: ir.CreditPolicy) -> str:
 
 def _state_head(state: ir.StateDecl) -> str:
     markers = ("initial " if state.initial else "") + ("terminal " if state.terminal else "")
-    label = state.label if state.label is not None or state.description is None else ""
-    return f"{markers}state {state.name}{format_doc(label)}{format_doc(state.description)}"
+    return f"{markers}state {state.name}{format_doc(state.label)}{format_doc(state.description)}"
 
 
 # ------------------------------------------------------------------------------- the printer

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, InstanceOf
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf, model_validator
 
 
 class Span(NamedTuple):
@@ -303,6 +303,13 @@ class StateDecl(Node):
     description: str | None = None
     on_enter: tuple[Sanction, ...] = ()
     on_round: tuple[Sanction, ...] = ()
+
+    @model_validator(mode="after")
+    def _description_needs_a_label(self) -> StateDecl:
+        """The syntax writes a description after a label, so one cannot stand alone."""
+        if self.description is not None and self.label is None:
+            raise ValueError("a state's description needs a label (the label is written first)")
+        return self
 
 
 class Edge(Node):

@@ -111,7 +111,8 @@ class _Chain:
             return ir.Not(operand=operand, span=span), span
         operand, extent = self.prefix(_INFIX_POWER["MUL_OP"] + 1)  # MINUS: the tightest binding
         span = joined(token_span(item), extent)
-        if isinstance(operand, ir.Number):  # fold "-3" into a literal, so it prints as written
+        if isinstance(operand, ir.Number) and operand.span == extent:
+            # "-3" is a negative literal; "-(3)" stays a negation, so each prints as written
             return ir.Number(value=-operand.value, is_int=operand.is_int, span=span), span
         return ir.Negate(operand=operand, span=span), span
 

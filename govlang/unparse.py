@@ -7,9 +7,9 @@ keeps its parentheses; comparisons do not chain, so ``(a < b) == c`` keeps them.
 
 Numbers print so that they parse back to the same value and the same ``is_int``: integers
 without a fraction, other values in Python's shortest round-tripping form (``0.35``,
-``1e-05``, ``1e+20``), negative values with a leading ``-`` (the parser folds ``-3`` into a
-negative literal). ``Negate`` of a literal cannot be written (it parses as a literal) and
-prints as ``-(3)``.
+``1e-05``, ``1e+20``), negative values with a leading ``-`` (the parser reads ``-3`` as a
+negative literal). ``Negate`` of a literal prints as ``-(3)``, which the parser reads back as a
+negation.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def shape(expr: Any) -> Any:
         ("- -a", ("neg", ("neg", "a"))),
         ("-3 + a", ("+", -3.0, "a")),
         ("- -3", 3.0),
-        ("-(3)", -3.0),
+        ("-(3)", ("neg", 3.0)),
         ("a - -b", ("-", "a", ("neg", "b"))),
         ("not a > b", ("not", (">", "a", "b"))),
         ("not a and b", ("and", ("not", "a"), "b")),
@@ -117,7 +117,7 @@ REFERENCE_GRAMMAR = r"""
 ?arith: term | arith ADD_OP term                    -> binary
 ?term: unary | term MUL_OP unary                    -> binary
 ?unary: atom | MINUS unary                          -> negate
-?atom: NAME -> name | NUMBER -> number | "(" expr ")"
+?atom: NAME -> name | NUMBER -> number | "(" expr ")" -> paren
 NAME: /[a-e]/
 NUMBER: /[0-9]/
 COMPARE_OP: "<=" | ">=" | "==" | "!=" | "<" | ">"
@@ -132,18 +132,21 @@ _REFERENCE = Lark(REFERENCE_GRAMMAR, start="expr", parser="lalr")
 
 
 def reference_shape(tree: Tree[Token] | Token) -> Any:
-    """The reference parse as nested tuples, folding ``-number`` as govlang does."""
+    """The reference parse as nested tuples, reading ``-number`` as govlang does."""
     assert isinstance(tree, Tree)
     kids = tree.children
+    if tree.data == "paren":
+        return reference_shape(kids[0])
     if tree.data == "name":
         return str(kids[0])
     if tree.data == "number":
         return float(kids[0])
     if tree.data == "not_op":
         return ("not", reference_shape(kids[0]))
-    if tree.data == "negate":
+    if tree.data == "negate":  # "-3" is a literal, "-(3)" a negation
         operand = reference_shape(kids[1])
-        return -operand if isinstance(operand, float) else ("neg", operand)
+        literal = isinstance(kids[1], Tree) and kids[1].data == "number"
+        return -operand if literal else ("neg", operand)
     if tree.data in {"or_op", "and_op"}:
         return (tree.data[:-3], reference_shape(kids[0]), reference_shape(kids[1]))
     return (str(kids[1]), reference_shape(kids[0]), reference_shape(kids[2]))

@@ -119,13 +119,6 @@ def plural(dim: str) -> str:
     return dim[:-1] + "ies" if dim.endswith("y") else dim + "s"
 
 
-def negatable(expr: ir.Expr) -> bool:
-    """Whether ``-expr`` survives a round trip (the parser folds ``-3`` into a literal)."""
-    while isinstance(expr, ir.Negate):
-        expr = expr.operand
-    return not isinstance(expr, ir.Number)
-
-
 def integer(value: int) -> ir.Number:
     """An integer literal."""
     return ir.Number(value=float(value), is_int=True)
@@ -237,7 +230,7 @@ def _arith(env: Env, kind: Kind, depth: int) -> ir.Expr:
 
 def _negate(env: Env, kind: Kind, depth: int) -> ir.Expr:
     operand = expression(env, kind, depth)
-    return ir.Negate(operand=operand) if negatable(operand) else operand
+    return ir.Negate(operand=operand)
 
 
 def _aggregate(env: Env, kind: Kind, depth: int) -> ir.Expr:

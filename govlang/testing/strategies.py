@@ -24,7 +24,7 @@ from govlang import ir
 from govlang.fmt import format_institution
 from govlang.testing import _build
 from govlang.testing._build import DIM_POOL, SUFFIX
-from govlang.testing._typed import Env, negatable
+from govlang.testing._typed import Env
 
 __all__ = ["expressions", "grammar_texts", "institutions", "raw_texts", "strings"]
 
@@ -66,7 +66,7 @@ def expressions(max_leaves: int = 12) -> st.SearchStrategy[ir.Expr]:
     def extend(children: st.SearchStrategy[ir.Expr]) -> st.SearchStrategy[ir.Expr]:
         pairs = {"left": children, "right": children}
         return st.one_of(
-            st.builds(ir.Negate, operand=children.filter(negatable)),
+            st.builds(ir.Negate, operand=children),
             st.builds(ir.Not, operand=children),
             st.builds(ir.Binary, op=st.sampled_from(["+", "-", "*", "/"]), **pairs),
             st.builds(ir.Compare, op=st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), **pairs),

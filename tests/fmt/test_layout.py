@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from govlang import ir
 from govlang.diagnostics import GovlangError
@@ -143,12 +144,17 @@ def test_format_institution_needs_no_source() -> None:
         scopes=(
             ir.ScopeDecl(
                 kind="market",
-                states=(ir.StateDecl(name="a", initial=True, description="only a description"),),
+                states=(ir.StateDecl(name="a", initial=True, label="A", description="Calm."),),
             ),
         ),
     )
     text = format_institution(inst)
-    assert text == 'institution T\n\nmarket {\n  initial state a "" "only a description"\n}\n'
+    assert text == 'institution T\n\nmarket {\n  initial state a "A" "Calm."\n}\n'
+
+
+def test_a_description_without_a_label_is_not_a_state() -> None:
+    with pytest.raises(ValidationError, match="description needs a label"):
+        ir.StateDecl(name="a", description="only a description")
 
 
 @pytest.mark.parametrize(
