@@ -80,9 +80,11 @@ class GovLexer(Lexer):
 
     def lex(self, lexer_state: LexerState, parser_state: Any) -> Iterator[Token]:
         """Yield the tokens of the text, each typed for the parser state it is read in."""
-        slice_ = lexer_state.text
-        text: str = slice_.text
-        pos, end = slice_.start, slice_.end
+        source = lexer_state.text  # a TextSlice since Lark 1.3, the text itself before
+        if isinstance(source, str):
+            text, pos, end = source, 0, len(source)
+        else:
+            text, pos, end = source.text, source.start, source.end
         line, line_start = 1, 0
         match = self.master.match
         states = parser_state.parse_conf.states

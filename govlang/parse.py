@@ -274,9 +274,9 @@ def _acceptable(exc: UnexpectedToken) -> set[str]:
     possible; trying each terminal on a copy of the parser gives the exact set.
     """
     try:
-        accepts = exc.accepts
+        accepts = getattr(exc, "accepts", None)  # Lark >= 1.1.6
     except LarkError:  # defensive: fall back on the state's table row
-        accepts = set()
+        accepts = None
     return set(accepts or exc.expected)
 
 
