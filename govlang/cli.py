@@ -151,8 +151,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """``govlang run EXPERIMENT.toml -o RESULTS``: run or resume an experiment, write its report."""
     from govlang.experiments.config import ExperimentError
-    from govlang.experiments.report import md_table, regime_table
     from govlang.experiments.runner import run_experiment
+    from govlang.experiments.tables import md_table, regime_table
 
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, got {args.concurrency}")

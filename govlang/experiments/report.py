@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -26,8 +24,16 @@ from typing import TYPE_CHECKING, Any
 from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
 from govlang.experiments.plots import Figure, experiment_figures
-from govlang.experiments.results import ENFORCEMENT_COLUMNS, Comparisons, notes, run_dir
-from govlang.experiments.stats import Comparison, RegimeSummary
+from govlang.experiments.results import Comparisons, notes, run_dir
+from govlang.experiments.tables import (
+    config_table,
+    enforcement_table,
+    html_table,
+    md_table,
+    regime_table,
+    runs_table,
+    table_number,
+)
 from govlang.experiments.trace import read_trace
 from govlang.frontend import InputError
 from govlang.runtime.events import Event
@@ -35,188 +41,7 @@ from govlang.runtime.events import Event
 if TYPE_CHECKING:
     from govlang.experiments.runner import RunSpec
 
-__all__ = ["Link", "write_report"]
-
-
-@dataclass(frozen=True)
-class Link:
-    """A table cell that links somewhere (an anchor in HTML, a relative file in Markdown)."""
-
-    text: str
-    html_href: str
-    md_href: str | None = None
-
-
-Cell = str | Link
-Table = tuple[list[str], list[list[Cell]]]
-
-
-def _num(value: Any, digits: int = 2) -> str:
-    """A number for a table (``-`` for missing, ``inf`` spelled out)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
-
-
-def _p(value: float) -> str:
-    """A p-value: scientific notation when small."""
-    return f"{value:.2e}" if 0 < value < 1e-3 else f"{value:.4f}".rstrip("0").rstrip(".")
-
-
-def _mean(summary: RegimeSummary) -> str:
-    """``mean [low, high]`` of a regime's tiers."""
-    m = summary.mean_tier
-    return f"{m.mean:.2f} [{_num(m.low)}, {_num(m.high)}]"
-
-
-def _severe(summary: RegimeSummary) -> str:
-    """``share (count/n) [low, high]`` of tier-4 runs."""
-    s = summary.severe
-    return f"{100 * s.estimate:.1f}% ({s.count}/{s.n}) [{100 * s.low:.1f}, {100 * s.high:.1f}]"
-
-
-def _distribution(summary: RegimeSummary) -> str:
-    """Run counts at tiers 0..4."""
-    return " / ".join(str(summary.distribution[t]) for t in range(5))
-
-
-def _versus(result: Comparison | str | None) -> list[Cell]:
-    """Cohen's d, Welch p and the sign-flip result against ungoverned."""
-    if result is None:
-        return ["(baseline)", "", ""]
-    if isinstance(result, str):
-        return [result, "", ""]
-    flip = result.sign_flip
-    improved = f"{result.improved}/{flip.n} improved, p = {_p(flip.p_value)} ({flip.method})"
-    welch = _p(result.welch.p_value) + (" (degenerate)" if result.welch.degenerate else "")
-    return [_num(result.cohens_d), welch, improved]
-
-
-# ---------------------------------------------------------------------------- tables
-
-
-REGIME_HEAD = [
-    "regime",
-    "runs",
-    "mean tier [95% CI]",
-    "severe (tier 4) [95% CI]",
-    "tiers 0/1/2/3/4",
-    "Cohen's d vs ungoverned",
-    "Welch p",
-    "paired sign-flip across configurations",
-]
-
-
-def regime_table(c: Comparisons) -> Table:
-    """The regime comparison, pooled over configurations."""
-    rows: list[list[Cell]] = []
-    for regime in c.regimes:
-        s = c.pooled[regime]
-        cells: list[Cell] = [Link(regime, f"#regime-{regime}"), str(s.runs), _mean(s)]
-        rows.append([*cells, _severe(s), _distribution(s), *_versus(c.versus.get(regime))])
-    return REGIME_HEAD, rows
-
-
-CONFIG_HEAD = [
-    "config",
-    "firms",
-    "regime",
-    "runs",
-    "mean tier [95% CI]",
-    "severe",
-    "tiers 0/1/2/3/4",
-    "CV excess",
-    "HHI excess",
-    "profit gain",
-    "price / Nash",
-    "CS / Nash",
-    "constrained firm-rounds per run",
-]
-CONFIG_MEANS = (
-    "cv_excess",
-    "hhi_excess",
-    "profit_gain",
-    "price_vs_nash",
-    "consumer_surplus_vs_nash",
-)
-
-
-def config_table(c: Comparisons, rows: Sequence[Mapping[str, Any]]) -> Table:
-    """Per configuration and regime: tiers and the collusion measures behind them."""
-    out: list[list[Cell]] = []
-    for config, by_regime in c.by_config.items():
-        for regime, s in by_regime.items():
-            mine = [r for r in rows if r["config"] == config and r["regime"] == regime]
-            link = Link(regime, f"#regime-{regime}")
-            severe = f"{s.severe.count}/{s.severe.n}"
-            means = [_avg(mine, k) for k in CONFIG_MEANS]
-            constrained = _avg(mine, "constrained_rounds", 1)
-            cells = [config, mine[0]["firms"], link, str(s.runs), _mean(s), severe]
-            out.append([*cells, _distribution(s), *means, constrained])
-    return CONFIG_HEAD, out
-
-
-def _avg(rows: Sequence[Mapping[str, Any]], key: str, digits: int = 2) -> str:
-    """The mean of a metric over rows (``-`` if absent)."""
-    values = [float(r[key]) for r in rows if r.get(key) is not None]
-    return _num(sum(values) / len(values), digits) if values else "-"
-
-
-def enforcement_table(c: Comparisons) -> Table:
-    """Enforcement totals per regime."""
-    keys = [*ENFORCEMENT_COLUMNS, "runs_with_action"]
-    head = ["regime", *(k.replace("_", " ") for k in keys)]
-    body: list[list[Cell]] = [
-        [regime, *(_num(c.enforcement[regime][k], 2 if k == "fine_total" else 0) for k in keys)]
-        for regime in c.regimes
-    ]
-    return head, body
-
-
-RUNS_HEAD = "config|seed|run|tier|CV excess|HHI excess|fines|suspensions|fallbacks|faults"
-
-
-def runs_table(rows: Sequence[Mapping[str, Any]]) -> Table:
-    """The runs of one regime, each linking to its section (HTML) or trace (Markdown)."""
-    body: list[list[Cell]] = []
-    for r in rows:
-        link = Link(r["run_id"], f"#run-{r['run_id']}", f"runs/{r['run_id']}/trace.jsonl")
-        excess = [_num(r.get("cv_excess")), _num(r.get("hhi_excess"))]
-        counts = [str(r[k]) for k in ("fines", "suspensions", "fallbacks", "faults")]
-        body.append([r["config"], str(r["seed"]), link, str(r["tier"]), *excess, *counts])
-    return RUNS_HEAD.split("|"), body
-
-
-def md_table(table: Table) -> str:
-    """A Markdown table."""
-    head, rows = table
-
-    def cell(c: Cell) -> str:
-        text = c.text if isinstance(c, Link) else c
-        if isinstance(c, Link) and c.md_href:
-            text = f"[{text}]({c.md_href})"
-        return text.replace("|", "\\|")
-
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def html_table(table: Table) -> str:
-    """An HTML table (numbers right-aligned)."""
-    head, rows = table
-
-    def cell(c: Cell) -> str:
-        if isinstance(c, Link):
-            return f'<td><a href="{html.escape(c.html_href)}">{html.escape(c.text)}</a></td>'
-        numeric = c.replace(".", "", 1).replace("-", "", 1).isdigit()
-        return f'<td class="num">{c}</td>' if numeric else f"<td>{html.escape(c)}</td>"
-
-    ths = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    trs = "".join("<tr>" + "".join(cell(c) for c in row) + "</tr>\n" for row in rows)
-    return f"<table><thead><tr>{ths}</tr></thead><tbody>\n{trs}</tbody></table>"
+__all__ = ["write_report"]
 
 
 # ---------------------------------------------------------------------------- pages
@@ -356,7 +181,7 @@ def _vector(value: Any) -> str:
     """A number or a list of numbers, briefly."""
     if isinstance(value, list):
         return "[" + ", ".join(_vector(v) for v in value) + "]"
-    return _num(float(value), 1) if isinstance(value, int | float) else str(value)
+    return table_number(float(value), 1) if isinstance(value, int | float) else str(value)
 
 
 def _round_row(run_id: str, record: Mapping[str, Any], agents: Sequence[str]) -> str:
@@ -369,7 +194,8 @@ def _round_row(run_id: str, record: Mapping[str, Any], agents: Sequence[str]) ->
         pay = record["payoffs"]
         text = (
             f"{_vector(record['requested'][agent])} &rarr; {_vector(record['effective'][agent])}"
-            f"<br>profit {_num(pay['raw'][agent])} &rarr; {_num(pay['mediated'][agent])}"
+            f"<br>profit {table_number(pay['raw'][agent])} &rarr; "
+            f"{table_number(pay['mediated'][agent])}"
         )
         if record["standings"].get(agent):
             text += f"<br>standing after: {e(record['standings'][agent])}"

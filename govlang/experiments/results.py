@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import secrets
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ from govlang.experiments.stats import Comparison, RegimeSummary, compare_regimes
 from govlang.experiments.trace import iter_trace
 from govlang.frontend import InputError
 from govlang.manifest import canonical_json
-from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV, LogKeyError, load_key
 
 if TYPE_CHECKING:
     from govlang.experiments.runner import RunSpec
@@ -40,7 +38,6 @@ __all__ = [
     "collect",
     "compare",
     "is_complete",
-    "log_key",
     "notes",
     "run_dir",
     "run_metrics",
@@ -352,43 +349,6 @@ def _constraint_notes(spec: ExperimentSpec, rows: Sequence[Mapping[str, Any]]) -
                 "the institution's evidence also fires on this non-colluding play."
             )
     return out
-
-
-# ---------------------------------------------------------------------------- log key
-
-
-KEY_FILE = ".log-key"
-
-
-def log_key(out: Path) -> tuple[bytes, str]:
-    """The governance logs' key and where it came from (never the key itself).
-
-    ``GOVLANG_LOG_KEY`` or ``GOVLANG_LOG_KEY_FILE`` when set; otherwise ``out/.log-key``,
-    created with 32 random bytes (hex) and mode 0600 unless it exists.
-    """
-    if os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV):
-        which = (
-            KEY_ENV if os.environ.get(KEY_ENV) else f"{KEY_FILE_ENV} ({os.environ[KEY_FILE_ENV]})"
-        )
-        try:
-            return load_key(), f"the operator key from {which}"
-        except LogKeyError as exc:
-            raise InputError(str(exc)) from None
-    path = out / KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise InputError(f"{path}: cannot create the log key: {exc.strerror}") from None
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
-    try:
-        key = path.read_bytes().rstrip(b"\r\n")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the log key: {exc.strerror}") from None
-    return key, f"a key generated for these results in {KEY_FILE} (mode 0600, not in reports)"
 
 
 # ---------------------------------------------------------------------------- manifest

@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from govlang.compile import CompiledInstitution
 from govlang.experiments import results
 from govlang.experiments.config import ExperimentSpec, FirmSpec, load_experiment
+from govlang.experiments.logkey import log_key
 from govlang.experiments.metrics import MetricParams
 from govlang.experiments.report import write_report
 from govlang.experiments.trace import institution_of, play_run
@@ -107,7 +108,7 @@ def run_experiment(
     spec = experiment if isinstance(experiment, ExperimentSpec) else load_experiment(experiment)
     out = Path(out_dir)
     _mkdir(out / "runs")
-    key, key_source = results.log_key(out)
+    key, key_source = log_key(out)
     compiled = institution_of(spec)
     runs = plan_runs(spec, compiled.digest, _llm_cache(spec, out))
     diagram = _diagram(compiled, out)

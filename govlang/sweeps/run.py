@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from govlang.experiments import results
+from govlang.experiments.logkey import log_key
 from govlang.manifest import canonical_json
 from govlang.progress import Progress
 from govlang.runtime.log import plain
@@ -69,7 +70,7 @@ def run_sweep(
     spec = sweep if isinstance(sweep, SweepSpec) else load_sweep(sweep)
     out = Path(out_dir)
     (out / "runs").mkdir(parents=True, exist_ok=True)
-    key, _ = results.log_key(out)
+    key, _ = log_key(out)
     cache = spec.base.llm.cache
     llm_cache = None if cache is False else (out / "llm-cache" if cache is None else cache)
     planned = plan_sweep(spec, llm_cache, source)
