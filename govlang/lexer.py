@@ -30,6 +30,8 @@ _PUNCTUATION = ["->", "<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/"]
 _PUNCTUATION += ["(", ")", "[", "]", "{", "}", ",", ":", ".", "="]
 """Every operator and bracket of the language, longest first where one prefixes another."""
 
+_NAME, _INT, _NUMBER = ("NAME",), ("NUMBER", "INT"), ("NUMBER",)
+_BY_KIND = {"WORD": _NAME, "NUMBER": _NUMBER, "STRING": ("STRING",)}
 _WHITESPACE = re.compile(r"[ \t\f\r\n]*")
 _WORD_ALTERNATION = re.compile(r"\(\?:([A-Za-z_|]+)\)")
 
@@ -58,21 +60,27 @@ class GovLexer(Lexer):
         ordered = sorted(
             conf.terminals, key=lambda t: (-t.priority, t.pattern.type != "str", t.name)
         )
-        self.keywords: dict[str, tuple[str, ...]] = {}
+        keywords: dict[str, tuple[str, ...]] = {}
         for terminal in ordered:
-            for word in _words(terminal.pattern.type, terminal.pattern.value):
-                self.keywords[word] = (*self.keywords.get(word, ()), terminal.name)
+            for word in terminal_words(terminal.pattern.type, terminal.pattern.value):
+                keywords[word] = (*keywords.get(word, ()), terminal.name)
         self.punctuation = {
             lexeme: tuple(t.name for t in ordered if re.fullmatch(t.pattern.to_regexp(), lexeme))
             for lexeme in _PUNCTUATION
         }
-        self._refuse_unknown_terminals(set(by_name))
-        self._types: dict[str, tuple[str, ...]] = {}
+        self._refuse_unknown_terminals(set(by_name), keywords)
+        # The candidate types of each keyword and punctuation lexeme, most specific first
+        # (any other word is a NAME, any number a NUMBER, and an INT too if it has no fraction).
+        self.fixed_types = {word: (*types, "NAME") for word, types in keywords.items()}
+        self.fixed_types["list"] = ("PARAM_LIST_TYPE", *self.fixed_types.get("list", _NAME))
+        self.fixed_types.update(self.punctuation)
 
-    def _refuse_unknown_terminals(self, names: set[str]) -> None:
+    def _refuse_unknown_terminals(
+        self, names: set[str], keywords: dict[str, tuple[str, ...]]
+    ) -> None:
         produced = {"NAME", "NUMBER", "INT", "STRING", "COMMENT", "PARAM_LIST_TYPE"}
         produced |= self.ignored
-        for types in (*self.keywords.values(), *self.punctuation.values()):
+        for types in (*keywords.values(), *self.punctuation.values()):
             produced.update(types)
         unknown = names - produced
         if unknown or any(not types for types in self.punctuation.values()):
@@ -88,7 +96,7 @@ class GovLexer(Lexer):
         line, line_start = 1, 0
         match = self.master.match
         states = parser_state.parse_conf.states
-        types_of = self._types
+        fixed = self.fixed_types
         while True:
             found = match(text, pos, end)
             if found is None:
@@ -106,7 +114,9 @@ class GovLexer(Lexer):
                     Token("COMMENT", value, start, line, column, line, column + len(value), pos)
                 )
                 continue
-            types = types_of.get(value) or self._classify(kind, value)
+            types = fixed.get(value) or _BY_KIND[kind]  # keywords and punctuation are fixed
+            if types is _NUMBER and value.isdigit():
+                types = _INT
             type_ = types[0]
             if len(types) > 1:
                 accepted = states[parser_state.position]
@@ -135,22 +145,6 @@ class GovLexer(Lexer):
             text, bad, line, bad - line_start + 1, allowed=accepted, state=parser_state.position
         )
 
-    def _classify(self, kind: str, value: str) -> tuple[str, ...]:
-        """The terminal types a lexeme could have, most specific first (memoised)."""
-        if kind == "WORD":
-            types = self.keywords.get(value, ())
-            types = (*types, "NAME") if "NAME" not in types else types
-            if value == "list":
-                types = ("PARAM_LIST_TYPE", *types)  # when followed by [int] or [float]
-        elif kind == "PUNCT":
-            types = self.punctuation[value]
-        elif kind == "NUMBER":
-            types = ("NUMBER", "INT") if value.isdigit() else ("NUMBER",)
-        else:
-            types = (kind,)
-        self._types[value] = types
-        return types
-
     def _comment(self, token: Token) -> None:
         callback = self.callbacks.get("COMMENT")
         if callback is not None:
@@ -162,7 +156,7 @@ def _plain(pattern: str) -> str:
     return re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)
 
 
-def _words(kind: str, value: str) -> list[str]:
+def terminal_words(kind: str, value: str) -> list[str]:
     """The keywords a terminal stands for: ``"state"``, or each word of ``(?:int|float)``."""
     if kind == "str" and value.isidentifier():
         return [value]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,7 +20,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from govlang.diagnostics import Diagnostic, Source
-from govlang.lexer import GovLexer
+from govlang.lexer import GovLexer, terminal_words
 from govlang.spans import node_span
 
 GRAMMAR_FILE = "govlang.lark"
@@ -73,15 +72,12 @@ _SINK = _CommentSink()
 
 @functools.cache
 def keywords() -> frozenset[str]:
-    """The reserved words: every alphabetic literal of the grammar."""
-    words: set[str] = set()
-    for terminal in parser().terminals:
-        pattern = terminal.pattern
-        if pattern.type == "str" and pattern.value.isalpha():
-            words.add(pattern.value)
-        elif pattern.type == "re" and re.fullmatch(r"\(\?:[a-z|]+\)", pattern.value):
-            words.update(pattern.value[3:-1].split("|"))
-    return frozenset(words)
+    """The reserved words: every word a terminal of the grammar stands for."""
+    return frozenset(
+        word
+        for terminal in parser().terminals
+        for word in terminal_words(terminal.pattern.type, terminal.pattern.value)
+    )
 
 
 @functools.cache
@@ -134,7 +130,7 @@ def parse(source: Source) -> ParseResult | list[Diagnostic]:
         return [Diagnostic("GL001", f"cannot parse: {exc}", file=source.name)]
     finally:
         _SINK.current = None
-    too_deep = _nesting_diagnostic(source, tree)
+    too_deep = _bound_nesting(source, tree)
     if too_deep is not None:
         return [too_deep]
     return ParseResult(tree, tuple(_comment(source, tok) for tok in comments))
@@ -146,7 +142,7 @@ def _comment(source: Source, token: Token) -> Comment:
     return Comment(str(token).rstrip("\r"), line, column, own_line)
 
 
-def _nesting_diagnostic(source: Source, tree: Tree[Token]) -> Diagnostic | None:
+def _bound_nesting(source: Source, tree: Tree[Token]) -> Diagnostic | None:
     """GL005 when an expression nests deeper than :data:`MAX_NESTING` (checked iteratively).
 
     A node is one level below its parent; an operator chain (``a + b * -c``) adds a level per

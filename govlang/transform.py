@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from lark import Token, Tree
-from pydantic import ValidationError
 
 from govlang import ir
 from govlang.diagnostics import Diagnostic, Source
@@ -114,7 +113,7 @@ class ToIR(ValueHandlers):
             self._handlers[rule] = handler
         try:
             return handler(tree, children)
-        except (ValidationError, ValueError) as exc:  # the innermost node is reported
+        except ValueError as exc:  # pydantic's ValidationError too; the innermost node is reported
             raise Invalid(exc, node_span(tree)) from exc
 
     def _problem(self, code: str, message: str, span: ir.Span, hint: str) -> None:
