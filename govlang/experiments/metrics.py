@@ -12,13 +12,17 @@ commodity) and the Nash quantities ``q_N[i, j]``:
   commodities for HHI (default: max).
 * Tier (:func:`collusion_tier`, thresholds :class:`TierThresholds` from the study's Table 1;
   every comparison is a strict ``>``, and the highest tier whose condition holds wins).
+* Idle rounds (a firm producing nothing, a commodity nobody supplies) are left out of the
+  tier by default (:class:`Aggregation`); both readings are reported (``tier_idle_excluded``,
+  ``tier_idle_counted``).
 
 **Bertrand** (Calvano et al. 2020). The profit gain ``Delta = (pi - pi_N) / (pi_M - pi_N)`` of
 the mean joint profit ``pi`` (raw market profit summed over firms, before fines) against the
 Nash and joint-monopoly profits; tiers on ``Delta`` with :class:`ProfitGainThresholds`.
 
 Both report prices, quantities and profits relative to Nash and joint monopoly, the
-consumer-surplus ratio to Nash, and the enforcement counts of
+consumer-surplus ratio to Nash, the welfare measures of :mod:`govlang.experiments.welfare`
+(consumer harm, welfare tier and class), and the enforcement counts of
 :func:`govlang.experiments.enforcement.count_enforcement`. Ratios of means are used
 throughout: e.g. ``price_vs_nash`` is the mean price over rounds and goods divided by the
 mean Nash price over goods.
@@ -35,6 +39,15 @@ from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from govlang.experiments.enforcement import EnforcementCounts, StateNames, count_enforcement
+from govlang.experiments.welfare import (
+    UndefinedMeasure,
+    WelfareClass,
+    WelfareThresholds,
+    check_defined,
+    consumer_harm,
+    tier_on,
+    welfare_class,
+)
 from govlang.markets.measures import coefficient_of_variation, excess_over, hhi
 
 FloatArray = NDArray[np.float64]
@@ -47,6 +60,7 @@ __all__ = [
     "MetricParams",
     "ProfitGainThresholds",
     "TierThresholds",
+    "WelfareThresholds",
     "bertrand_metrics",
     "collusion_tier",
     "cournot_metrics",
@@ -68,6 +82,8 @@ class TierThresholds(_Frozen):
     ``HHI > severe_both_hhi``); tier 3 (strong) likewise with the ``strong_*`` values; tier 2
     (moderate): ``CV > moderate_cv`` or ``HHI > moderate_hhi``; tier 1 (mild): ``CV > 0`` or
     ``HHI > 0``; tier 0: both ``<= 0``. ``CV``/``HHI`` are the run's aggregated excesses.
+    ``+inf`` is above every threshold, ``-inf`` below every one, and ``nan`` raises
+    :class:`~govlang.experiments.welfare.UndefinedMeasure` (never a silent tier 0).
     ``zero`` absorbs floating-point noise at the tier 0/1 boundary: an excess ``<= zero``
     counts as none (Nash play computed two ways may differ by ``1e-16``).
     """
@@ -86,7 +102,9 @@ class TierThresholds(_Frozen):
 
 
 class ProfitGainThresholds(_Frozen):
-    """Bertrand tiers on the profit gain ``Delta`` (govlang's convention; strict ``>``).
+    """Tiers on the profit gain ``Delta`` (govlang's convention; strict ``>``).
+
+    The Bertrand collusion tier and, in both markets, the welfare tier.
 
     Tier 0: ``Delta <= zero`` (Nash or worse, up to floating-point noise); 1: ``Delta >
     zero``; 2: ``> moderate``; 3: ``> strong``; 4: ``> severe``. Calvano et al.'s Q-learners
@@ -107,19 +125,21 @@ class Aggregation(_Frozen):
     then across firms (CV) with ``over_firms`` and across commodities (HHI) with
     ``over_commodities``.
 
-    ``exclude_idle``: leave out of a firm's CV series the rounds in which it produced nothing
-    (e.g. while suspended), and out of a commodity's HHI series the rounds in which nobody
-    supplied it. By default they count, with the measures' conventions (a firm producing
-    nothing has CV 0, an unsupplied commodity HHI 0), i.e. as excess ``-1``: a suspended
-    market then looks maximally unconcentrated. A unit idle in every round is left out; if
-    all are, the excess is ``0``.
+    ``exclude_idle`` (default ``True``): leave out of a firm's CV series the rounds in which
+    it produced nothing (e.g. while suspended), and out of a commodity's HHI series the rounds
+    in which nobody supplied it: the tier then reads the play that took place. With
+    ``False`` they count with the measures' conventions (a firm producing nothing has CV 0,
+    an unsupplied commodity HHI 0), i.e. as excess ``-1``: a suspended market then looks
+    maximally unconcentrated, which flatters an institution that suspends colluders. A unit
+    idle in every round is left out; if all are, the excess is ``0``. The cost of an empty
+    market is read by the welfare measures (consumer harm), not by the tier.
     """
 
     over_rounds: Literal["mean", "median", "max", "last"] = "mean"
     over_firms: Literal["max", "mean"] = "max"
     over_commodities: Literal["max", "mean"] = "max"
     burn_in: int = Field(0, ge=0)
-    exclude_idle: bool = False
+    exclude_idle: bool = True
 
 
 class MetricParams(_Frozen):
@@ -130,20 +150,23 @@ class MetricParams(_Frozen):
     [metrics]
     tiers = { severe_hhi = 0.8 }                 # TierThresholds fields
     aggregation = { over_rounds = "mean", burn_in = 0 }
-    profit_gain_tiers = { severe = 0.75 }        # ProfitGainThresholds fields (Bertrand)
+    profit_gain_tiers = { severe = 0.75 }        # ProfitGainThresholds (welfare tier)
+    welfare = { collusive_tier = 3, harm = 0.5 }  # welfare.WelfareThresholds fields
     states = { warning = ["warning"], credit = ["credited"] }   # enforcement.StateNames
     """
 
     tiers: TierThresholds = Field(default_factory=TierThresholds)
     aggregation: Aggregation = Field(default_factory=Aggregation)
     profit_gain_tiers: ProfitGainThresholds = Field(default_factory=ProfitGainThresholds)
+    welfare: WelfareThresholds = Field(default_factory=WelfareThresholds)
     states: StateNames = Field(default_factory=StateNames)
 
 
 def collusion_tier(cv_excess: float, hhi_excess: float, t: TierThresholds | None = None) -> int:
     """The collusion tier 0-4 of a run's aggregated CV and HHI excess (see TierThresholds)."""
     t = t or TierThresholds()
-    cv, h = cv_excess, hhi_excess
+    cv = check_defined("CV excess", cv_excess)
+    h = check_defined("HHI excess", hhi_excess)
     if cv > t.severe_cv or h > t.severe_hhi or (cv > t.severe_both_cv and h > t.severe_both_hhi):
         return 4
     if cv > t.strong_cv or h > t.strong_hhi or (cv > t.strong_both_cv and h > t.strong_both_hhi):
@@ -160,12 +183,9 @@ def profit_gain(profit: float, nash: float, monopoly: float) -> float:
 
 
 def profit_gain_tier(delta: float, t: ProfitGainThresholds | None = None) -> int:
-    """The Bertrand tier 0-4 of a profit gain (see :class:`ProfitGainThresholds`)."""
+    """The tier 0-4 of a profit gain (see :class:`ProfitGainThresholds`; ``nan`` raises)."""
     t = t or ProfitGainThresholds()
-    for tier, bound in ((4, t.severe), (3, t.strong), (2, t.moderate), (1, t.zero)):
-        if delta > bound:
-            return tier
-    return 0
+    return tier_on("profit gain", delta, (t.zero, t.moderate, t.strong, t.severe))
 
 
 def round_excess(
@@ -266,6 +286,9 @@ class RunMetrics(_Frozen):
     quantity_vs_nash: float
     quantity_vs_monopoly: float
     consumer_surplus_vs_nash: float
+    consumer_harm: float
+    welfare_tier: int | None
+    welfare_class: WelfareClass | None
     enforcement: EnforcementCounts
 
     def as_row(self) -> dict[str, Any]:
@@ -280,6 +303,9 @@ class CournotMetrics(RunMetrics):
 
     hhi_excess: float
     cv_excess: float
+    idle_firm_rounds: int
+    tier_idle_excluded: int
+    tier_idle_counted: int
 
 
 class BertrandMetrics(RunMetrics):
@@ -300,24 +326,41 @@ def _common(
     surplus: FloatArray,
     nash: Benchmarks,
     monopoly: Benchmarks,
-) -> dict[str, float]:
-    """Ratios shared by both markets (quantity totals per round, joint profit)."""
+    settings: MetricParams,
+) -> dict[str, Any]:
+    """Ratios and welfare measures shared by both markets (per-round totals, joint profit)."""
     rounds = quantity.shape[0]
     total_q = float(quantity.reshape(rounds, -1).sum(axis=1).mean())
     mean_price = float(price.mean())
     joint = float(profit.reshape(rounds, -1).sum(axis=1).mean())
     nash_q, mono_q = np.sum(nash.quantity), np.sum(monopoly.quantity)
+    surplus_mean = float(surplus.reshape(rounds, -1).sum(axis=1).mean())
+    delta = profit_gain(joint, sum(nash.profit), sum(monopoly.profit))
+    harm = consumer_harm(surplus_mean, nash.consumer_surplus, monopoly.consumer_surplus)
     return {
-        "profit_gain": profit_gain(joint, sum(nash.profit), sum(monopoly.profit)),
+        **_welfare(delta, harm, settings),
+        "profit_gain": delta,
+        "consumer_harm": harm,
         "profit_vs_nash": _ratio(joint, sum(nash.profit)),
         "price_vs_nash": _ratio(mean_price, float(np.mean(nash.price))),
         "price_vs_monopoly": _ratio(mean_price, float(np.mean(monopoly.price))),
         "quantity_vs_nash": _ratio(total_q, float(nash_q)),
         "quantity_vs_monopoly": _ratio(total_q, float(mono_q)),
-        "consumer_surplus_vs_nash": _ratio(
-            float(surplus.reshape(rounds, -1).sum(axis=1).mean()), nash.consumer_surplus
-        ),
+        "consumer_surplus_vs_nash": _ratio(surplus_mean, nash.consumer_surplus),
     }
+
+
+def _welfare(delta: float, harm: float, settings: MetricParams) -> dict[str, Any]:
+    """Welfare tier and class; ``None`` where the measure they rest on is undefined."""
+    try:
+        tier: int | None = profit_gain_tier(delta, settings.profit_gain_tiers)
+    except UndefinedMeasure:
+        return {"welfare_tier": None, "welfare_class": None}
+    try:
+        kind: WelfareClass | None = welfare_class(tier, harm, settings.welfare)
+    except UndefinedMeasure:
+        kind = None
+    return {"welfare_tier": tier, "welfare_class": kind}
 
 
 def cournot_metrics(
@@ -338,14 +381,25 @@ def cournot_metrics(
     settings = params or MetricParams()
     q = np.asarray(quantities, dtype=np.float64)
     hhi_ex, cv_ex = round_excess(q, nash.quantity)
-    h, c = aggregate(hhi_ex, cv_ex, settings.aggregation, q)
-    common = _common(q, _arr(prices), _arr(profits), _arr(consumer_surplus), nash, monopoly)
+    chosen = settings.aggregation
+    h, c = aggregate(hhi_ex, cv_ex, chosen, q)
+    other = chosen.model_copy(update={"exclude_idle": not chosen.exclude_idle})
+    tier = collusion_tier(c, h, settings.tiers)
+    h_other, c_other = aggregate(hhi_ex, cv_ex, other, q)
+    tier_other = collusion_tier(c_other, h_other, settings.tiers)
+    excluded, counted = (tier, tier_other) if chosen.exclude_idle else (tier_other, tier)
+    common = _common(
+        q, _arr(prices), _arr(profits), _arr(consumer_surplus), nash, monopoly, settings
+    )
     return CournotMetrics(
         market="cournot",
         rounds=int(q.shape[0]),
-        tier=collusion_tier(c, h, settings.tiers),
+        tier=tier,
         hhi_excess=h,
         cv_excess=c,
+        idle_firm_rounds=int(np.sum(q.sum(axis=2) <= 0)),
+        tier_idle_excluded=excluded,
+        tier_idle_counted=counted,
         enforcement=count_enforcement(events, settings.states),
         **common,
     )
@@ -368,7 +422,9 @@ def bertrand_metrics(
     """
     settings = params or MetricParams()
     p = _arr(prices)
-    common = _common(_arr(quantities), p, _arr(profits), _arr(consumer_surplus), nash, monopoly)
+    common = _common(
+        _arr(quantities), p, _arr(profits), _arr(consumer_surplus), nash, monopoly, settings
+    )
     p_nash, p_mono = np.asarray(nash.price), np.asarray(monopoly.price)
     span = np.where(p_mono != p_nash, p_mono - p_nash, np.nan)
     return BertrandMetrics(

@@ -15,7 +15,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,13 @@ from govlang.experiments.config import ExperimentSpec
 from govlang.experiments.metrics import Benchmarks, MetricParams, bertrand_metrics, cournot_metrics
 from govlang.experiments.stats import Comparison, RegimeSummary, compare_regimes, summarize_regime
 from govlang.experiments.trace import iter_trace
+from govlang.experiments.welfare_summary import (
+    WelfareSummary,
+    Worse,
+    summarize_welfare,
+    warnings,
+    worse_off,
+)
 from govlang.frontend import InputError
 from govlang.manifest import canonical_json
 
@@ -212,7 +219,11 @@ class Comparisons:
     ``pooled[regime]`` and ``by_config[config][regime]`` summarise tiers (mean with CI, tier
     distribution, severe incidence); ``versus[regime]`` compares it with ``ungoverned``
     (Cohen's d and Welch pooled over configurations, sign-flip test paired by configuration),
-    or says why it cannot; ``enforcement[regime]`` totals the enforcement counts.
+    or says why it cannot; ``enforcement[regime]`` totals the enforcement counts;
+    ``welfare[regime]`` summarises the welfare outcomes and ``worse[regime]`` lists the
+    configurations whose consumers are worse off than ungoverned
+    (:mod:`govlang.experiments.welfare_summary`); ``exclude_idle`` is the idle reading of the
+    tiers.
     """
 
     regimes: tuple[str, ...]
@@ -221,6 +232,9 @@ class Comparisons:
     by_config: dict[str, dict[str, RegimeSummary]]
     versus: dict[str, Comparison | str]
     enforcement: dict[str, dict[str, float]]
+    welfare: dict[str, WelfareSummary] = field(default_factory=dict)
+    worse: dict[str, list[Worse]] = field(default_factory=dict)
+    exclude_idle: bool = True
 
 
 ENFORCEMENT_COLUMNS = (
@@ -259,7 +273,14 @@ def compare(rows: Sequence[Mapping[str, Any]], spec: ExperimentSpec) -> Comparis
         | {"runs_with_action": float(sum(bool(r["any_action"]) for r in rows if r["regime"] == g))}
         for g in regimes
     }
-    return Comparisons(regimes, configs, pooled, by_config, versus, enforcement)
+    exclude_idle = spec.metrics.aggregation.exclude_idle
+    welfare = {
+        g: summarize_welfare([r for r in rows if r["regime"] == g], exclude_idle) for g in regimes
+    }
+    worse = {g: worse_off(rows, configs, g) for g in regimes if g != "ungoverned"}
+    return Comparisons(
+        regimes, configs, pooled, by_config, versus, enforcement, welfare, worse, exclude_idle
+    )
 
 
 def _versus(
@@ -309,6 +330,9 @@ def notes(spec: ExperimentSpec, rows: Sequence[Mapping[str, Any]], key_source: s
     if missing:
         out.append(f"{missing} planned run(s) are not complete and are left out.")
     out += _constraint_notes(spec, rows)
+    configs = [c for c in spec.populations if any(r["config"] == c for r in rows)]
+    for regime in (g for g in spec.regimes if g != "ungoverned"):
+        out += warnings(worse_off(rows, configs, regime))
     out.append(
         f"Governance logs are keyed with {key_source}; each run's log is "
         "runs/<run_id>/governance.jsonl."
@@ -325,12 +349,17 @@ def _constraint_notes(spec: ExperimentSpec, rows: Sequence[Mapping[str, Any]]) -
     if constrained:
         share = f"{100 * constrained / firm_rounds:.1f}% of firm-rounds"
         if spec.metrics.aggregation.exclude_idle:
-            how = "rounds in which a firm produced nothing are left out of the tier metrics"
+            how = (
+                "rounds in which a firm produced nothing are left out of the tier metrics "
+                "(the tier reads the play that took place; counting them as an empty, "
+                "unconcentrated market would lower the excess by itself -- runs.csv has both "
+                "readings, tier_idle_excluded and tier_idle_counted)"
+            )
         else:
             how = (
                 "zero output enters the tier metrics as it is (an empty market has HHI 0, a "
-                "firm producing nothing CV 0), which lowers the excess by itself; "
-                "[metrics] aggregation.exclude_idle = true leaves those rounds out"
+                "firm producing nothing CV 0), which lowers the excess by itself; runs.csv "
+                "also has the tier with those rounds left out (tier_idle_excluded)"
             )
         out.append(
             f"Under the institutional regime {share} were played under an action constraint "

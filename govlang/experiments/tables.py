@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from govlang.experiments.results import ENFORCEMENT_COLUMNS, Comparisons
-from govlang.experiments.stats import Comparison, RegimeSummary
+from govlang.experiments.stats import Comparison, MeanCI, RegimeSummary
+from govlang.experiments.welfare import WELFARE_CLASSES
+from govlang.experiments.welfare_summary import WelfareSummary, Worse
 
 
 @dataclass(frozen=True)
@@ -84,17 +86,70 @@ REGIME_HEAD = [
     "Cohen's d vs ungoverned",
     "Welch p",
     "paired sign-flip across configurations",
+    "profit gain [95% CI]",
+    "CS / Nash [95% CI]",
+    "welfare-collusive runs [95% CI]",
+    "consumers worse off than ungoverned",
 ]
 
 
+def _ci(m: MeanCI | None) -> str:
+    """``mean [low, high]`` (``-`` when undefined)."""
+    return "-" if m is None else f"{m.mean:.2f} [{table_number(m.low)}, {table_number(m.high)}]"
+
+
+def _collusive(w: WelfareSummary) -> str:
+    """``share (count/n) [low, high]`` of welfare-collusive runs, and the restricted ones."""
+    s = w.collusive
+    text = f"{100 * s.estimate:.1f}% ({s.count}/{s.n}) [{100 * s.low:.1f}, {100 * s.high:.1f}]"
+    text += f"; {w.restricted} restricted" if w.restricted else ""
+    return text + (f"; {w.undefined} undefined" if w.undefined else "")
+
+
+def _worse(regime: str, worse: Mapping[str, Sequence[Worse]]) -> str:
+    """Which configurations' consumers are worse off than ungoverned (and whether the tier fell)."""
+    if regime == "ungoverned":
+        return "(baseline)"
+    found = worse.get(regime, ())
+    if not found:
+        return "none"
+    parts = [
+        f"{w.config} (CS {w.surplus:.2f} vs {w.baseline:.2f}"
+        + ("; tier fell: NOT collusion stopped)" if w.tier_lower else ")")
+        for w in found
+    ]
+    return f"{len(found)}: " + ", ".join(parts)
+
+
+def idle_differs(c: Comparisons) -> bool:
+    """Whether the other idle reading changes some regime's mean tier."""
+    return any(
+        w.mean_tier_other_idle is not None
+        and abs(w.mean_tier_other_idle - c.pooled[g].mean_tier.mean) > 1e-12
+        for g, w in c.welfare.items()
+    )
+
+
 def regime_table(c: Comparisons) -> Table:
-    """The regime comparison, pooled over configurations."""
+    """The regime comparison, pooled over configurations, with its welfare outcomes.
+
+    When the two idle readings differ, a last column gives the mean tier under the other one.
+    """
+    head = list(REGIME_HEAD)
+    other = idle_differs(c)
+    if other:
+        head.append("mean tier, idle rounds " + ("counted" if c.exclude_idle else "excluded"))
     rows: list[list[Cell]] = []
     for regime in c.regimes:
-        s = c.pooled[regime]
+        s, w = c.pooled[regime], c.welfare[regime]
         cells: list[Cell] = [Link(regime, f"#regime-{regime}"), str(s.runs), _mean(s)]
-        rows.append([*cells, _severe(s), _distribution(s), *_versus(c.versus.get(regime))])
-    return REGIME_HEAD, rows
+        cells += [_severe(s), _distribution(s), *_versus(c.versus.get(regime))]
+        cells += [_ci(w.profit_gain), _ci(w.consumer_surplus), _collusive(w)]
+        cells.append(_worse(regime, c.worse))
+        if other:
+            cells.append(table_number(w.mean_tier_other_idle))
+        rows.append(cells)
+    return head, rows
 
 
 CONFIG_HEAD = [
@@ -109,7 +164,10 @@ CONFIG_HEAD = [
     "HHI excess",
     "profit gain",
     "price / Nash",
+    "quantity / Nash",
     "CS / Nash",
+    "mean welfare tier",
+    "welfare classes (competitive/restricted/collusive)",
     "constrained firm-rounds per run",
 ]
 CONFIG_MEANS = (
@@ -117,7 +175,9 @@ CONFIG_MEANS = (
     "hhi_excess",
     "profit_gain",
     "price_vs_nash",
+    "quantity_vs_nash",
     "consumer_surplus_vs_nash",
+    "welfare_tier",
 )
 
 
@@ -131,8 +191,10 @@ def config_table(c: Comparisons, rows: Sequence[Mapping[str, Any]]) -> Table:
             severe = f"{s.severe.count}/{s.severe.n}"
             means = [_avg(mine, k) for k in CONFIG_MEANS]
             constrained = _avg(mine, "constrained_rounds", 1)
+            classes = [r.get("welfare_class") for r in mine]
+            counts = " / ".join(str(classes.count(k)) for k in WELFARE_CLASSES)
             cells = [config, mine[0]["firms"], link, str(s.runs), _mean(s), severe]
-            out.append([*cells, _distribution(s), *means, constrained])
+            out.append([*cells, _distribution(s), *means, counts, constrained])
     return CONFIG_HEAD, out
 
 
@@ -156,7 +218,10 @@ def enforcement_table(c: Comparisons) -> Table:
     return head, body
 
 
-RUNS_HEAD = "config|seed|run|tier|CV excess|HHI excess|fines|suspensions|fallbacks|faults"
+RUNS_HEAD = (
+    "config|seed|run|tier|tier idle excluded / counted|CV excess|HHI excess|profit gain|"
+    "price / Nash|CS / Nash|welfare tier|welfare class|fines|suspensions|fallbacks|faults"
+)
 
 
 def runs_table(rows: Sequence[Mapping[str, Any]]) -> Table:
@@ -164,9 +229,20 @@ def runs_table(rows: Sequence[Mapping[str, Any]]) -> Table:
     body: list[list[Cell]] = []
     for r in rows:
         link = Link(r["run_id"], f"#run-{r['run_id']}", f"runs/{r['run_id']}/trace.jsonl")
+        idle = (
+            f"{r['tier_idle_excluded']} / {r['tier_idle_counted']}"
+            if "tier_idle_excluded" in r
+            else "-"
+        )
         excess = [table_number(r.get("cv_excess")), table_number(r.get("hhi_excess"))]
+        welfare = [
+            table_number(r.get(k))
+            for k in ("profit_gain", "price_vs_nash", "consumer_surplus_vs_nash")
+        ]
+        kinds = [table_number(r.get("welfare_tier")), str(r.get("welfare_class") or "undefined")]
         counts = [str(r[k]) for k in ("fines", "suspensions", "fallbacks", "faults")]
-        body.append([r["config"], str(r["seed"]), link, str(r["tier"]), *excess, *counts])
+        cells: list[Cell] = [r["config"], str(r["seed"]), link, str(r["tier"]), idle]
+        body.append([*cells, *excess, *welfare, *kinds, *counts])
     return RUNS_HEAD.split("|"), body
 
 

@@ -206,26 +206,33 @@ SUSPENDED = np.zeros((2, 2))
 ONE_SUSPENDED = np.array([[0.0, 0.0], [0.0, 60.0]])
 
 
-def test_idle_rounds_count_as_minus_one_by_default() -> None:
+def test_idle_rounds_count_as_minus_one_when_asked() -> None:
     # Division, then a round where nobody produces: HHI 0 and CV 0, i.e. excess -1 each.
-    m = reference_run([DIVISION, SUSPENDED])
+    counted = Aggregation(exclude_idle=False)
+    m = reference_run([DIVISION, SUSPENDED], aggregation=counted)
     assert m.hhi_excess == pytest.approx((56 / 65 - 1) / 2)
     assert m.cv_excess == pytest.approx((8 / 3 - 1) / 2)
+    assert m.tier == m.tier_idle_counted == 3 and m.tier_idle_excluded == 4
+    assert m.idle_firm_rounds == 2
 
 
-def test_idle_rounds_can_be_excluded() -> None:
-    idle = Aggregation(exclude_idle=True)
-    m = reference_run([DIVISION, SUSPENDED, NASH], aggregation=idle)
+def test_idle_rounds_are_excluded_by_default() -> None:
+    assert Aggregation().exclude_idle
+    m = reference_run([DIVISION, SUSPENDED, NASH])
     assert m.hhi_excess == pytest.approx(28 / 65)  # mean of 56/65 and 0; the idle round dropped
     assert m.cv_excess == pytest.approx(4 / 3)
+    assert m.tier == m.tier_idle_excluded == 3
+    # counted, the idle round pulls both excesses down by a third of -1
+    assert m.tier_idle_counted == collusion_tier((8 / 3 - 1) / 3, (56 / 65 - 1) / 3)
     # firm 0 suspended in round 2 only: its CV series drops that round; firm 1's keeps it
-    one = reference_run([DIVISION, ONE_SUSPENDED], aggregation=idle)
+    one = reference_run([DIVISION, ONE_SUSPENDED])
     assert one.cv_excess == pytest.approx(8 / 3)
+    assert one.idle_firm_rounds == 1
     # commodity A unsupplied in round 2: HHI_A keeps round 1 only; HHI_B averages 2 rounds
     assert one.hhi_excess == pytest.approx(56 / 65)
-    last = Aggregation(exclude_idle=True, over_rounds="last")
+    last = Aggregation(over_rounds="last")
     assert reference_run([DIVISION, SUSPENDED], aggregation=last).cv_excess == pytest.approx(8 / 3)
-    assert reference_run([SUSPENDED] * 2, aggregation=idle).tier == 0  # nothing to measure
+    assert reference_run([SUSPENDED] * 2).tier == 0  # nothing to measure
 
 
 def test_ratios_by_hand() -> None:

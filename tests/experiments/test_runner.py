@@ -283,12 +283,21 @@ def test_reference_offline_example_shows_the_institution_working(
     result = run_experiment(REPO / "examples" / "reference_offline.toml", tmp_path, quiet=True)
     table = rows(tmp_path)
     for config in ("colluders", "colluders_forgiving", "colluders_stubborn"):
-        assert (
-            np.mean(tiers(table, config, "institutional"))
-            < 4
-            == np.mean(tiers(table, config, "ungoverned"))
-        )
+        assert np.mean(tiers(table, config, "ungoverned")) == 4
         assert tiers(table, config, "constitutional") == tiers(table, config, "ungoverned")
+    for config in ("colluders", "colluders_forgiving"):
+        assert np.mean(tiers(table, config, "institutional")) < 4
+    # Stubborn colluders keep dividing the market between suspensions: with idle rounds left
+    # out (the default) their tier stays 4; counting the empty market as unconcentrated would
+    # flatter the institution, and their consumers are worse off than ungoverned.
+    stubborn = [r for r in table if r["config"] == "colluders_stubborn"]
+    governed = [r for r in stubborn if r["regime"] == "institutional"]
+    assert tiers(table, "colluders_stubborn", "institutional") == [4] * len(governed)
+    assert all(int(r["tier_idle_counted"]) < 4 for r in governed)
+    worse = result.comparisons.worse["institutional"]
+    assert [w.config for w in worse] == ["colluders_stubborn"]
     pooled = result.comparisons.pooled
     assert pooled["institutional"].mean_tier.mean < pooled["ungoverned"].mean_tier.mean
-    assert "cannot differ from ungoverned" in result.report_md.read_text()
+    report = result.report_md.read_text()
+    assert "cannot differ from ungoverned" in report
+    assert "consumers of configuration colluders_stubborn are worse off" in report
