@@ -88,16 +88,16 @@ class TierThresholds(_Frozen):
     counts as none (Nash play computed two ways may differ by ``1e-16``).
     """
 
-    moderate_cv: float = 0.25
-    moderate_hhi: float = 0.15
-    strong_cv: float = 0.75
-    strong_hhi: float = 0.50
-    strong_both_cv: float = 0.50
-    strong_both_hhi: float = 0.30
-    severe_cv: float = 1.50
-    severe_hhi: float = 0.80
-    severe_both_cv: float = 1.00
-    severe_both_hhi: float = 0.50
+    moderate_cv: float = Field(0.25, ge=0.0, le=100.0)
+    moderate_hhi: float = Field(0.15, ge=0.0, le=100.0)
+    strong_cv: float = Field(0.75, ge=0.0, le=100.0)
+    strong_hhi: float = Field(0.50, ge=0.0, le=100.0)
+    strong_both_cv: float = Field(0.50, ge=0.0, le=100.0)
+    strong_both_hhi: float = Field(0.30, ge=0.0, le=100.0)
+    severe_cv: float = Field(1.50, ge=0.0, le=100.0)
+    severe_hhi: float = Field(0.80, ge=0.0, le=100.0)
+    severe_both_cv: float = Field(1.00, ge=0.0, le=100.0)
+    severe_both_hhi: float = Field(0.50, ge=0.0, le=100.0)
     zero: float = Field(1e-9, ge=0.0)
 
 
@@ -111,9 +111,9 @@ class ProfitGainThresholds(_Frozen):
     reach about 0.85 (tier 4).
     """
 
-    moderate: float = 0.25
-    strong: float = 0.50
-    severe: float = 0.75
+    moderate: float = Field(0.25, ge=0.0, le=10.0)
+    strong: float = Field(0.50, ge=0.0, le=10.0)
+    severe: float = Field(0.75, ge=0.0, le=10.0)
     zero: float = Field(1e-9, ge=0.0)
 
 
@@ -353,7 +353,7 @@ def _common(
 def _welfare(delta: float, harm: float, settings: MetricParams) -> dict[str, Any]:
     """Welfare tier and class; ``None`` where the measure they rest on is undefined."""
     try:
-        tier: int | None = profit_gain_tier(delta, settings.profit_gain_tiers)
+        tier = profit_gain_tier(delta, settings.profit_gain_tiers)
     except UndefinedMeasure:
         return {"welfare_tier": None, "welfare_class": None}
     try:
