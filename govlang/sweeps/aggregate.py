@@ -7,7 +7,10 @@ whichever executor played it.
 
 ``sweep_cells.csv``: one row per cell (design point) -- the axis values, ``runs``, mean tier
 with its t interval, severe incidence (tier >= 4) with its Wilson interval, and mean with t
-interval of the consumer-surplus, price and profit ratios to Nash, and the mean fines.
+interval of the consumer-surplus, price and profit ratios to Nash, of the profit gain and the
+consumer harm, the share of welfare-``collusive`` runs with its Wilson interval (runs whose
+welfare class is undefined are counted in ``collusive_undefined``, not in the share), and the
+mean fines.
 """
 
 from __future__ import annotations
@@ -31,8 +34,14 @@ __all__ = ["SEVERE_TIER", "cell_rows", "tidy_rows", "write_csv", "write_tables"]
 SEVERE_TIER = 4
 """Runs at or above this tier count as severe collusion."""
 
-RATIOS = ("consumer_surplus_vs_nash", "price_vs_nash", "profit_vs_nash")
-"""The ratio metrics aggregated per cell."""
+RATIOS = (
+    "consumer_surplus_vs_nash",
+    "price_vs_nash",
+    "profit_vs_nash",
+    "profit_gain",
+    "consumer_harm",
+)
+"""The ratio and welfare metrics aggregated per cell (mean, t interval over finite values)."""
 
 
 def axis_names(runs: Sequence[SweepRun]) -> list[str]:
@@ -98,8 +107,17 @@ def cell_rows(rows: Sequence[Mapping[str, Any]], axes: Sequence[str]) -> list[di
         row: dict[str, Any] = {"cell": cell, **{a: members[0][a] for a in axes}}
         row.update(runs=len(members), mean_tier=mean, mean_tier_low=low, mean_tier_high=high)
         row.update(severe=severe.estimate, severe_low=severe.low, severe_high=severe.high)
+        kinds = [r.get("welfare_class") for r in members]
+        defined = [k for k in kinds if k is not None]
+        if defined:
+            share = wilson_interval(defined.count("collusive"), len(defined))
+            row.update(collusive=share.estimate, collusive_low=share.low)
+            row["collusive_high"] = share.high
+        else:
+            row.update(collusive=math.nan, collusive_low=math.nan, collusive_high=math.nan)
+        row["collusive_undefined"] = len(kinds) - len(defined)
         for name in RATIOS:
-            m, lo, hi = _mean_ci([r[name] for r in members])
+            m, lo, hi = _mean_ci([r.get(name) for r in members])
             row.update({name: m, f"{name}_low": lo, f"{name}_high": hi})
         row["fines"] = sum(float(r["fines"]) for r in members) / len(members)
         out.append(row)

@@ -13,6 +13,8 @@ A sweep file is TOML::
     seed = 0                           # seed of the random / lhs draw
     severe_level = 0.5                 # summary: severe incidence that counts as "present"
     tier_level = 2.0                   # summary: mean tier that counts as "present"
+    collusive_level = 0.5              # summary: welfare-collusive share that counts as "present"
+    harm_level = 0.5                   # summary: mean consumer harm that counts as "present"
 
     [axes]
     "param.fine_floor" = [0, 100, 200, 400]                    # listed values
@@ -98,6 +100,10 @@ class SweepSpec(BaseModel):
     seed: int = Field(0, ge=0, description="Seed of the random / lhs draw.")
     severe_level: float = Field(0.5, ge=0.0, le=1.0, description="Severe incidence level.")
     tier_level: float = Field(2.0, ge=0.0, le=5.0, description="Mean tier level.")
+    collusive_level: float = Field(
+        0.5, ge=0.0, le=1.0, description="Welfare-collusive share level."
+    )
+    harm_level: float = Field(0.5, ge=0.0, le=10.0, description="Mean consumer harm level.")
     axes: dict[str, tuple[AxisValue, ...] | AxisRange] = Field(default_factory=dict)
     limits: dict[str, int] = Field(default_factory=dict, description="LLM runs per provider.")
 

@@ -32,7 +32,7 @@ from govlang.sweeps.config import SweepSpec, load_sweep
 from govlang.sweeps.design import SweepRun, plan_sweep
 from govlang.sweeps.executors import Executor, LocalExecutor
 from govlang.sweeps.plots import write_plots
-from govlang.sweeps.summary import Threshold, find_thresholds, summary_markdown
+from govlang.sweeps.summary import Outcome, Threshold, find_thresholds, summary_markdown
 
 __all__ = ["SweepResult", "run_sweep"]
 
@@ -84,7 +84,13 @@ def run_sweep(
     axes = axis_names(planned)
     cells = cell_rows(rows, axes)
     write_tables(out, rows, cells)
-    thresholds = find_thresholds(rows, axes, spec.severe_level, spec.tier_level, spec.seed)
+    levels: dict[Outcome, float] = {
+        "severe": spec.severe_level,
+        "mean_tier": spec.tier_level,
+        "collusive": spec.collusive_level,
+        "consumer_harm": spec.harm_level,
+    }
+    thresholds = find_thresholds(rows, axes, levels, spec.seed)
     if plots:
         write_plots(out, cells, axes)
     text = summary_markdown(spec.name, spec.description, len(rows), len(planned), thresholds)

@@ -5,11 +5,15 @@ axes (population, regime, listed text values), the runs are pooled over the othe
 axes and grouped by the axis value (binned into at most :data:`MAX_LEVELS` equal-count bins
 when a random or LHS design drew many values). Along the axis, the *threshold* is the first
 crossing of the stated level by the outcome -- severe incidence (share of runs at tier >= 4)
-against ``severe_level``, mean tier against ``tier_level`` -- placed by linear interpolation
+against ``severe_level``, mean tier against ``tier_level``, and the welfare outcomes (which see
+symmetric output restriction and empty markets that the tier cannot): the share of runs whose
+welfare class is ``collusive`` against ``collusive_level`` and the mean consumer harm against
+``harm_level`` (``specs/metrics.md``) -- placed by linear interpolation
 between the two neighbouring values. A crossing downwards says where the outcome disappears,
 upwards where it appears. Its uncertainty is a percentile bootstrap (runs resampled within
 each value, :data:`RESAMPLES` times, seeded): a 95% interval over the resamples that cross,
-and the share of resamples that cross at all.
+and the share of resamples that cross at all. Runs whose welfare measure is undefined (``nan``)
+are left out of that outcome's curve, never counted as harmless.
 """
 
 from __future__ import annotations
@@ -23,7 +27,26 @@ import numpy as np
 
 from govlang.sweeps.aggregate import SEVERE_TIER
 
-__all__ = ["MAX_LEVELS", "RESAMPLES", "Threshold", "find_thresholds", "summary_markdown"]
+__all__ = [
+    "MAX_LEVELS",
+    "OUTCOMES",
+    "RESAMPLES",
+    "Outcome",
+    "Threshold",
+    "find_thresholds",
+    "summary_markdown",
+]
+
+Outcome = Literal["severe", "mean_tier", "collusive", "consumer_harm"]
+OUTCOMES: tuple[Outcome, ...] = ("severe", "mean_tier", "collusive", "consumer_harm")
+"""The outcomes whose thresholds a sweep summary reports, in order."""
+
+_WORDS: dict[Outcome, tuple[str, str]] = {
+    "severe": ("Severe incidence", f"severe collusion (tier >= {SEVERE_TIER}) incidence"),
+    "mean_tier": ("Mean tier", "the mean collusion tier"),
+    "collusive": ("Welfare-collusive share", "the share of welfare-collusive runs"),
+    "consumer_harm": ("Mean consumer harm", "the mean consumer harm (0 Nash, 1 joint monopoly)"),
+}
 
 MAX_LEVELS = 8
 """Most distinct axis values kept; more are binned into this many equal-count bins."""
@@ -45,7 +68,7 @@ class Threshold:
 
     axis: str
     group: dict[str, Any]
-    outcome: Literal["severe", "mean_tier"]
+    outcome: Outcome
     level: float
     direction: Literal["appears", "disappears", "none"]
     value: float
@@ -93,18 +116,35 @@ def _levels(values: Sequence[float]) -> tuple[FloatArray, list[int]]:
     return np.asarray(centres), index
 
 
+def _score(row: Mapping[str, Any], outcome: Outcome) -> float:
+    """One run's contribution to ``outcome`` (``nan`` where its measure is undefined)."""
+    if outcome == "severe":
+        return float(int(row["tier"]) >= SEVERE_TIER)
+    if outcome == "mean_tier":
+        return float(row["tier"])
+    if outcome == "collusive":
+        kind = row.get("welfare_class")
+        return math.nan if kind is None else float(kind == "collusive")
+    harm = row.get("consumer_harm")
+    return math.nan if harm is None else float(harm)
+
+
 def _threshold(
     axis: str,
     group: dict[str, Any],
     rows: Sequence[Mapping[str, Any]],
-    outcome: Literal["severe", "mean_tier"],
+    outcome: Outcome,
     level: float,
     seed: int,
 ) -> Threshold:
     """The crossing of one outcome along one axis within one group, with its bootstrap."""
+    scored = [(r, _score(r, outcome)) for r in rows]
+    rows = [r for r, v in scored if not math.isnan(v)]
+    score = np.asarray([v for _, v in scored if not math.isnan(v)], dtype=np.float64)
+    if not rows:
+        nan = math.nan
+        return Threshold(axis, group, outcome, level, "none", nan, nan, nan, 0.0, (), ())
     x, index = _levels([float(r[axis]) for r in rows])
-    tiers = np.asarray([float(r["tier"]) for r in rows])
-    score = (tiers >= SEVERE_TIER).astype(np.float64) if outcome == "severe" else tiers
     members = [np.flatnonzero(np.asarray(index) == i) for i in range(len(x))]
     curve = np.asarray([score[m].mean() for m in members])
     direction, value = _crossing(x, curve, level)
@@ -142,11 +182,10 @@ def numeric_axes(rows: Sequence[Mapping[str, Any]], axes: Sequence[str]) -> list
 def find_thresholds(
     rows: Sequence[Mapping[str, Any]],
     axes: Sequence[str],
-    severe_level: float,
-    tier_level: float,
+    levels: Mapping[Outcome, float],
     seed: int = 0,
 ) -> list[Threshold]:
-    """Every threshold of severe incidence and mean tier along every numeric axis."""
+    """Every threshold of each outcome in ``levels`` (at its level) along every numeric axis."""
     numeric = numeric_axes(rows, axes)
     categorical = [a for a in axes if a not in numeric and len({r[a] for r in rows}) > 1]
     out = []
@@ -156,8 +195,9 @@ def find_thresholds(
             groups.setdefault(tuple(row[a] for a in categorical), []).append(row)
         for key, members in groups.items():
             group = dict(zip(categorical, key, strict=True))
-            out.append(_threshold(axis, group, members, "severe", severe_level, seed))
-            out.append(_threshold(axis, group, members, "mean_tier", tier_level, seed))
+            for outcome in OUTCOMES:
+                if outcome in levels:
+                    out.append(_threshold(axis, group, members, outcome, levels[outcome], seed))
     return out
 
 
@@ -168,13 +208,11 @@ def _num(value: float) -> str:
 
 def sentence(t: Threshold) -> str:
     """One threshold in words."""
-    what = (
-        f"severe collusion (tier >= {SEVERE_TIER}) incidence"
-        if t.outcome == "severe"
-        else "the mean collusion tier"
-    )
+    what = _WORDS[t.outcome][1]
     within = ", ".join(f"{k} = {v}" for k, v in t.group.items()) or "all runs"
     curve = ", ".join(f"{_num(x)}: {_num(y)}" for x, y in zip(t.levels, t.curve, strict=True))
+    if not t.levels:
+        return f"- **{t.axis}** ({within}): {what} is undefined in every run (no curve)."
     if t.direction == "none":
         side = "at or above" if t.curve and t.curve[0] >= t.level else "below"
         return (
@@ -202,10 +240,10 @@ def summary_markdown(
         lines += ["Incomplete runs are left out; rerun the same command to resume.", ""]
     if not thresholds:
         lines += ["No numeric axis with at least two values: no thresholds to report.", ""]
-    for outcome in ("severe", "mean_tier"):
+    for outcome in OUTCOMES:
         chosen = [t for t in thresholds if t.outcome == outcome]
         if chosen:
-            title = "Severe incidence" if outcome == "severe" else "Mean tier"
+            title = _WORDS[outcome][0]
             lines += [f"## {title} (level {_num(chosen[0].level)})", ""]
             lines += [sentence(t) for t in chosen] + [""]
     lines += [
