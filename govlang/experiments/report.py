@@ -23,11 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
+from govlang.experiments.false_positives import SignalCounts, regime_false_positives
 from govlang.experiments.plots import Figure, experiment_figures
 from govlang.experiments.results import Comparisons, notes, run_dir
 from govlang.experiments.tables import (
     config_table,
     enforcement_table,
+    false_positive_table,
+    false_positive_words,
     html_table,
     md_table,
     regime_table,
@@ -76,6 +79,7 @@ def markdown_page(
     c: Comparisons,
     key_source: str,
     found: Sequence[Figure],
+    fp: Mapping[str, SignalCounts],
 ) -> str:
     """The Markdown report."""
     parts = [f"# {spec.name}", spec.description, _intro(spec, compiled, rows)]
@@ -88,6 +92,9 @@ def markdown_page(
             md_table(config_table(c, rows)),
             "## Enforcement",
             md_table(enforcement_table(c)),
+            "### Fines on a move toward Nash",
+            false_positive_words(fp),
+            md_table(false_positive_table(fp)) if any(x.total_fines for x in fp.values()) else "",
         ]
     parts += ["## Figures", "![institution](institution.svg)"]
     parts += [f"![{f.caption}](plots/{f.name})" for f in found]
@@ -107,6 +114,7 @@ def html_page(
     key_source: str,
     found: Sequence[Figure],
     out: Path,
+    fp: Mapping[str, SignalCounts],
 ) -> str:
     """The self-contained HTML report."""
     e = html.escape
@@ -127,6 +135,9 @@ def html_page(
             html_table(config_table(c, rows)),
             '<h2 id="enforcement">Enforcement</h2>',
             html_table(enforcement_table(c)),
+            '<h3 id="false-positives">Fines on a move toward Nash</h3>',
+            f"<p>{e(false_positive_words(fp))}</p>",
+            html_table(false_positive_table(fp)) if any(x.total_fines for x in fp.values()) else "",
         ]
     body += ['<h2 id="figures">Figures</h2>', *(_img(f) for f in found)]
     body += ['<h2 id="institution">Institution</h2>', _diagram(out)]
@@ -232,14 +243,15 @@ def write_report(
 ) -> None:
     """Write ``report.md``, ``report.html`` and ``plots/*.png``."""
     found = experiment_figures(compiled, runs, rows, c, out) if rows else []
+    fp = regime_false_positives(out, runs, compiled.institution)
     try:
         (out / "plots").mkdir(exist_ok=True)
         for figure in found:
             (out / "plots" / figure.name).write_bytes(figure.png)
         (out / "report.md").write_text(
-            markdown_page(spec, compiled, rows, c, key_source, found), "utf-8"
+            markdown_page(spec, compiled, rows, c, key_source, found, fp), "utf-8"
         )
-        page = html_page(spec, compiled, runs, rows, c, key_source, found, out)
+        page = html_page(spec, compiled, runs, rows, c, key_source, found, out, fp)
         (out / "report.html").write_text(page, "utf-8")
     except OSError as exc:
         raise InputError(f"{out}: cannot write the report: {exc.strerror or exc}") from None

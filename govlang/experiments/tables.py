@@ -1,4 +1,6 @@
-"""The report's tables: regimes, configurations, enforcement, runs; as Markdown and HTML.
+"""The report's tables: regimes, configurations, enforcement, false positives, runs.
+
+Each renders as Markdown and HTML.
 
 A table is a header and rows of cells; a cell is text or a :class:`Link` (an anchor in
 HTML, a relative file in Markdown), so one table renders to both formats.
@@ -12,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from govlang.experiments.false_positives import SignalCounts
 from govlang.experiments.results import ENFORCEMENT_COLUMNS, Comparisons
 from govlang.experiments.stats import Comparison, MeanCI, RegimeSummary
 from govlang.experiments.welfare import WELFARE_CLASSES
@@ -215,6 +218,45 @@ def enforcement_table(c: Comparisons) -> Table:
         ]
         for regime in c.regimes
     ]
+    return head, body
+
+
+def false_positive_words(counts: Mapping[str, SignalCounts]) -> str:
+    """One sentence on fines that fell on a move toward Nash, pooled over regimes."""
+    total = sum(c.total_fines for c in counts.values())
+    toward = sum(c.total_toward_nash for c in counts.values())
+    if not total:
+        return "No fines were imposed, so none fell on a move toward Nash."
+    if not toward:
+        return (
+            f"None of the {total} fines fell on a round in which the fined firm moved toward Nash."
+        )
+    return (
+        f"{toward} of {total} fines fell on a round in which the fined firm moved toward its "
+        "Nash action: the institution fined a return to competition (false positives, per "
+        "signal below)."
+    )
+
+
+def false_positive_table(counts: Mapping[str, SignalCounts]) -> Table:
+    """Per regime and signal: fines while it held, of them on a move toward Nash, and alone."""
+    head = [
+        "regime",
+        "signal",
+        "fines while it held",
+        "of them on a move toward Nash",
+        "of those arriving at Nash",
+        "toward Nash with it the only signal",
+    ]
+    body: list[list[Cell]] = []
+    for regime, c in counts.items():
+        if not c.total_fines:
+            continue
+        totals = [str(c.total_fines), str(c.total_toward_nash), str(c.total_at_nash), "-"]
+        body.append([regime, "(all fines)", *totals])
+        for name in sorted(c.fines):
+            row = [c.fines[name], c.toward_nash.get(name, 0), c.at_nash.get(name, 0)]
+            body.append([regime, name, *map(str, row), str(c.alone.get(name, 0))])
     return head, body
 
 

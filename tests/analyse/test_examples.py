@@ -90,12 +90,16 @@ def test_reference_abstraction_keeps_the_evidence_leaves_consistent() -> None:
 
     model = model_of(load(REFERENCE))
     labels = [a.label for a in model.abstraction.atoms]
-    assert {"high_hhi", "specialised", GATE} <= set(labels)
-    assert [t.key for t in model.trackers] == ["variance_collapse"]
-    for assignment in model.assignments:  # the evidence is false iff every leaf is
+    assert {"high_hhi", "specialised", "at_nash", GATE} <= set(labels)
+    assert [t.key for t in model.trackers] == ["variance_collapse", "restricting"]
+    at_nash = labels.index("at_nash")
+    for assignment in model.assignments:  # a leaf is evidence unless the firm plays Nash
         leaves = [assignment[labels.index(n)] for n in ("high_hhi", "specialised")]
-        if any(leaves):
-            assert evaluate(model.evidence, Round(assignment, (0,)))
+        held = evaluate(model.evidence, Round(assignment, (0, 0)))
+        if assignment[at_nash]:
+            assert not held
+        elif any(leaves):
+            assert held
 
 
 def test_bertrand_fast_track_is_reported_as_a_bypassed_streak() -> None:
