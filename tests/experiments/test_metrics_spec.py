@@ -43,3 +43,10 @@ def test_threshold_tables_match_the_code(section: str, model: type[BaseModel]) -
 def test_cs_margin_matches() -> None:
     found = re.search(r"`CS_MARGIN` = ([0-9]+\.[0-9]+)", SPEC.read_text("utf-8"))
     assert found is not None and float(found.group(1)) == CS_MARGIN
+
+
+def test_at_nash_tolerance_matches() -> None:
+    from govlang.experiments.false_positives import AT_NASH
+
+    found = re.search(r"`AT_NASH` = ([0-9]+\.[0-9]+)", SPEC.read_text("utf-8"))
+    assert found is not None and float(found.group(1)) == AT_NASH
