@@ -65,9 +65,16 @@ def coefficient_of_variation(values: ArrayLike, axis: int = -1) -> FloatArray:
     With the default ``axis=-1`` applied to a ``(firms, commodities)`` quantity matrix this is
     each firm's CV across commodities: ``0`` when a firm spreads output evenly, ``1`` when a
     firm is active on exactly one of two commodities (market division). The population
-    (``ddof=0``) standard deviation is used.
+    (``ddof=0``) standard deviation is used. A slice whose largest magnitude lies outside
+    ``[1e-150, 1e150]`` is first divided by it, so that squaring neither underflows nor
+    overflows (the CV is scale-free, so the result is unchanged in exact arithmetic).
     """
     x = np.asarray(values, dtype=np.float64)
+    if x.size:
+        scale = np.max(np.abs(x), axis=axis, keepdims=True)
+        extreme = (scale > 0) & ((scale < 1e-150) | (scale > 1e150))
+        if extreme.any():
+            x = x / np.where(extreme, scale, 1.0)
     std = np.asarray(x.std(axis=axis), dtype=np.float64)
     mean = np.asarray(np.abs(x.mean(axis=axis)), dtype=np.float64)
     return _safe_divide(std, mean)

@@ -102,8 +102,15 @@ def test_edges_resolve_counts_and_keep_guards_symbolic(reference: CompiledInstit
     assert streak["clause_texts"] == {"persistence": "suspension_streak"}
     assert streak["priority"] == 2
     assert streak["norm"].startswith("Each firm must decide its quantities independently")
-    assert streak["span"] == {"line": 76, "column": 5, "end_line": 76, "end_column": 81}
-    assert streak["rule_span"]["line"] == 73
+    lines = (
+        (Path(__file__).resolve().parents[2] / "examples" / "cournot_reference.gov")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
+    at = 1 + next(i for i, t in enumerate(lines) if "fined -> suspended when coordination" in t)
+    rule = 1 + next(i for i, t in enumerate(lines) if "rule P2_independent_decision" in t)
+    assert streak["span"] == {"line": at, "column": 5, "end_line": at, "end_column": 81}
+    assert streak["rule_span"]["line"] == rule
     gate = edges["R3_credits:credited->active"]
     assert gate["kind"] == "restoration"
     assert gate["guard"] == "concentration <= recovery_hhi"

@@ -294,8 +294,10 @@ def test_reference_offline_example_shows_the_institution_working(
     governed = [r for r in stubborn if r["regime"] == "institutional"]
     assert tiers(table, "colluders_stubborn", "institutional") == [4] * len(governed)
     assert all(int(r["tier_idle_counted"]) < 4 for r in governed)
+    # Q-learners restrict output (S5 sees it): the institution fines and suspends them, and
+    # suspensions take more output off the market, so their consumers are worse off too.
     worse = result.comparisons.worse["institutional"]
-    assert [w.config for w in worse] == ["colluders_stubborn"]
+    assert [w.config for w in worse] == ["colluders_stubborn", "qlearners"]
     pooled = result.comparisons.pooled
     assert pooled["institutional"].mean_tier.mean < pooled["ungoverned"].mean_tier.mean
     report = result.report_md.read_text()

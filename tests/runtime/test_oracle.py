@@ -47,6 +47,7 @@ def cournot_round(quantity: list[list[float]], nash_cv: float = 0.1) -> dict[str
         "nash.cv": np.array([nash_cv, nash_cv]),
         # The reference market's Nash quantities: per-commodity spread across firms 3/11.
         "nash.quantity": np.array([[140 / 3, 80 / 3], [80 / 3, 140 / 3]]),
+        "monopoly.quantity": np.array([[60.0, 0.0], [0.0, 60.0]]),
     }
 
 
@@ -80,7 +81,10 @@ def test_reference_monitors_on_a_scripted_trace(reference: Any) -> None:
         [30.0, 10.0], [10.0, 10.0], [10.0, 10.0], [10.0, 10.0],
     ]  # fmt: skip
     # pct_change of totals: 0, +20% both, 0, -1/6 both, (+200%, 0), (-2/3, 0), 0, 0.
-    assert column["sync_move"] == [False, True, False, True, False, False, False, False]
+    assert column["synchronised"] == [False, True, False, True, False, False, False, False]
+    # round 2 expands toward the Nash quantities (not S1); round 4 contracts away from them
+    no, both = [False, False], [True, True]
+    assert column["sync_move"] == [no, no, no, both, no, no, no, no]
     # Largest per-commodity cv across firms: 1 while divided; round 4: A = [6, 5] -> 1/11,
     # B = [4, 5] -> 1/9 (not below 0.1); round 5: A = [20, 5] -> 0.6; then 0 from round 6,
     # so the collapse has held three rounds in round 8 (the threshold is min(0.1, 3/11)).
@@ -99,10 +103,10 @@ def test_reference_monitors_on_a_scripted_trace(reference: Any) -> None:
         [True, True], [True, True], [True, True], [True, False],
         [True, False], [False, False], [False, False], [False, False],
     ]  # fmt: skip
-    assert column["coordination"] == [
-        [True, True], [True, True], [True, True], [True, True],
-        [True, False], [False, False], [False, False], [True, True],
-    ]  # fmt: skip
+    # every firm supplies far less than its Nash output (73.3) throughout: S5 holds once
+    # the restriction has lasted two rounds, and with it the evidence
+    assert column["restricting"] == [no] + [both] * 7
+    assert column["coordination"] == [both] * 8
 
 
 def test_reference_measures_by_hand(reference: Any) -> None:
@@ -144,7 +148,10 @@ def test_reference_monitors_with_the_cournot_market(reference: Any) -> None:
     for index in range(1, 6):
         env.step({agent: np.array([20.0, 10.0 * index]) for agent in env.possible_agents})
         values = oracle.step(index, env.observables(), np.zeros(2), None)
-        assert values["sync_move"].data.tolist() == (index > 1)
+        assert values["synchronised"].data.tolist() == (index > 1)
+        # firm_0 moves toward its Nash quantities (46.7, 26.7) until round 3, then away;
+        # firm_1 toward (26.7, 46.7) throughout: only moves away from Nash count for S1
+        assert values["sync_move"].data.tolist() == [index >= 4, False]
         assert values["total_output"].data.tolist() == [20.0 + 10 * index] * 2
 
 
