@@ -231,10 +231,17 @@ def false_positive_words(counts: Mapping[str, SignalCounts]) -> str:
         return (
             f"None of the {total} fines fell on a round in which the fined firm moved toward Nash."
         )
+    arrived = sum(c.total_at_nash for c in counts.values())
+    verdict = (
+        f"{arrived} of them as it arrived at Nash: the institution fined competitive play "
+        "(false positives, per signal below)."
+        if arrived
+        else "none as it arrived at Nash: each rests on evidence that still held after a "
+        "partial move (per signal below)."
+    )
     return (
         f"{toward} of {total} fines fell on a round in which the fined firm moved toward its "
-        "Nash action: the institution fined a return to competition (false positives, per "
-        "signal below)."
+        f"Nash action, {verdict}"
     )
 
 
