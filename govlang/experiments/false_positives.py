@@ -17,6 +17,7 @@ fined agent). ``specs/metrics.md`` states the table built from these counts.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,10 +52,10 @@ class SignalCounts:
     ``alone`` counts fines toward Nash with that signal the only one that held.
     """
 
-    fines: dict[str, int] = field(default_factory=dict)
-    toward_nash: dict[str, int] = field(default_factory=dict)
-    at_nash: dict[str, int] = field(default_factory=dict)
-    alone: dict[str, int] = field(default_factory=dict)
+    fines: Counter[str] = field(default_factory=Counter)
+    toward_nash: Counter[str] = field(default_factory=Counter)
+    at_nash: Counter[str] = field(default_factory=Counter)
+    alone: Counter[str] = field(default_factory=Counter)
     total_fines: int = 0
     total_toward_nash: int = 0
     total_at_nash: int = 0
@@ -62,27 +63,22 @@ class SignalCounts:
     def add(self, held: Sequence[str], toward: bool, arrived: bool = False) -> None:
         """Count one fine: the signals that ``held``, a move toward Nash, arrival at Nash."""
         self.total_fines += 1
-        self.total_toward_nash += toward
-        self.total_at_nash += toward and arrived
-        for name in held:
-            self.fines[name] = self.fines.get(name, 0) + 1
-            if toward:
-                self.toward_nash[name] = self.toward_nash.get(name, 0) + 1
-            if toward and arrived:
-                self.at_nash[name] = self.at_nash.get(name, 0) + 1
-        if toward and len(held) == 1:
-            self.alone[held[0]] = self.alone.get(held[0], 0) + 1
+        self.fines.update(held)
+        if toward:
+            self.total_toward_nash += 1
+            self.toward_nash.update(held)
+            if arrived:
+                self.total_at_nash += 1
+                self.at_nash.update(held)
+            if len(held) == 1:
+                self.alone.update(held)
 
     def merge(self, other: SignalCounts) -> None:
         """Add ``other``'s counts to these."""
-        for mine, theirs in (
-            (self.fines, other.fines),
-            (self.toward_nash, other.toward_nash),
-            (self.at_nash, other.at_nash),
-            (self.alone, other.alone),
-        ):
-            for name, count in theirs.items():
-                mine[name] = mine.get(name, 0) + count
+        self.fines.update(other.fines)
+        self.toward_nash.update(other.toward_nash)
+        self.at_nash.update(other.at_nash)
+        self.alone.update(other.alone)
         self.total_fines += other.total_fines
         self.total_toward_nash += other.total_toward_nash
         self.total_at_nash += other.total_at_nash
