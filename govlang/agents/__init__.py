@@ -15,6 +15,7 @@ from govlang.agents.base import Decision, Firm, FirmContext, RoundView, context_
 from govlang.agents.llm import LLMFirm
 from govlang.agents.offline import BestResponseFirm, ColluderFirm, NashFirm, RandomFirm
 from govlang.agents.qlearning import QLearningFirm
+from govlang.agents.reader import ReaderFirm
 
 __all__ = [
     "FIRM_KINDS",
@@ -28,12 +29,13 @@ __all__ = [
 ]
 
 FIRM_KINDS: dict[str, Callable[..., Firm]] = {
-    # --- offline firms (govlang.agents.offline, govlang.agents.qlearning) ---
+    # --- offline firms (govlang.agents.offline, .qlearning, .reader) ---
     "nash": NashFirm,
     "best_response": BestResponseFirm,
     "qlearning": QLearningFirm,
     "colluder": ColluderFirm,
     "random": RandomFirm,
+    "reader": ReaderFirm,
     # --- LLM firms: one line, "llm": <factory>, goes here ---
     "llm": LLMFirm,
 }

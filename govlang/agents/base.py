@@ -24,10 +24,12 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from govlang.runtime.govern import REGIMES as REGIME_NAMES
+
 __all__ = ["Decision", "Firm", "FirmContext", "RoundView", "context_for"]
 
-REGIMES = ("ungoverned", "constitutional", "institutional")
-"""The experimental regimes a firm may be told about."""
+REGIMES = REGIME_NAMES
+"""The experimental regimes a firm may be told about (``specs/semantics.md``, Regimes)."""
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,16 @@ class RoundView:
 
     ``history`` holds the firm's own past infos (the market env's per-agent info dicts,
     oldest first; empty before round 1). ``notices`` are institutional notices addressed to
-    this firm (institutional regime only) and ``standing`` its institutional state label.
+    this firm, ``standing`` its institutional state label and ``standings`` the public
+    standing label of every *other* firm (all three only under the regimes that announce the
+    institution's acts: ``institutional`` and ``announced_unenforced``).
     """
 
     round: int
     history: tuple[Mapping[str, Any], ...] = ()
     notices: tuple[str, ...] = ()
     standing: str | None = None
+    standings: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,10 @@ from pydantic import (
 )
 
 from govlang.agents.base import FirmContext, RoundView
+from govlang.runtime.govern import ANNOUNCING
+
+SHOWS_CONSTITUTION = frozenset({"constitutional", *ANNOUNCING})
+"""Regimes whose firms are shown a constitution text."""
 
 __all__ = [
     "TEMPLATE_VARIABLES",
@@ -58,7 +62,7 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
         {"round", "notices", "plans", "insights", "window", "history", "labels"}
     ),
     "constitution.txt": frozenset({"constitution_text"}),
-    "notices.txt": frozenset({"notice_list", "standing"}),
+    "notices.txt": frozenset({"notice_list", "standing", "rival_standings"}),
     "reprompt.txt": frozenset({"error", "answer_format", "labels", "capacity"}),
 }
 """The placeholders each template file may use."""
@@ -181,7 +185,7 @@ def render_system(templates: PromptTemplates, context: FirmContext, costs: Seque
     """The system prompt: the firm, its costs and capacity, the rules (if shown), the format."""
     labels = context.action_labels
     constitution = ""
-    if context.regime != "ungoverned" and context.constitution:
+    if context.regime in SHOWS_CONSTITUTION and context.constitution:
         constitution = templates.constitution.substitute(
             constitution_text=context.constitution.strip()
         )
@@ -228,7 +232,7 @@ def render_round(
     window: int,
     rewards: Mapping[int, float],
 ) -> str:
-    """The round prompt: notices (institutional regime), notes and the last ``window`` rounds."""
+    """The round prompt: notices (announcing regimes), notes and the last ``window`` rounds."""
     history = list(view.history)[-window:] if window > 0 else []
     if history:
         first, last = int(history[0]["round"]), int(history[-1]["round"])
@@ -237,10 +241,13 @@ def render_round(
     else:
         span, lines = "no rounds played yet", ["(none)"]
     notices = ""
-    if context.regime == "institutional":
+    if context.regime in ANNOUNCING:
         notice_list = "\n".join(f"- {n}" for n in view.notices) or "- (no notices)"
+        rivals = ", ".join(f"{a}: {label}" for a, label in sorted(view.standings.items()))
         notices = templates.notices.substitute(
-            notice_list=notice_list, standing=view.standing or "(not stated)"
+            notice_list=notice_list,
+            standing=view.standing or "(not stated)",
+            rival_standings=rivals or "(not stated)",
         )
     return templates.round.substitute(
         round=view.round,

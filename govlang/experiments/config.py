@@ -7,8 +7,9 @@ configuration) of firms, ``runs`` times each. Top-level keys: ``name``, ``descri
 every other key overrides a field of the market's config), ``[institution]`` (``path``,
 relative to the file, and ``params``), ``[populations.NAME]`` (``description``, ``firms``: one
 ``{ kind = ..., option = ... }`` per market firm), ``[metrics]`` (tier thresholds and
-aggregation, :class:`~govlang.experiments.metrics.MetricParams`) and ``[llm]`` (defaults for
-every ``llm`` firm). ``examples/reference_offline.toml`` is a complete example.
+aggregation, :class:`~govlang.experiments.metrics.MetricParams`), ``[llm]`` (defaults for
+every ``llm`` firm) and ``[constitution]`` (``text`` or ``file``: the text shown under the
+constitutional regime). ``examples/reference_offline.toml`` is a complete example.
 
 Every model is frozen pydantic; :func:`load_experiment` turns any problem into an
 :class:`ExperimentError` that names the file, the key path and what is wrong (exit code 1), and
@@ -21,6 +22,7 @@ import difflib
 import inspect
 import re
 import tomllib
+import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -32,10 +34,11 @@ from govlang.experiments.metrics import MetricParams
 from govlang.frontend import InputError
 from govlang.markets import BertrandConfig, CournotConfig
 from govlang.params import ParamValue
-from govlang.runtime.govern import REGIMES, Regime
+from govlang.runtime.govern import Regime
 
 __all__ = [
     "MARKET_KINDS",
+    "ConstitutionSpec",
     "ExperimentError",
     "ExperimentSpec",
     "FirmSpec",
@@ -53,7 +56,13 @@ MARKET_KINDS: dict[str, type[CournotConfig] | type[BertrandConfig]] = {
 """Market kinds an experiment may use, with their config models."""
 
 TEXT_BLIND_KINDS = frozenset({"nash", "best_response", "qlearning", "colluder", "random"})
-"""The offline firm kinds: they never read the constitution or notices (CPU-bound, no I/O)."""
+"""The firm kinds that never read the constitution or notices."""
+
+MODEL_KINDS = frozenset({"llm"})
+"""The firm kinds that call a language model (I/O-bound); every other kind is offline."""
+
+DEFAULT_REGIMES: tuple[Regime, ...] = ("ungoverned", "constitutional", "institutional")
+"""The regimes an experiment compares when it names none (the two ablations are opt-in)."""
 
 OFFLINE_SECRET_KEYS = ("api_key",)
 """Firm options that never appear in a manifest or a run id (may hold a secret)."""
@@ -219,6 +228,29 @@ class InstitutionSpec(_Frozen):
     params: dict[str, ParamValue] = Field(default_factory=dict, description="Param overrides.")
 
 
+class ConstitutionSpec(_Frozen):
+    """The constitution shown under the ``constitutional`` regime (``[constitution]`` in TOML).
+
+    Exactly one of ``text`` (inline) and ``file`` (a UTF-8 text file, relative to the
+    experiment file; :func:`load_experiment` reads it into ``text`` and records the path in
+    ``source``). Without this table the constitutional regime shows the institution's own
+    constitution, generated from its rules (``specs/artifacts.md``).
+    """
+
+    text: str | None = Field(None, description="The constitution, inline.")
+    file: Path | None = Field(None, description="A UTF-8 file holding the constitution.")
+    source: str = Field("inline", description="Where the text came from (set when loading).")
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        """Exactly one of ``text`` and ``file``; a text must say something."""
+        if (self.text is None) == (self.file is None):
+            raise ValueError("give exactly one of `text` (inline) and `file` (a path)")
+        if self.text is not None and not self.text.strip():
+            raise ValueError("text: the constitution is empty")
+        return self
+
+
 class LLMDefaults(_Frozen):
     """Defaults for every firm of kind ``llm`` (a firm's own options win).
 
@@ -255,12 +287,17 @@ class ExperimentSpec(_Frozen):
     runs: int = Field(10, ge=1, le=10_000, description="Runs per (population, regime).")
     seed: int = Field(0, ge=0, description="Run k of every condition uses seed + k.")
     concurrency: int = Field(1, ge=1, le=256, description="Runs executed concurrently.")
-    regimes: tuple[Regime, ...] = Field(REGIMES, min_length=1, description="Regimes to compare.")
+    regimes: tuple[Regime, ...] = Field(
+        DEFAULT_REGIMES, min_length=1, description="Regimes to compare."
+    )
     market: MarketSpec = Field(default_factory=MarketSpec)
     institution: InstitutionSpec
     populations: dict[str, PopulationSpec] = Field(min_length=1)
     metrics: MetricParams = Field(default_factory=MetricParams)
     llm: LLMDefaults = Field(default_factory=LLMDefaults)
+    constitution: ConstitutionSpec | None = Field(
+        None, description="The constitutional regime's text (default: the institution's)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -302,8 +339,8 @@ class ExperimentSpec(_Frozen):
 
     @property
     def offline(self) -> bool:
-        """Whether no population contains a firm that reads text (no LLM firm)."""
-        return not any(p.reads_text for p in self.populations.values())
+        """Whether no firm calls a language model (every run is CPU-bound)."""
+        return not any(f.kind in MODEL_KINDS for p in self.populations.values() for f in p.firms)
 
 
 def _with_llm(population: Any, defaults: Mapping[str, Any]) -> Any:
@@ -342,7 +379,41 @@ def load_experiment(path: str | Path) -> ExperimentSpec:
     institution = spec.institution.path
     if not institution.is_file():
         raise InputError(f"{file}: institution.path: no such file: {institution}")
+    if spec.constitution is not None and spec.constitution.file is not None:
+        text = _read_constitution(file, spec.constitution.file)
+        read = ConstitutionSpec(text=text, source=str(spec.constitution.file))
+        spec = spec.model_copy(update={"constitution": read})
     return spec
+
+
+MAX_CONSTITUTION_BYTES = 1_000_000
+"""The largest constitution file read (a constitution is prose for a prompt, not data)."""
+
+
+def _read_constitution(experiment: Path, path: Path) -> str:
+    """The text of a constitution file; an :class:`ExperimentError` at ``constitution.file``."""
+
+    def fail(message: str) -> ExperimentError:
+        return ExperimentError(str(experiment), [("constitution.file", message)])
+
+    if not path.exists():
+        raise fail(f"no such file: {path} (paths are relative to the experiment file)")
+    if not path.is_file():
+        raise fail(f"not a regular file: {path}")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONSTITUTION_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_CONSTITUTION_BYTES:
+        raise fail(f"{path} is larger than {MAX_CONSTITUTION_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    if not text.strip():
+        raise fail(f"{path} is empty")
+    return text
 
 
 def _read_toml(file: Path) -> dict[str, Any]:
@@ -369,6 +440,9 @@ def _relative_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     institution = data.get("institution")
     if isinstance(institution, dict) and isinstance(institution.get("path"), str):
         data["institution"] = {**institution, "path": base / institution["path"]}
+    constitution = data.get("constitution")
+    if isinstance(constitution, dict) and isinstance(constitution.get("file"), str):
+        data["constitution"] = {**constitution, "file": base / constitution["file"]}
     llm = data.get("llm")
     if isinstance(llm, dict) and isinstance(llm.get("cache"), str):
         data["llm"] = {**llm, "cache": base / llm["cache"]}
@@ -417,6 +491,7 @@ def _key_hint(loc: Sequence[str]) -> str:
     fields: Mapping[str, Any] = ExperimentSpec.model_fields
     for part in loc[:-1]:
         annotation = getattr(fields.get(part), "annotation", None)
-        fields = getattr(annotation, "model_fields", {})
+        models = [annotation, *typing.get_args(annotation)]  # ``X | None`` tables too
+        fields = next((m.model_fields for m in models if hasattr(m, "model_fields")), {})
     close = difflib.get_close_matches(loc[-1], list(fields), n=1) if loc else []
     return f"; did you mean {close[0]!r}?" if close else ""

@@ -24,6 +24,7 @@ import numpy as np
 from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
 from govlang.experiments.metrics import Benchmarks, MetricParams, bertrand_metrics, cournot_metrics
+from govlang.experiments.regime_notes import regime_notes, text_reactions
 from govlang.experiments.stats import Comparison, RegimeSummary, compare_regimes, summarize_regime
 from govlang.experiments.trace import iter_trace
 from govlang.experiments.welfare_summary import (
@@ -56,7 +57,15 @@ __all__ = [
 SUMMARY = "summary.json"
 ID_COLUMNS = ("experiment", "config", "firms", "regime", "run_index", "seed", "run_id", "rounds")
 """The identifying columns of ``runs.csv``, first; the metric columns follow."""
-USAGE_COLUMNS = ("fallbacks", "faults", "llm_calls", "tokens", "cost_usd", "wall_time_s")
+USAGE_COLUMNS = (
+    "fallbacks",
+    "faults",
+    "text_reactions",
+    "llm_calls",
+    "tokens",
+    "cost_usd",
+    "wall_time_s",
+)
 """The run-health columns of ``runs.csv``, last."""
 
 
@@ -107,13 +116,15 @@ def run_metrics(
 
 
 def _usage(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Fallbacks, faults and LLM calls, tokens and cost over a run's records."""
+    """Fallbacks, faults, text reactions and LLM calls, tokens and cost over a run's records."""
+    records = list(records)
     firms = [f for r in records for f in r["firms"].values()]
     llm = [f["decision"]["record"] for f in firms if f["kind"] == "llm"]
     tokens = [(x.get("tokens") or {}).get("total_tokens") for x in llm]
     costs = [x.get("cost_usd") for x in llm]
     return {
         "fallbacks": sum(bool(f["decision"]["fallback"]) for f in firms),
+        "text_reactions": text_reactions(records),
         "faults": sum(len(f["faults"]) for f in firms),
         "llm_calls": sum(len(x.get("exchanges", ())) for x in llm),
         "tokens": sum(t for t in tokens if t is not None),
@@ -303,15 +314,7 @@ def _versus(
 def notes(spec: ExperimentSpec, rows: Sequence[Mapping[str, Any]], key_source: str) -> list[str]:
     """The honesty notes of the report (plain text, one paragraph each)."""
     out = []
-    blind = [n for n, p in spec.populations.items() if not p.reads_text]
-    if blind and "constitutional" in spec.regimes:
-        out.append(
-            f"Configurations {', '.join(blind)} contain only offline firms, which cannot read "
-            "text: they never see the constitution or the notices, so for them the "
-            "constitutional regime cannot differ from ungoverned (same seeds, same play). The "
-            "institutional regime reaches them only through money (fines lower the reward) "
-            "and actions (a suspension zeroes output). The numbers below are shown as they are."
-        )
+    out += regime_notes(spec, rows)
     trouble = sum(int(r["faults"]) for r in rows), sum(int(r["fallbacks"]) for r in rows)
     if any(trouble):
         out.append(

@@ -184,6 +184,9 @@ class RunSpec(BaseModel):
     institution_path: Path
     institution_params: dict[str, ParamValue]
     digest: str = Field(description="The institution's semantic digest.")
+    constitution: str | None = Field(
+        None, description="The experiment's constitution text (constitutional runs only)."
+    )
 
 
 def run_id(
@@ -193,9 +196,14 @@ def run_id(
     seed: int,
     regime: str,
     rounds: int,
+    constitution: str | None = None,
 ) -> str:
-    """The first 16 hex digits of SHA-256 over the canonical JSON of what defines a run."""
-    content = {
+    """The first 16 hex digits of SHA-256 over the canonical JSON of what defines a run.
+
+    ``constitution`` (a user-supplied text) enters only when given, so runs that show the
+    institution's own text keep their ids.
+    """
+    content: dict[str, Any] = {
         "institution": digest,
         "market": dict(market),
         "firms": [f.identity() for f in firms],
@@ -203,6 +211,8 @@ def run_id(
         "regime": regime,
         "rounds": rounds,
     }
+    if constitution is not None:
+        content["constitution"] = constitution
     return hashlib.sha256(canonical_json(plain(content)).encode("utf-8")).hexdigest()[:16]
 
 
@@ -218,11 +228,12 @@ def plan_runs(spec: ExperimentSpec, digest: str, llm_cache: Path | None) -> list
     for name, population in spec.populations.items():
         firms = tuple(_with_cache(f, llm_cache) for f in population.firms)
         for regime in spec.regimes:
+            text = _constitution(spec, regime)
             for k in range(spec.runs):
                 seed = spec.seed + k
                 runs.append(
                     RunSpec(
-                        run_id=run_id(digest, market, firms, seed, regime, spec.rounds),
+                        run_id=run_id(digest, market, firms, seed, regime, spec.rounds, text),
                         population=name,
                         regime=regime,
                         index=k,
@@ -234,9 +245,17 @@ def plan_runs(spec: ExperimentSpec, digest: str, llm_cache: Path | None) -> list
                         institution_path=spec.institution.path,
                         institution_params=spec.institution.params,
                         digest=digest,
+                        constitution=text,
                     )
                 )
     return runs
+
+
+def _constitution(spec: ExperimentSpec, regime: str) -> str | None:
+    """The experiment's own constitution text for a run of ``regime`` (constitutional only)."""
+    if regime != "constitutional" or spec.constitution is None:
+        return None
+    return spec.constitution.text
 
 
 def _with_cache(firm: FirmSpec, cache: Path | None) -> FirmSpec:

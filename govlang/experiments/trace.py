@@ -27,7 +27,8 @@ self-play phase.
     outcome     the market's observables of the round (benchmarks left out: they are constant
                 and live in the run's summary)
     payoffs     raw (market profit) and mediated (after fines and grants) per agent
-    standings   per agent: its institutional state after the round (null unless institutional)
+    standings   per agent: its institutional state after the round (null unless the
+                institution runs: institutional and the two ablations)
     events      the institutional events of the round (:mod:`govlang.runtime.events`)
 
 Nothing in a trace depends on the clock, so the same run replays to the same bytes (LLM
@@ -53,7 +54,7 @@ from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
 from govlang.manifest import canonical_json
 from govlang.markets import BertrandConfig, BertrandMarket, CournotConfig, CournotMarket
-from govlang.runtime.govern import govern
+from govlang.runtime.govern import ANNOUNCING, RUNNING, govern
 from govlang.runtime.log import GovernanceLog, plain
 
 if TYPE_CHECKING:
@@ -284,14 +285,30 @@ def _reset(seats: Sequence[Seat], market: Any, run: RunSpec, text: str | None) -
 
 
 def _view(round_index: int, seat: Seat, observation: Any, info: Mapping[str, Any]) -> RoundView:
-    """What the firm sees: its own past market infos, notices and standing."""
+    """What the firm sees: its own past market infos, notices, standing and rivals' standings."""
     governed = info.get("govlang") or {}
+    public = governed.get("standings") or {}
     return RoundView(
         round=round_index,
         history=tuple(seat.history),
         notices=tuple(governed.get("notices", ())),
         standing=governed.get("label") or governed.get("state"),
+        standings={a: str(label) for a, label in public.items() if a != seat.agent},
     )
+
+
+def shown_constitution(run: RunSpec, compiled: CompiledInstitution) -> str | None:
+    """The constitution text the run's firms are shown (``specs/semantics.md``, Regimes).
+
+    ``constitutional``: the experiment's own text when it has one, else the institution's
+    (generated from its rules); ``institutional`` and ``announced_unenforced``: the
+    institution's; ``ungoverned`` and ``enforced_unannounced``: none.
+    """
+    if run.regime == "constitutional" and run.constitution is not None:
+        return run.constitution
+    if run.regime in ("constitutional", *ANNOUNCING):
+        return str(compiled.manifest["constitution"])
+    return None
 
 
 async def play_run(
@@ -310,11 +327,11 @@ async def play_run(
     log = GovernanceLog.create(
         run_dir / "governance.jsonl", compiled.digest, compiled.institution.name, key=key
     )
-    env = govern(market, compiled, regime=run.regime, log=log)
+    text = shown_constitution(run, compiled)
+    env = govern(market, compiled, regime=run.regime, log=log, constitution=text)
     try:
         observations, infos = env.reset(seed=run.seed)
         seats = _seats(run, market)
-        text = None if run.regime == "ungoverned" else str(compiled.manifest["constitution"])
         _reset(seats, market, run, text)
         with TraceWriter(run_dir / "trace.jsonl") as trace:
             for t in range(1, run.rounds + 1):
@@ -365,8 +382,9 @@ def _record(
     market = env.unwrapped
     outcome = {k: v for k, v in market.observables().items() if "." not in k}
     played = outcome[PLAYED[market.schema().name]]
-    institutional = env.regime == "institutional"
-    events = [e.as_json() for e in env.history[-1].events] if institutional else []
+    running = env.regime in RUNNING
+    events = [e.as_json() for e in env.history[-1].events] if running else []
+    states = env.agent_states()
     return {
         "round": t,
         "firms": {s.agent: d.as_json() for s, d in zip(seats, decided, strict=True)},
@@ -377,8 +395,6 @@ def _record(
             "raw": {s.agent: infos[s.agent]["round_profit"] for s in seats},
             "mediated": dict(rewards),
         },
-        "standings": {
-            s.agent: infos[s.agent]["govlang"]["state"] if institutional else None for s in seats
-        },
+        "standings": {s.agent: states.get(s.agent) for s in seats},
         "events": events,
     }

@@ -40,6 +40,7 @@ from govlang.runtime.infos import (
     institutional_info,
     notice_charset,
     notice_space,
+    standing,
     with_info,
     with_notices,
 )
@@ -48,8 +49,30 @@ from govlang.runtime.plan import Plan, build_plan
 from govlang.runtime.state import Effects, RoundRecord, RuntimeState
 from govlang.schema import EnvironmentSchema
 
-Regime = Literal["ungoverned", "constitutional", "institutional"]
-REGIMES: tuple[Regime, ...] = ("ungoverned", "constitutional", "institutional")
+Regime = Literal[
+    "ungoverned",
+    "constitutional",
+    "institutional",
+    "announced_unenforced",
+    "enforced_unannounced",
+]
+REGIMES: tuple[Regime, ...] = (
+    "ungoverned",
+    "constitutional",
+    "institutional",
+    "announced_unenforced",
+    "enforced_unannounced",
+)
+"""Every regime, in report order (``specs/semantics.md``, Regimes)."""
+
+ENFORCING: frozenset[str] = frozenset({"institutional", "enforced_unannounced"})
+"""Regimes whose sanctions bind: action constraints and payoff mediation are applied."""
+
+ANNOUNCING: frozenset[str] = frozenset({"institutional", "announced_unenforced"})
+"""Regimes whose agents are told the institution's acts: standings, notices, constraints."""
+
+RUNNING: frozenset[str] = ENFORCING | ANNOUNCING
+"""Regimes under which the institution runs (oracle, transitions, events, governance log)."""
 
 
 def govern(
@@ -62,15 +85,21 @@ def govern(
     *,
     observe: ObserveFunction | ObserveMapping | None = None,
     notices_in_observations: bool = False,
+    constitution: str | None = None,
 ) -> GovernedEnv:
     """Govern ``env`` by an institution; returns a ParallelEnv.
 
     ``compiled_or_institution``: a :class:`~govlang.compile.CompiledInstitution` (recompiled
     when ``params`` are given) or a checked :class:`~govlang.ir.Institution` (compiled here
     with ``params``). ``regime``: ``ungoverned`` (the institution is not consulted),
-    ``constitutional`` (its constitution text in infos, nothing enforced) or
-    ``institutional``. ``log``: the path of a new governance log (the operator key comes
-    from ``GOVLANG_LOG_KEY`` / ``GOVLANG_LOG_KEY_FILE``) or an open
+    ``constitutional`` (a constitution text in infos, nothing enforced), ``institutional``,
+    or one of the two ablations: ``announced_unenforced`` (the institution runs and agents are
+    told its acts, but nothing binds: actions and rewards pass through) and
+    ``enforced_unannounced`` (the institution binds, but agents are told nothing: no
+    ``govlang`` info entry, no notices). ``constitution``: the text shown under
+    ``constitutional`` (default: the manifest's, generated from the institution).
+    ``log``: the path of a new governance log (the operator key comes from ``GOVLANG_LOG_KEY``
+    / ``GOVLANG_LOG_KEY_FILE``) or an open
     :class:`~govlang.runtime.log.GovernanceLog`; it is completed by :meth:`GovernedEnv.close`.
     ``schema`` / ``observe``: see :func:`govlang.runtime.adapter.adapter_for`.
     """
@@ -78,7 +107,7 @@ def govern(
         raise ValueError(f"regime must be one of {', '.join(REGIMES)}, not {regime!r}")
     compiled = _compiled(compiled_or_institution, params)
     adapter = adapter_for(env, compiled.institution, schema, observe)
-    return GovernedEnv(env, compiled, regime, adapter, log, notices_in_observations)
+    return GovernedEnv(env, compiled, regime, adapter, log, notices_in_observations, constitution)
 
 
 def _compiled(
@@ -103,8 +132,9 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         adapter: Adapter,
         log: str | Path | GovernanceLog | None = None,
         notices_in_observations: bool = False,
+        constitution: str | None = None,
     ) -> None:
-        """Prepare the plan and the oracle (institutional regime only), then open the log.
+        """Prepare the plan and the oracle (when the institution runs), then open the log.
 
         The log is created last, so that a wrapper that cannot be built leaves no file.
         """
@@ -113,7 +143,12 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         self.regime: Regime = regime
         self._adapter = adapter
         self._log: GovernanceLog | None = None
-        self._institutional = regime == "institutional"
+        self._institutional = regime in RUNNING
+        self._enforce = regime in ENFORCING
+        self._announce = regime in ANNOUNCING
+        self.constitution = (
+            str(compiled.manifest["constitution"]) if constitution is None else constitution
+        )
         self.plan: Plan | None = None
         self._bridge: OracleBridge | None = None
         if self._institutional:
@@ -215,6 +250,31 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         return self._state
 
     @property
+    def enforced(self) -> bool:
+        """Whether the institution's sanctions bind under this regime."""
+        return self._enforce
+
+    @property
+    def announced(self) -> bool:
+        """Whether agents are told the institution's acts under this regime."""
+        return self._announce
+
+    def agent_states(self) -> dict[str, str | None]:
+        """Every agent's institutional state after the last round (``None`` if not running).
+
+        The state of the agent's own instance; ``None`` for agents without one.
+        """
+        if self.plan is None or self._state is None:
+            return dict.fromkeys(self.possible_agents)
+        found: dict[str, str | None] = dict.fromkeys(self.plan.agents)
+        for inst in self.plan.instances:
+            if inst.agent is not None:
+                found[self.plan.agents[inst.agent]] = standing(self.plan, self._state, inst)[
+                    "state"
+                ]
+        return found
+
+    @property
     def history(self) -> tuple[RoundTrace, ...]:
         """The rounds of the current episode (institutional regime)."""
         return tuple(self._trace)
@@ -258,9 +318,12 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
     def _governed_step(self, actions: Mapping[str, Any]) -> tuple[Any, Any, Any, Any, Any]:
         plan, state, bridge = self.plan, self._state, self._bridge
         assert plan is not None and state is not None and bridge is not None
-        effective, prelude = constrain_round(
-            plan, state, self._previous, actions, self.action_space
-        )
+        effective: Mapping[str, Any] = actions
+        prelude: list[Event] = []
+        if self._enforce:
+            effective, prelude = constrain_round(
+                plan, state, self._previous, actions, self.action_space
+            )
         observations, rewards, terminated, truncated, infos = self._env.step(effective)
         raw = tuple(rewards.get(agent) for agent in plan.agents)
         seen = StepRecord(tuple(plan.agents), effective, rewards, infos, observations)
@@ -273,10 +336,16 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
             self._log.events(events)
         self._trace.append(self._round_trace(record, actions, effective, effects, events))
         index = {agent: i for i, agent in enumerate(plan.agents)}
-        mediated = {agent: effects.settlement.mediated[index[agent]] for agent in rewards}
-        last = self._last(actions, effective, effects, rewards)
-        coming = institutional_info(plan, self._state, self._notices, record, last)
-        governed = with_info(infos, coming)
+        mediated = dict(rewards)
+        if self._enforce:
+            mediated = {agent: effects.settlement.mediated[index[agent]] for agent in rewards}
+        governed = dict(infos)
+        if self._announce:
+            last = self._last(actions, effective, effects, rewards)
+            coming = institutional_info(
+                plan, self._state, self._notices, record, last, enforced=self._enforce
+            )
+            governed = with_info(infos, coming)
         return self._observations(observations), mediated, terminated, truncated, governed
 
     def _action_array(self, effective: Mapping[str, Any]) -> np.ndarray | None:
@@ -296,20 +365,22 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         if self._charset is None:
             return observations
         index = {agent: i for i, agent in enumerate(self.possible_agents)}
-        notices = self._notices if self._institutional else ()
+        notices = self._notices if self._announce else ()
         return {
             a: with_notices(o, notices[index[a]] if notices and a in index else (), self._charset)
             for a, o in observations.items()
         }
 
     def _infos(self, infos: Mapping[str, Any]) -> Any:
-        if self.regime == "ungoverned":
-            return infos
         if self.regime == "constitutional":
-            text = constitutional_info(self.compiled)
+            text = constitutional_info(self.constitution)
             return with_info(infos, {agent: dict(text) for agent in infos})
+        if not self._announce:
+            return infos
         assert self.plan is not None and self._state is not None
-        told = institutional_info(self.plan, self._state, self._notices, self._previous)
+        told = institutional_info(
+            self.plan, self._state, self._notices, self._previous, enforced=self._enforce
+        )
         return with_info(infos, told)
 
     def _last(
@@ -322,6 +393,22 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         """Per live agent: last round's requested/effective action and payoff."""
         index = {agent: i for i, agent in enumerate(self.possible_agents)}
         money = effects.settlement
+        if not self._enforce:
+            return {
+                agent: {
+                    "action": {
+                        "requested": requested.get(agent),
+                        "effective": effective.get(agent),
+                    },
+                    "payoff": {
+                        "raw": rewards[agent],
+                        "mediated": rewards[agent],
+                        "fined": 0.0,
+                        "received": 0.0,
+                    },
+                }
+                for agent in rewards
+            }
         return {
             agent: {
                 "action": {"requested": requested.get(agent), "effective": effective.get(agent)},

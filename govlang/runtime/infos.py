@@ -2,7 +2,8 @@
 
 Under the ``institutional`` regime ``infos[agent]["govlang"]`` holds::
 
-    regime        "institutional"
+    regime        "institutional" (``"announced_unenforced"`` under that ablation)
+    enforced      whether sanctions bind (``False`` under ``announced_unenforced``)
     round         the last completed round (0 after reset)
     digest        the institution's semantic digest
     state, label, description   the agent's own standing (per-agent scope; else None)
@@ -15,7 +16,7 @@ Under the ``institutional`` regime ``infos[agent]["govlang"]`` holds::
     payoff        {"raw", "mediated", "fined", "received"} of the last round (idem)
 
 Under ``constitutional``: ``{"regime": "constitutional", "constitution": text}``; under
-``ungoverned`` infos are the environment's own.
+``ungoverned`` and ``enforced_unannounced`` infos are the environment's own.
 
 Notices in observations (off by default, ``notices_in_observations=True``): for a ``Dict``
 observation space a key ``govlang_notices`` (a ``Text`` space) is added; for a ``Text``
@@ -31,7 +32,6 @@ from typing import Any
 import gymnasium
 
 from govlang import ir
-from govlang.compile import CompiledInstitution
 from govlang.runtime.constraints import Binding, bindings
 from govlang.runtime.log import plain
 from govlang.runtime.plan import Instance, Plan
@@ -54,13 +54,17 @@ def institutional_info(
     notices: Sequence[Sequence[str]],
     previous: RoundRecord | None = None,
     last: Mapping[str, Any] | None = None,
+    *,
+    enforced: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """The ``govlang`` info entry of every agent.
 
     ``previous``: the last round's record (constraint values of the coming round are
     evaluated with it); ``last``: per agent, the last round's action and payoff entries.
+    ``enforced``: whether sanctions bind (under ``announced_unenforced`` nothing does, so no
+    constraint is reported and the entry's ``regime`` says so).
     """
-    coming = bindings(plan, state, previous)
+    coming = bindings(plan, state, previous) if enforced else [[] for _ in plan.agents]
     own = {inst.agent: inst for inst in plan.instances if inst.agent is not None}
     market = next((inst for inst in plan.instances if inst.agent is None), None)
     standings = {plan.agents[a]: _public(standing(plan, state, i)) for a, i in own.items()}
@@ -68,7 +72,8 @@ def institutional_info(
     for a, agent in enumerate(plan.agents):
         mine = standing(plan, state, own[a]) if a in own else dict.fromkeys(_STANDING_KEYS)
         entry: dict[str, Any] = {
-            "regime": "institutional",
+            "regime": "institutional" if enforced else "announced_unenforced",
+            "enforced": enforced,
             "round": state.round,
             "digest": plan.digest,
             **mine,
@@ -102,9 +107,9 @@ def _public(found: Mapping[str, Any]) -> Any:
     return found["label"] or found["state"]
 
 
-def constitutional_info(compiled: CompiledInstitution) -> dict[str, Any]:
-    """The ``govlang`` info entry under the constitutional regime (text from the manifest)."""
-    return {"regime": "constitutional", "constitution": compiled.manifest["constitution"]}
+def constitutional_info(text: str) -> dict[str, Any]:
+    """The ``govlang`` info entry under the constitutional regime."""
+    return {"regime": "constitutional", "constitution": text}
 
 
 def with_info(infos: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

@@ -201,6 +201,7 @@ def experiment_for(spec: SweepSpec, point: Point) -> ExperimentSpec:
         "populations": {str(point["population"]): {"firms": _firms(spec, point, n)}},
         "metrics": base.metrics,
         "llm": base.llm,
+        "constitution": base.constitution,
     }
     return ExperimentSpec.model_validate(data)
 

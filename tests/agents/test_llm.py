@@ -178,18 +178,34 @@ def test_prompt_shows_own_data_only_within_the_window(server: FakeLLMServer) -> 
     assert "Capacity: 100 units" in system and "A: 40" in system and "B: 50" in system
 
 
-@pytest.mark.parametrize("regime", ["ungoverned", "constitutional", "institutional"])
+@pytest.mark.parametrize(
+    "regime",
+    [
+        "ungoverned",
+        "constitutional",
+        "institutional",
+        "announced_unenforced",
+        "enforced_unannounced",
+    ],
+)
 def test_regimes_control_constitution_and_notices(server: FakeLLMServer, regime: str) -> None:
     firm = llm_firm(server)
     firm.reset(context(regime=regime))
     view = RoundView(
-        round=1, notices=("WARNING under P2_independent_decision",), standing="UNDER REVIEW"
+        round=1,
+        notices=("WARNING under P2_independent_decision",),
+        standing="UNDER REVIEW",
+        standings={"firm_1": "PENALISED"},
     )
     decision = asyncio.run(firm.decide(view))
     system, user = (m["content"] for m in decision.record["messages"][:2])
-    assert (CONSTITUTION in system) == (regime != "ungoverned")
-    assert ("WARNING under P2_independent_decision" in user) == (regime == "institutional")
-    assert ("UNDER REVIEW" in user) == (regime == "institutional")
+    announced = regime in ("institutional", "announced_unenforced")
+    assert (CONSTITUTION in system) == (
+        regime in ("constitutional", "institutional", "announced_unenforced")
+    )
+    assert ("WARNING under P2_independent_decision" in user) == announced
+    assert ("UNDER REVIEW" in user) == announced
+    assert ("Public standings of the other firms: firm_1: PENALISED" in user) == announced
 
 
 def test_notes_are_carried_to_the_next_round(server: FakeLLMServer) -> None:

@@ -116,7 +116,7 @@ def test_llm_exchange_is_in_the_trace(done: ExperimentResult) -> None:
 def test_markdown_report_and_honesty_notes(done: ExperimentResult) -> None:
     text = done.report_md.read_text(encoding="utf-8")
     assert "| regime | runs | mean tier [95% CI]" in text
-    assert "Configurations colluders contain only offline firms" in text
+    assert "Configurations colluders contain only firms that cannot read text" in text
     assert "talkers contain" not in text
     assert "the operator key from GOVLANG_LOG_KEY" in text
     assert "report-test-key" not in text

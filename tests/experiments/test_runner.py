@@ -300,6 +300,11 @@ def test_reference_offline_example_shows_the_institution_working(
     assert [w.config for w in worse] == ["colluders_stubborn", "qlearners"]
     pooled = result.comparisons.pooled
     assert pooled["institutional"].mean_tier.mean < pooled["ungoverned"].mean_tier.mean
+    # Readers read the paper's prohibition: the constitutional regime differs for them (some
+    # runs heed it and play Nash), for the reason the report gives.
+    assert tiers(table, "readers", "ungoverned") == [4] * 10
+    assert np.mean(tiers(table, "readers", "constitutional")) < 4
     report = result.report_md.read_text()
-    assert "cannot differ from ungoverned" in report
+    assert "constitutional equals ungoverned" in report
+    assert "contain reader firms (kind reader)" in report
     assert "consumers of configuration colluders_stubborn are worse off" in report
