@@ -87,6 +87,11 @@ class LLMFirmOptions(BaseModel):
     )
     cache: Path | None = Field(None, description="Response cache directory.")
     cache_failures: bool = Field(True, description="Cache exhausted transient failures too.")
+    replay_only: bool = Field(
+        False,
+        description="Answer from the cache only, never call the model: a miss is a "
+        "CacheMiss failure (replays a recorded run offline, and proves it was replayed).",
+    )
     prompt_dir: Path | None = Field(None, description="Directory of template overrides.")
     json_mode: bool | None = Field(None, description="Request JSON mode; None: if supported.")
     json_schema: bool = Field(
@@ -156,6 +161,7 @@ class LLMFirm:
             json_mode=json_mode,
             schema=schema,
             cache_failures=opts.cache_failures,
+            replay_only=opts.replay_only,
         )
         self._rng = random.Random(f"govlang-llm:{seed}:{context.agent}")
         self._notes: dict[str, str] = {"plans": "", "insights": ""}

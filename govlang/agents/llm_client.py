@@ -13,7 +13,8 @@ are not retried.
 Cache: with a directory, each exchange is stored under ``sha256(model, messages, temperature,
 seed)``; a hit returns the stored record (``source = "cache"``) without calling the model, so
 a rerun replays the same texts, usage, latencies and failures. Configuration errors are never
-cached; exhausted transient failures are cached unless ``cache_failures`` is off.
+cached; exhausted transient failures are cached unless ``cache_failures`` is off. With
+``replay_only`` the model is never called: a miss is a ``CacheMiss`` failure (not cached).
 
 litellm is imported on first use with ``LITELLM_LOCAL_MODEL_COST_MAP=True`` as a default, so
 that importing it never waits on the network.
@@ -84,6 +85,7 @@ class CallSettings:
     json_mode: bool = False
     schema: dict[str, Any] | None = None
     cache_failures: bool = True
+    replay_only: bool = False
 
     def resolved_key(self) -> str | None:
         """The API key to send (``env:VAR`` resolved now; ``None`` when unset)."""
@@ -207,6 +209,22 @@ def _error(exc: BaseException, timeout: float) -> tuple[str, str]:
     return type(exc).__name__, (str(exc) or repr(exc))[:500]
 
 
+def _cache_miss(key: str | None) -> dict[str, Any]:
+    """The record of a request that replay-only mode could not answer from the cache."""
+    return {
+        "text": None,
+        "error_type": "CacheMiss",
+        "error": f"replay_only: no cached answer for this request (key {key})",
+        "retryable": False,
+        "latency_s": 0.0,
+        "usage": None,
+        "cost_usd": None,
+        "attempts": [],
+        "source": "cache",
+        "cache_key": key,
+    }
+
+
 async def exchange(
     settings: CallSettings,
     messages: Sequence[Message],
@@ -226,6 +244,8 @@ async def exchange(
         hit = cache.get(key)
         if hit is not None:
             return {**hit, "source": "cache", "cache_key": key}
+    if settings.replay_only:
+        return _cache_miss(key)
     fatal = _fatal_errors()
     attempts: list[dict[str, Any]] = []
     record: dict[str, Any] = {}

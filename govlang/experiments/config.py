@@ -67,8 +67,8 @@ DEFAULT_REGIMES: tuple[Regime, ...] = ("ungoverned", "constitutional", "institut
 OFFLINE_SECRET_KEYS = ("api_key",)
 """Firm options that never appear in a manifest or a run id (may hold a secret)."""
 
-RUN_IRRELEVANT_KEYS = ("cache", "api_key")
-"""Firm options that do not change what a run is (left out of run ids)."""
+RUN_IRRELEVANT_KEYS = ("cache", "api_key", "replay_only")
+"""Firm options that do not change what a run is (left out of run ids): a replay is the run."""
 
 
 class ExperimentError(Exception):
@@ -268,6 +268,7 @@ class LLMDefaults(_Frozen):
     max_tokens: int | None = Field(None, ge=1)
     json_schema: bool | None = None
     note_chars: int | None = Field(None, ge=1)
+    replay_only: bool | None = None
     cache: Path | Literal[False] | None = None
 
     def options(self) -> dict[str, Any]:

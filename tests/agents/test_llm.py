@@ -335,6 +335,25 @@ def test_cache_hit_makes_no_request_and_replays_the_decision(tmp_path: Path) -> 
     )
 
 
+def test_replay_only_answers_from_the_cache_and_never_calls_the_model(tmp_path: Path) -> None:
+    with FakeLLMServer([Step("valid", quantities={"A": 12, "B": 34})]) as server:
+        recorder = llm_firm(server, cache=tmp_path / "cache")
+        recorder.reset(context())
+        recorded = asyncio.run(recorder.decide(RoundView(round=1)))
+        server.reset_counters()
+        replayer = llm_firm(server, cache=tmp_path / "cache", replay_only=True)
+        replayer.reset(context())
+        replayed = asyncio.run(replayer.decide(RoundView(round=1)))
+        np.testing.assert_array_equal(replayed.action, recorded.action)
+        # a request the cache cannot answer is a CacheMiss failure, not a call
+        missing = asyncio.run(replayer.decide(RoundView(round=2)))
+        assert server.requests == 0
+    assert missing.fallback
+    exchanges = missing.record["exchanges"]
+    assert [x["error_type"] for x in exchanges] == ["CacheMiss"]
+    assert not any((tmp_path / "cache").rglob("*.tmp"))
+
+
 def test_cache_key_depends_on_temperature_and_seed(tmp_path: Path) -> None:
     with FakeLLMServer() as server:
         for options in ({"seed": 1}, {"seed": 2}, {"seed": 1, "temperature": 0.5}, {"seed": 1}):
