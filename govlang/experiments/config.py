@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from govlang.agents import FIRM_KINDS
 from govlang.experiments.metrics import MetricParams
 from govlang.frontend import InputError
+from govlang.inputs import TOML, read_text
 from govlang.markets import BertrandConfig, CournotConfig
 from govlang.params import ParamValue
 from govlang.runtime.govern import REGIMES, Regime
@@ -348,7 +349,7 @@ def load_experiment(path: str | Path) -> ExperimentSpec:
 def _read_toml(file: Path) -> dict[str, Any]:
     """The parsed TOML document (syntax errors are experiment errors, I/O errors input errors)."""
     try:
-        text = file.read_bytes().decode("utf-8")
+        text = read_text(file, TOML)
     except FileNotFoundError:
         raise InputError(f"{file}: no such file") from None
     except IsADirectoryError:

@@ -49,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from govlang.experiments.config import ExperimentError, ExperimentSpec, load_experiment
 from govlang.frontend import InputError
+from govlang.inputs import TOML, read_text
 
 __all__ = ["AxisRange", "SweepError", "SweepSpec", "load_sweep"]
 
@@ -201,7 +202,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     """
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(file, TOML))
     except FileNotFoundError:
         raise InputError(f"{file}: no such file") from None
     except OSError as exc:
