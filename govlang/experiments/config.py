@@ -8,7 +8,9 @@ every other key overrides a field of the market's config), ``[institution]`` (``
 relative to the file, and ``params``), ``[populations.NAME]`` (``description``, ``firms``: one
 ``{ kind = ..., option = ... }`` per market firm), ``[metrics]`` (tier thresholds and
 aggregation, :class:`~govlang.experiments.metrics.MetricParams`) and ``[llm]`` (defaults for
-every ``llm`` firm). ``examples/reference_offline.toml`` is a complete example.
+every ``llm`` firm). ``examples/reference_offline.toml`` is a complete example. Population
+names become parts of file names, so they are restricted (:mod:`govlang.experiments.names`,
+``specs/inputs.md``).
 
 Every model is frozen pydantic; :func:`load_experiment` turns any problem into an
 :class:`ExperimentError` that names the file, the key path and what is wrong (exit code 1), and
@@ -29,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from govlang.agents import FIRM_KINDS
 from govlang.experiments.metrics import MetricParams
+from govlang.experiments.names import FileName, toml_key
 from govlang.frontend import InputError
 from govlang.inputs import TOML, read_text
 from govlang.markets import BertrandConfig, CournotConfig
@@ -259,7 +262,9 @@ class ExperimentSpec(_Frozen):
     regimes: tuple[Regime, ...] = Field(REGIMES, min_length=1, description="Regimes to compare.")
     market: MarketSpec = Field(default_factory=MarketSpec)
     institution: InstitutionSpec
-    populations: dict[str, PopulationSpec] = Field(min_length=1)
+    populations: dict[FileName, PopulationSpec] = Field(
+        min_length=1, description="Named populations (each name becomes part of file names)."
+    )
     metrics: MetricParams = Field(default_factory=MetricParams)
     llm: LLMDefaults = Field(default_factory=LLMDefaults)
 
@@ -383,7 +388,8 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
     for error in errors:
         if error["type"] == "too_short" and any(_inside(e["loc"], error["loc"]) for e in errors):
             continue
-        loc = [str(p) for p in error["loc"] if p not in ("options", "config", "function-after")]
+        skipped = ("options", "config", "function-after", "[key]")
+        loc = [str(p) for p in error["loc"] if p not in skipped]
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key" + _key_hint(loc)
@@ -406,10 +412,14 @@ def _inside(loc: tuple[Any, ...], outer: tuple[Any, ...]) -> bool:
 
 
 def _key_path(loc: Sequence[str]) -> str:
-    """``populations.colluders.firms[0].kind`` from pydantic's location tuple."""
+    """``populations.colluders.firms[0].kind`` from pydantic's location tuple.
+
+    Keys that TOML would quote are quoted: ``populations."../x"``.
+    """
     out = ""
     for part in loc:
-        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+        key = toml_key(part)
+        out += f"[{part}]" if part.isdigit() else (f".{key}" if out else key)
     return out
 
 

@@ -46,6 +46,7 @@ from govlang.experiments import results
 from govlang.experiments.config import ExperimentSpec, FirmSpec, load_experiment
 from govlang.experiments.logkey import log_key
 from govlang.experiments.metrics import MetricParams
+from govlang.experiments.names import FileName
 from govlang.experiments.report import write_report
 from govlang.experiments.trace import institution_of, play_run
 from govlang.frontend import InputError
@@ -172,8 +173,8 @@ class RunSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    run_id: str
-    population: str
+    run_id: str = Field(pattern=r"^[0-9a-f]{16}$", description="Names the run's folder.")
+    population: FileName
     regime: Regime
     index: int = Field(description="Run number k within its condition (seed = base + k).")
     seed: int
