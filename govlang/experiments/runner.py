@@ -21,7 +21,8 @@ process. Every run is a pure function of its :class:`RunSpec`
 (LLM answers aside), so either way gives the same traces.
 
 **Ctrl-C.** Complete runs stay complete. Pool workers ignore the interrupt and finish the
-run in hand (its summary is written); asyncio runs are cancelled and left incomplete.
+run in hand (its summary is written); asyncio runs are cancelled and left incomplete. A
+worker whose parent is killed ends at once (:mod:`govlang.workers`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -56,6 +58,7 @@ from govlang.progress import Progress
 from govlang.render import RenderError, render
 from govlang.runtime.govern import Regime
 from govlang.runtime.log import plain
+from govlang.workers import die_with_parent
 
 __all__ = ["ExperimentResult", "RunSpec", "plan_runs", "run_experiment", "run_id"]
 
@@ -310,9 +313,10 @@ _QUEUE: Any = None
 """The progress queue of a pool worker (set by :func:`_worker_init`)."""
 
 
-def _worker_init(queue: Any) -> None:
-    """Pool worker set-up: ignore Ctrl-C (the parent decides), keep the progress queue."""
+def _worker_init(queue: Any, parent: int) -> None:
+    """Pool worker set-up: end with the parent, ignore Ctrl-C, keep the progress queue."""
     global _QUEUE
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _QUEUE = queue
 
@@ -340,7 +344,10 @@ def _pool(
     drain = threading.Thread(target=_drain, args=(queue, progress), daemon=True)
     drain.start()
     pool = ProcessPoolExecutor(
-        min(workers, len(groups)), mp_context=context, initializer=_worker_init, initargs=(queue,)
+        min(workers, len(groups)),
+        mp_context=context,
+        initializer=_worker_init,
+        initargs=(queue, os.getpid()),
     )
     try:
         futures = [pool.submit(_worker, g, str(out), key, metrics) for g in groups]

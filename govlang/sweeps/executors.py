@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -33,6 +34,7 @@ from govlang.experiments.metrics import MetricParams
 from govlang.experiments.runner import RunSpec
 from govlang.experiments.trace import play_run
 from govlang.sweeps.limits import FileSlots, provider_of
+from govlang.workers import die_with_parent
 
 __all__ = ["EXECUTORS", "Executor", "LocalExecutor", "RayExecutor", "play_one", "play_portable"]
 
@@ -138,7 +140,12 @@ class LocalExecutor:
                 done(_limited(run, str(out), key, metrics, self.limits))
             return
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(min(self.workers, len(runs)), mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            min(self.workers, len(runs)),
+            mp_context=context,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures = [
                 pool.submit(_batch, batch, str(out), key, metrics, self.limits)
                 for batch in _batches(runs, self.workers)

@@ -1,0 +1,59 @@
+"""Process-pool workers that end when the process that started them dies.
+
+A pool worker blocks on its task queue or plays a run; if its parent is killed (``kill -9``,
+the OOM killer) nothing tells it to stop, and it would keep running, and holding memory,
+forever. :func:`die_with_parent`, called first in every worker, makes sure it does not:
+
+* on Linux, ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` has the kernel kill the worker the moment
+  its parent exits;
+* everywhere, a daemon thread checks every :data:`POLL_S` seconds whether the worker has been
+  re-parented (its parent id changed) and then exits at once, which also covers a parent that
+  died before the ``prctl`` call.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import threading
+import time
+
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option: the signal the kernel sends when the parent exits (``linux/prctl.h``)."""
+POLL_S = 0.5
+"""Seconds between two checks of the parent id by the watcher thread."""
+ORPHANED_EXIT = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker end when its parent, process ``parent``, dies (see the module doc).
+
+    The pool passes its own pid (``initargs=(os.getpid(),)``): a worker that starts after
+    its parent died, already re-parented, then exits at once.
+    """
+    if sys.platform.startswith("linux"):
+        _pdeathsig()
+    if os.getppid() != parent:  # the parent died while this worker was starting up
+        os._exit(ORPHANED_EXIT)
+    threading.Thread(
+        target=_watch, args=(parent,), name="govlang-parent-watch", daemon=True
+    ).start()
+
+
+def _pdeathsig() -> None:
+    """Ask the kernel for SIGKILL when the parent exits; silently skipped if unavailable."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # the watcher thread still ends the worker
+
+
+def _watch(parent: int) -> None:
+    """Exit the process as soon as its parent is no longer ``parent``."""
+    while os.getppid() == parent:
+        time.sleep(POLL_S)
+    os._exit(ORPHANED_EXIT)

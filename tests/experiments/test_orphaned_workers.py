@@ -1,0 +1,138 @@
+"""Pool workers end when ``govlang run`` or ``govlang sweep`` is killed with ``kill -9``.
+
+The defect: every ``kill -9`` of a run left its process-pool workers running forever. Each
+test starts a command whose runs take long enough to catch the workers busy, waits until
+they are, kills the command with SIGKILL and expects every worker gone within a few seconds.
+Workers that outlive the check are killed, so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = ROOT / "examples" / "cournot_reference.gov"
+GRACE_S = 5.0
+
+EXPERIMENT = """
+rounds = 100000
+runs = 2
+concurrency = 2
+regimes = ["institutional"]
+[institution]
+path = "ref.gov"
+[populations.nash]
+firms = [{ kind = "nash" }, { kind = "nash" }]
+"""
+
+SWEEP = """
+base = "exp.toml"
+[axes]
+"market.cost_mean" = [40.0, 50.0]
+"""
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from ``/proc``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def is_worker(pid: int) -> bool:
+    """A multiprocessing spawn child that is a pool worker (not the resource tracker)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"spawn_main" in command and b"resource_tracker" not in command
+
+
+def alive(pid: int) -> bool:
+    """Running, and not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def busy_workers(pid: int, count: int, timeout: float = 120.0) -> list[int]:
+    """Wait until ``pid`` has ``count`` pool workers that have used CPU time; return them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        workers = [w for w in children(pid) if is_worker(w)]
+        if len(workers) >= count and all(_cpu_ticks(w) > 50 for w in workers):
+            return workers
+        time.sleep(0.1)
+    raise AssertionError(f"no {count} busy workers within {timeout} s")
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def kill_and_watch(command: list[str], cwd: Path) -> list[int]:
+    """Start ``command``, kill -9 it once its 2 workers are busy; the workers still alive."""
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "GOVLANG_LOG_KEY": "k"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        workers = busy_workers(process.pid, 2)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + GRACE_S
+        while any(alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return [w for w in workers if alive(w)]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for worker in workers:
+            if alive(worker):
+                os.kill(worker, signal.SIGKILL)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copy(REFERENCE, tmp_path / "ref.gov")
+    (tmp_path / "exp.toml").write_text(EXPERIMENT, encoding="utf-8")
+    (tmp_path / "sweep.toml").write_text(SWEEP, encoding="utf-8")
+    return tmp_path
+
+
+def test_run_workers_end_with_a_killed_parent(folder: Path) -> None:
+    command = [sys.executable, "-m", "govlang", "run", "exp.toml", "-o", "out", "-q"]
+    assert kill_and_watch(command, folder) == []
+
+
+def test_sweep_workers_end_with_a_killed_parent(folder: Path) -> None:
+    command = [
+        sys.executable, "-m", "govlang", "sweep", "sweep.toml", "-o", "out", "-q", "--workers", "2"
+    ]  # fmt: skip
+    assert kill_and_watch(command, folder) == []
