@@ -346,6 +346,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a Ctrl-C lies in the chain of causes of ``exc``."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
@@ -368,6 +380,8 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"govlang: error: {exc}", file=sys.stderr)
         return EXIT_IO
     except Exception as exc:  # a bug in govlang: say so plainly, keep the traceback for --debug
+        if _interrupted(exc):  # e.g. a C extension that turned Ctrl-C into an ImportError
+            raise KeyboardInterrupt from None
         if getattr(args, "debug", False):
             traceback.print_exc()
         else:

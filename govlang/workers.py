@@ -9,6 +9,9 @@ forever. :func:`die_with_parent`, called first in every worker, makes sure it do
 * everywhere, a daemon thread checks every :data:`POLL_S` seconds whether the worker has been
   re-parented (its parent id changed) and then exits at once, which also covers a parent that
   died before the ``prctl`` call.
+
+:func:`interrupts_deferred` keeps a Ctrl-C at the terminal from reaching workers that are
+still starting: the parent alone decides what an interrupt means.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 PR_SET_PDEATHSIG = 1
 """``prctl`` option: the signal the kernel sends when the parent exits (``linux/prctl.h``)."""
@@ -57,3 +62,22 @@ def _watch(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(POLL_S)
     os._exit(ORPHANED_EXIT)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C (SIGINT) in this thread while pool workers are being started.
+
+    Workers inherit the blocked signal, so a Ctrl-C at the terminal, which reaches the whole
+    process group, never interrupts a worker that is still importing (a traceback on the
+    terminal): workers leave the decision to the parent. In the parent, a Ctrl-C that came
+    meanwhile is delivered when the block ends, as a ``KeyboardInterrupt``.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -270,6 +270,23 @@ def test_keyboard_interrupt_is_one_line_and_exit_130(
     assert err == "govlang: interrupted\n"
 
 
+def test_a_ctrl_c_turned_into_another_error_is_still_an_interrupt(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A C extension interrupted while it loads reports ``ImportError`` caused by Ctrl-C."""
+
+    def loading(*_: object) -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None
+
+    monkeypatch.setattr("govlang.api.check_file", loading)
+    code, err = run(["check", str(REFERENCE)], capsys)
+    assert code == 130
+    assert err == "govlang: interrupted\n"
+
+
 def blocked_on_a_pipe(pid: int) -> bool:
     """Whether the process sleeps in a pipe read (Linux's ``/proc/PID/wchan``)."""
     try:

@@ -58,7 +58,7 @@ from govlang.progress import Progress
 from govlang.render import RenderError, render
 from govlang.runtime.govern import Regime
 from govlang.runtime.log import plain
-from govlang.workers import die_with_parent
+from govlang.workers import die_with_parent, interrupts_deferred
 
 __all__ = ["ExperimentResult", "RunSpec", "plan_runs", "run_experiment", "run_id"]
 
@@ -340,7 +340,8 @@ def _pool(
     """Play the runs in a process pool; Ctrl-C lets the runs in hand finish, drops the rest."""
     groups = _groups(pending)
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
+    with interrupts_deferred():  # may start the resource tracker process
+        queue = context.Queue()
     drain = threading.Thread(target=_drain, args=(queue, progress), daemon=True)
     drain.start()
     pool = ProcessPoolExecutor(
@@ -350,7 +351,8 @@ def _pool(
         initargs=(queue, os.getpid()),
     )
     try:
-        futures = [pool.submit(_worker, g, str(out), key, metrics) for g in groups]
+        with interrupts_deferred():  # submitting starts the workers
+            futures = [pool.submit(_worker, g, str(out), key, metrics) for g in groups]
         for future in futures:
             future.result()
     except KeyboardInterrupt:

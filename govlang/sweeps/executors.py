@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,7 +34,7 @@ from govlang.experiments.metrics import MetricParams
 from govlang.experiments.runner import RunSpec
 from govlang.experiments.trace import play_run
 from govlang.sweeps.limits import FileSlots, provider_of
-from govlang.workers import die_with_parent
+from govlang.workers import die_with_parent, interrupts_deferred
 
 __all__ = ["EXECUTORS", "Executor", "LocalExecutor", "RayExecutor", "play_one", "play_portable"]
 
@@ -146,11 +146,13 @@ class LocalExecutor:
             initializer=die_with_parent,
             initargs=(os.getpid(),),
         ) as pool:
-            futures = [
-                pool.submit(_batch, batch, str(out), key, metrics, self.limits)
-                for batch in _batches(runs, self.workers)
-            ]
+            futures: list[Future[list[str]]] = []
             try:
+                with interrupts_deferred():  # submitting starts the workers
+                    futures = [
+                        pool.submit(_batch, batch, str(out), key, metrics, self.limits)
+                        for batch in _batches(runs, self.workers)
+                    ]
                 for future in as_completed(futures):
                     for run_id in future.result():
                         done(run_id)

@@ -1,9 +1,10 @@
-"""Pool workers end when ``govlang run`` or ``govlang sweep`` is killed with ``kill -9``.
+"""Pool workers end with their parent, and a Ctrl-C never shows a worker's traceback.
 
-The defect: every ``kill -9`` of a run left its process-pool workers running forever. Each
-test starts a command whose runs take long enough to catch the workers busy, waits until
-they are, kills the command with SIGKILL and expects every worker gone within a few seconds.
-Workers that outlive the check are killed, so a failure leaves nothing behind.
+The defects: every ``kill -9`` of a run left its process-pool workers running forever, and a
+Ctrl-C while workers were starting printed their import tracebacks. The kill tests start a
+command whose runs take long enough to catch the workers busy, kill it with SIGKILL and
+expect every worker gone within a few seconds; workers that outlive the check are killed,
+so a failure leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ REFERENCE = ROOT / "examples" / "cournot_reference.gov"
 GRACE_S = 5.0
 
 EXPERIMENT = """
-rounds = 100000
+rounds = ROUNDS
 runs = 2
 concurrency = 2
 regimes = ["institutional"]
@@ -121,7 +122,7 @@ def kill_and_watch(command: list[str], cwd: Path) -> list[int]:
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     shutil.copy(REFERENCE, tmp_path / "ref.gov")
-    (tmp_path / "exp.toml").write_text(EXPERIMENT, encoding="utf-8")
+    (tmp_path / "exp.toml").write_text(EXPERIMENT.replace("ROUNDS", "100000"), encoding="utf-8")
     (tmp_path / "sweep.toml").write_text(SWEEP, encoding="utf-8")
     return tmp_path
 
@@ -136,3 +137,38 @@ def test_sweep_workers_end_with_a_killed_parent(folder: Path) -> None:
         sys.executable, "-m", "govlang", "sweep", "sweep.toml", "-o", "out", "-q", "--workers", "2"
     ]  # fmt: skip
     assert kill_and_watch(command, folder) == []
+
+
+def test_ctrl_c_while_workers_start_is_one_clean_message(tmp_path: Path) -> None:
+    """SIGINT to the whole process group (as a terminal sends it) while workers import."""
+    shutil.copy(REFERENCE, tmp_path / "ref.gov")
+    (tmp_path / "exp.toml").write_text(EXPERIMENT.replace("ROUNDS", "300"), encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "govlang", "run", "exp.toml", "-o", "out", "-q"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "GOVLANG_LOG_KEY": "k"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers) < 2:
+            assert time.monotonic() < deadline, "the workers never started"
+            workers = [w for w in children(process.pid) if is_worker(w)]
+            time.sleep(0.01)
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        for worker in workers:
+            if alive(worker):
+                os.kill(worker, signal.SIGKILL)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.endswith("govlang: interrupted\n")
+    assert not [w for w in workers if alive(w)]
