@@ -6,9 +6,12 @@ forever. :func:`die_with_parent`, called first in every worker, makes sure it do
 
 * on Linux, ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` has the kernel kill the worker the moment
   its parent exits;
-* everywhere, a daemon thread checks every :data:`POLL_S` seconds whether the worker has been
-  re-parented (its parent id changed) and then exits at once, which also covers a parent that
-  died before the ``prctl`` call.
+* elsewhere (or if ``prctl`` fails), a daemon thread checks every :data:`POLL_S` seconds
+  whether the worker has been re-parented (its parent id changed) and then exits at once;
+* in both cases a worker whose parent already died before the set-up exits at once.
+
+No thread is started on Linux, so that the worker stays single-threaded (the front end
+pauses the garbage collector only then, :func:`govlang.frontend.collector_paused`).
 
 :func:`interrupts_deferred` keeps a Ctrl-C at the terminal from reaching workers that are
 still starting: the parent alone decides what an interrupt means.
@@ -39,22 +42,23 @@ def die_with_parent(parent: int) -> None:
     The pool passes its own pid (``initargs=(os.getpid(),)``): a worker that starts after
     its parent died, already re-parented, then exits at once.
     """
-    if sys.platform.startswith("linux"):
-        _pdeathsig()
+    armed = sys.platform.startswith("linux") and _pdeathsig()
     if os.getppid() != parent:  # the parent died while this worker was starting up
         os._exit(ORPHANED_EXIT)
+    if armed:
+        return
     threading.Thread(
         target=_watch, args=(parent,), name="govlang-parent-watch", daemon=True
     ).start()
 
 
-def _pdeathsig() -> None:
-    """Ask the kernel for SIGKILL when the parent exits; silently skipped if unavailable."""
+def _pdeathsig() -> bool:
+    """Ask the kernel for SIGKILL when the parent exits; whether that worked."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        return int(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)) == 0
     except (OSError, AttributeError):
-        pass  # the watcher thread still ends the worker
+        return False  # the watcher thread ends the worker instead
 
 
 def _watch(parent: int) -> None:

@@ -172,3 +172,61 @@ def test_ctrl_c_while_workers_start_is_one_clean_message(tmp_path: Path) -> None
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert err.endswith("govlang: interrupted\n")
     assert not [w for w in workers if alive(w)]
+
+
+WATCHED = """
+import sys, time
+import govlang.workers as workers
+if sys.argv[2] == "watch":
+    workers._pdeathsig = lambda: False  # as where prctl is unavailable
+workers.die_with_parent(int(sys.argv[1]))
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+MIDDLE = """
+import os, subprocess, sys, time
+worker = subprocess.Popen([sys.executable, "-c", sys.argv[1], str(os.getpid()), sys.argv[2]])
+print(worker.pid, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("mode", ["watch", "prctl"])
+def test_a_worker_ends_with_its_parent_with_or_without_prctl(mode: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    middle = subprocess.Popen(
+        [sys.executable, "-c", MIDDLE, WATCHED, mode],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    worker = 0
+    try:
+        assert middle.stdout is not None
+        worker = int(middle.stdout.readline())
+        assert middle.stdout.readline() == "ready\n"
+        middle.kill()
+        middle.wait(timeout=30)
+        deadline = time.monotonic() + GRACE_S
+        while alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(worker)
+    finally:
+        if middle.poll() is None:
+            middle.kill()
+            middle.wait()
+        if worker and alive(worker):
+            os.kill(worker, signal.SIGKILL)
+
+
+def test_a_worker_whose_parent_is_already_gone_exits_at_once() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", WATCHED, str(os.getpid() + 10**6), "watch"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
