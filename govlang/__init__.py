@@ -9,7 +9,8 @@ The Python entry points:
 * :mod:`govlang.cli` — the ``govlang`` command line.
 
 The entry points are imported on first use, so that ``govlang check`` does not pay for
-the runtime's dependencies (numpy, networkx, PettingZoo) it never touches.
+the runtime's dependencies (numpy, networkx, PettingZoo) it never touches, and importing the
+package itself is instant (``python -m govlang`` handles Ctrl-C from its first line).
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from govlang.diagnostics import Diagnostic, GovlangError
-
 if TYPE_CHECKING:
     from govlang.api import check_file, load, loads
+    from govlang.diagnostics import Diagnostic, GovlangError
     from govlang.runtime.govern import govern
 
 __version__ = "0.1.0"
@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Diagnostic": "govlang.diagnostics",
+    "GovlangError": "govlang.diagnostics",
     "check_file": "govlang.api",
     "load": "govlang.api",
     "loads": "govlang.api",

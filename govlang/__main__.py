@@ -2,6 +2,10 @@
 
 import sys
 
-from govlang.cli import main
+try:
+    from govlang.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the command line is still loading
+    print("govlang: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

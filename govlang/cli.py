@@ -4,9 +4,11 @@ Exit codes (documented in the README and ``govlang --help``):
 
 * 0 — success (the institution is valid; warnings do not fail a check)
 * 1 — the institution has errors (diagnostics were printed), or ``fmt --check`` found
-  unformatted files, or a governance log failed verification
+  unformatted files, or a governance log failed verification, or an input was refused (over
+  its size limit, or a device or FIFO instead of a regular file)
 * 2 — usage error (unknown option, bad ``--param``)
 * 3 — I/O or runtime failure (missing file, unwritable output, Graphviz missing)
+* 130 — interrupted (Ctrl-C): one line, no traceback
 
 Tracebacks are shown only with ``--debug``.
 """
@@ -22,12 +24,16 @@ from pathlib import Path
 from govlang.cli_runtime import add_runtime_commands
 from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, sort_key, to_json
 from govlang.frontend import Document, InputError
+from govlang.inputs import InputRefused
 from govlang.params import ParamValue, parse_override
 from govlang.schema import EnvironmentSchema
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+INTERRUPTED = "govlang: interrupted"
 
-EPILOG = """exit codes: 0 ok, 1 the institution has errors, 2 usage, 3 I/O or runtime failure.
+EPILOG = """exit codes: 0 ok, 1 the institution has errors or an input was refused, 2 usage,
+3 I/O or runtime failure, 130 interrupted.
 Read a file from standard input with `-`."""
 
 
@@ -332,7 +338,27 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code (130 after Ctrl-C, with one line)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a Ctrl-C lies in the chain of causes of ``exc``."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -347,12 +373,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         source = exc.source or Source("<input>", "")
         _print_diagnostics(Document(source, None), exc.diagnostics, getattr(args, "format", "text"))
         return EXIT_INVALID
+    except InputRefused as exc:
+        print(f"govlang: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     except InputError as exc:
         print(f"govlang: error: {exc}", file=sys.stderr)
         return EXIT_IO
-    except KeyboardInterrupt:
-        return 130
     except Exception as exc:  # a bug in govlang: say so plainly, keep the traceback for --debug
+        if _interrupted(exc):  # e.g. a C extension that turned Ctrl-C into an ImportError
+            raise KeyboardInterrupt from None
         if getattr(args, "debug", False):
             traceback.print_exc()
         else:

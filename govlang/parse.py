@@ -3,22 +3,24 @@
 The LALR parser is built once per process from ``govlang.lark`` (found inside an installed
 wheel, or in the checkout's ``grammars/`` folder). No Lark exception leaves this module: every
 syntax problem becomes a :class:`~govlang.diagnostics.Diagnostic` with a readable message and,
-for common mistakes, a hint. Comments are collected (with their positions) for the formatter.
+for common mistakes, a hint. Comments are collected (with their positions) for the formatter,
+in a list private to each call: parsing from several threads at once is safe.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
-import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from govlang import parser_cache
 from govlang.diagnostics import Diagnostic, Source
 from govlang.lexer import GovLexer, terminal_words
 from govlang.spans import node_span
@@ -56,18 +58,19 @@ class ParseResult:
     comments: tuple[Comment, ...]
 
 
-class _CommentSink:
-    """Collects COMMENT tokens during lexing (the parser is shared, the sink is per call)."""
+_COMMENTS: ContextVar[list[Token] | None] = ContextVar("govlang_comments", default=None)
+"""The COMMENT tokens of the parse running in this thread (the parser itself is shared)."""
 
-    current: list[Token] | None = None
-
-    def __call__(self, token: Token) -> Token:
-        if self.current is not None:
-            self.current.append(token)
-        return token
+_CACHED_CLASSES: dict[str, type] = {"govlang.lexer.GovLexer": GovLexer}
+"""The classes the parser's tables refer to, by the names the cache file uses."""
 
 
-_SINK = _CommentSink()
+def _collect_comment(token: Token) -> Token:
+    """The lexer's COMMENT callback: keep the token for the current call of :func:`parse`."""
+    comments = _COMMENTS.get()
+    if comments is not None:
+        comments.append(token)
+    return token
 
 
 @functools.cache
@@ -82,46 +85,51 @@ def keywords() -> frozenset[str]:
 
 @functools.cache
 def parser() -> Lark:
-    """The process-wide LALR parser (built on first use, its tables cached on disk)."""
+    """The process-wide LALR parser (built on first use, its tables cached on disk).
+
+    It holds no per-parse state: :func:`parse` may run in several threads at once.
+    """
     grammar = grammar_text()
-    return Lark(
+    location = parser_cache_file(grammar)
+    key = parser_cache.cache_key(grammar)
+    callbacks = {"lexer_callbacks": {"COMMENT": _collect_comment}}
+    if location:
+        cached = parser_cache.load(Path(location), key, _CACHED_CLASSES, **callbacks)
+        if cached is not None:
+            return cached
+    built = Lark(
         grammar,
         parser="lalr",
         lexer=GovLexer,
         keep_all_tokens=True,  # spans come from the first and last token of each node
         maybe_placeholders=True,
-        lexer_callbacks={"COMMENT": _SINK},
-        cache=parser_cache_file(grammar),
+        **callbacks,
     )
+    if location:
+        parser_cache.save(Path(location), key, built, _CACHED_CLASSES)
+    return built
 
 
-def parser_cache_file(grammar: str) -> str | bool:
-    """Where Lark keeps the analysed grammar between runs (``False``: build it every time).
+def parser_cache_file(grammar: str) -> str | Literal[False]:
+    """Where the analysed grammar is kept between runs (``False``: build it every time).
 
     Building the LALR tables takes several times longer than loading them. The file lives in
-    the user's own cache directory (``$XDG_CACHE_HOME/govlang`` or ``~/.cache/govlang``), not
-    in a shared temporary directory, since it is unpickled when loaded. Lark checks the
-    grammar's hash inside the file, and rebuilds the tables if the file is stale or damaged.
-    Set ``GOVLANG_NO_PARSER_CACHE=1`` to never read or write it.
+    the user's own cache directory (``$XDG_CACHE_HOME/govlang`` or ``~/.cache/govlang``); it is
+    JSON, never code, and is used only when private to the user and intact
+    (:mod:`govlang.parser_cache`). Set ``GOVLANG_NO_PARSER_CACHE=1`` to never read or write it.
     """
     if os.environ.get("GOVLANG_NO_PARSER_CACHE"):
         return False
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    directory = Path(base) / "govlang"
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
+    directory = parser_cache.cache_directory()
+    if directory is None:
         return False
-    if not os.access(directory, os.W_OK | os.R_OK):
-        return False
-    key = hashlib.sha256(f"{grammar}\0{lark.__version__}".encode()).hexdigest()[:16]
-    return str(directory / f"parser-{key}.lark")
+    return str(directory / f"parser-{parser_cache.cache_key(grammar)[:16]}.json")
 
 
 def parse(source: Source) -> ParseResult | list[Diagnostic]:
     """Parse ``source``; return the tree and comments, or the syntax diagnostics."""
     comments: list[Token] = []
-    _SINK.current = comments
+    collecting = _COMMENTS.set(comments)
     try:
         tree = parser().parse(source.text)
     except UnexpectedInput as exc:
@@ -129,7 +137,7 @@ def parse(source: Source) -> ParseResult | list[Diagnostic]:
     except LarkError as exc:  # defensive: any other Lark failure is still a diagnostic
         return [Diagnostic("GL001", f"cannot parse: {exc}", file=source.name)]
     finally:
-        _SINK.current = None
+        _COMMENTS.reset(collecting)
     too_deep = _bound_nesting(source, tree)
     if too_deep is not None:
         return [too_deep]

@@ -20,6 +20,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from govlang.inputs import TOML, read_text
+
 AGENT_DIM = "agent"
 
 BaseType = Literal["number", "bool"]
@@ -79,9 +81,11 @@ def load_schema(path: Path) -> EnvironmentSchema:
     Raises :class:`SchemaError` (never a pydantic or parser exception) on a bad file.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, TOML)
     except OSError as exc:
         raise SchemaError(f"cannot read schema {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise SchemaError(f"{path}: not UTF-8 text: {exc.reason}") from exc
     try:
         data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:

@@ -10,7 +10,7 @@ from lark import Lark, Token
 from govlang import ir
 from govlang.frontend import parse_text
 from govlang.lexer import GovLexer
-from govlang.parse import _SINK, grammar_text, parser
+from govlang.parse import _collect_comment, grammar_text, parser
 
 ROOT = Path(__file__).resolve().parent.parent
 GOV_FILES = sorted(p for p in ROOT.glob("**/*.gov") if ".git" not in p.parts)
@@ -21,7 +21,7 @@ _LARK_CONTEXTUAL = Lark(
     lexer="contextual",
     keep_all_tokens=True,
     maybe_placeholders=True,
-    lexer_callbacks={"COMMENT": _SINK},
+    lexer_callbacks={"COMMENT": _collect_comment},
 )
 """Lark's own contextual lexer on the same grammar: the reference for valid files."""
 

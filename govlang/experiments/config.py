@@ -9,7 +9,9 @@ relative to the file, and ``params``), ``[populations.NAME]`` (``description``, 
 ``{ kind = ..., option = ... }`` per market firm), ``[metrics]`` (tier thresholds and
 aggregation, :class:`~govlang.experiments.metrics.MetricParams`), ``[llm]`` (defaults for
 every ``llm`` firm) and ``[constitution]`` (``text`` or ``file``: the text shown under the
-constitutional regime). ``examples/reference_offline.toml`` is a complete example.
+constitutional regime). ``examples/reference_offline.toml`` is a complete example. Population
+names become parts of file names, so they are restricted (:mod:`govlang.experiments.names`,
+``specs/inputs.md``).
 
 Every model is frozen pydantic; :func:`load_experiment` turns any problem into an
 :class:`ExperimentError` that names the file, the key path and what is wrong (exit code 1), and
@@ -31,7 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from govlang.agents import FIRM_KINDS
 from govlang.experiments.metrics import MetricParams
+from govlang.experiments.names import FileName, toml_key
 from govlang.frontend import InputError
+from govlang.inputs import TOML, read_text
 from govlang.markets import BertrandConfig, CournotConfig
 from govlang.params import ParamValue
 from govlang.runtime.govern import Regime
@@ -293,7 +297,9 @@ class ExperimentSpec(_Frozen):
     )
     market: MarketSpec = Field(default_factory=MarketSpec)
     institution: InstitutionSpec
-    populations: dict[str, PopulationSpec] = Field(min_length=1)
+    populations: dict[FileName, PopulationSpec] = Field(
+        min_length=1, description="Named populations (each name becomes part of file names)."
+    )
     metrics: MetricParams = Field(default_factory=MetricParams)
     llm: LLMDefaults = Field(default_factory=LLMDefaults)
     constitution: ConstitutionSpec | None = Field(
@@ -420,7 +426,7 @@ def _read_constitution(experiment: Path, path: Path) -> str:
 def _read_toml(file: Path) -> dict[str, Any]:
     """The parsed TOML document (syntax errors are experiment errors, I/O errors input errors)."""
     try:
-        text = file.read_bytes().decode("utf-8")
+        text = read_text(file, TOML)
     except FileNotFoundError:
         raise InputError(f"{file}: no such file") from None
     except IsADirectoryError:
@@ -457,7 +463,8 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
     for error in errors:
         if error["type"] == "too_short" and any(_inside(e["loc"], error["loc"]) for e in errors):
             continue
-        loc = [str(p) for p in error["loc"] if p not in ("options", "config", "function-after")]
+        skipped = ("options", "config", "function-after", "[key]")
+        loc = [str(p) for p in error["loc"] if p not in skipped]
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key" + _key_hint(loc)
@@ -480,10 +487,14 @@ def _inside(loc: tuple[Any, ...], outer: tuple[Any, ...]) -> bool:
 
 
 def _key_path(loc: Sequence[str]) -> str:
-    """``populations.colluders.firms[0].kind`` from pydantic's location tuple."""
+    """``populations.colluders.firms[0].kind`` from pydantic's location tuple.
+
+    Keys that TOML would quote are quoted: ``populations."../x"``.
+    """
     out = ""
     for part in loc:
-        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+        key = toml_key(part)
+        out += f"[{part}]" if part.isdigit() else (f".{key}" if out else key)
     return out
 
 

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 from govlang.frontend import InputError
+from govlang.inputs import KEY, read_file
 from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV, LogKeyError, load_key
 
 KEY_FILE = ".log-key"
@@ -42,7 +43,7 @@ def log_key(out: Path) -> tuple[bytes, str]:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32) + "\n")
     try:
-        key = path.read_bytes().rstrip(b"\r\n")
+        key = read_file(path, KEY).rstrip(b"\r\n")
     except OSError as exc:
         raise InputError(f"{path}: cannot read the log key: {exc.strerror}") from None
     return key, f"a key generated for these results in {KEY_FILE} (mode 0600, not in reports)"

@@ -21,7 +21,8 @@ process. Every run is a pure function of its :class:`RunSpec`
 (LLM answers aside), so either way gives the same traces.
 
 **Ctrl-C.** Complete runs stay complete. Pool workers ignore the interrupt and finish the
-run in hand (its summary is written); asyncio runs are cancelled and left incomplete.
+run in hand (its summary is written); asyncio runs are cancelled and left incomplete. A
+worker whose parent is killed ends at once (:mod:`govlang.workers`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -46,6 +48,7 @@ from govlang.experiments import results
 from govlang.experiments.config import ExperimentSpec, FirmSpec, load_experiment
 from govlang.experiments.logkey import log_key
 from govlang.experiments.metrics import MetricParams
+from govlang.experiments.names import FileName
 from govlang.experiments.report import write_report
 from govlang.experiments.trace import institution_of, play_run
 from govlang.frontend import InputError
@@ -55,6 +58,7 @@ from govlang.progress import Progress
 from govlang.render import RenderError, render
 from govlang.runtime.govern import Regime
 from govlang.runtime.log import plain
+from govlang.workers import die_with_parent, interrupts_deferred
 
 __all__ = ["ExperimentResult", "RunSpec", "plan_runs", "run_experiment", "run_id"]
 
@@ -172,8 +176,8 @@ class RunSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    run_id: str
-    population: str
+    run_id: str = Field(pattern=r"^[0-9a-f]{16}$", description="Names the run's folder.")
+    population: FileName
     regime: Regime
     index: int = Field(description="Run number k within its condition (seed = base + k).")
     seed: int
@@ -328,9 +332,10 @@ _QUEUE: Any = None
 """The progress queue of a pool worker (set by :func:`_worker_init`)."""
 
 
-def _worker_init(queue: Any) -> None:
-    """Pool worker set-up: ignore Ctrl-C (the parent decides), keep the progress queue."""
+def _worker_init(queue: Any, parent: int) -> None:
+    """Pool worker set-up: end with the parent, ignore Ctrl-C, keep the progress queue."""
     global _QUEUE
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _QUEUE = queue
 
@@ -354,14 +359,19 @@ def _pool(
     """Play the runs in a process pool; Ctrl-C lets the runs in hand finish, drops the rest."""
     groups = _groups(pending)
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
+    with interrupts_deferred():  # may start the resource tracker process
+        queue = context.Queue()
     drain = threading.Thread(target=_drain, args=(queue, progress), daemon=True)
     drain.start()
     pool = ProcessPoolExecutor(
-        min(workers, len(groups)), mp_context=context, initializer=_worker_init, initargs=(queue,)
+        min(workers, len(groups)),
+        mp_context=context,
+        initializer=_worker_init,
+        initargs=(queue, os.getpid()),
     )
     try:
-        futures = [pool.submit(_worker, g, str(out), key, metrics) for g in groups]
+        with interrupts_deferred():  # submitting starts the workers
+            futures = [pool.submit(_worker, g, str(out), key, metrics) for g in groups]
         for future in futures:
             future.result()
     except KeyboardInterrupt:

@@ -17,7 +17,8 @@ entry is incomplete: a crash or a truncation.
 
 The key comes from the environment variable ``GOVLANG_LOG_KEY`` (its UTF-8 bytes) or, if that
 is unset, from the file named by ``GOVLANG_LOG_KEY_FILE`` (its bytes, trailing newline
-characters removed). It is never written anywhere. Entries are flushed and fsynced after
+characters removed; at most :data:`govlang.inputs.KEY` bytes, a regular file). It is never
+written anywhere. Entries are flushed and fsynced after
 every round, so a crash loses at most the round in flight.
 """
 
@@ -32,6 +33,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from govlang.inputs import KEY, read_file
 from govlang.manifest import canonical_json
 from govlang.runtime.events import Event
 
@@ -59,7 +61,7 @@ def load_key(environ: Mapping[str, str] | None = None) -> bytes:
             f"{KEY_FILE_ENV} to the path of a file holding it"
         )
     try:
-        key = Path(path).read_bytes().rstrip(b"\r\n")
+        key = read_file(path, KEY).rstrip(b"\r\n")
     except OSError as exc:
         raise LogKeyError(f"{KEY_FILE_ENV}={path}: cannot read the key file: {exc}") from None
     if not key:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from govlang.compile import CompiledInstitution
+from govlang.inputs import LOG, read_text
 from govlang.manifest import canonical_json
 from govlang.params import ParamValue
 from govlang.runtime.events import Event, RoundTrace
@@ -80,7 +81,7 @@ class ReplayResult:
 def read_actions(path: str | Path) -> list[dict[str, Any]]:
     """The per-round action dicts of an actions file (rounds must be 1, 2, ... in order)."""
     rounds: list[dict[str, Any]] = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(read_text(path, LOG).splitlines(), 1):
         if not line.strip():
             continue
         try:

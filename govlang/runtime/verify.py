@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from govlang.inputs import LOG, MANIFEST, read_file, read_text
 from govlang.manifest import canonical_json
 from govlang.runtime.log import GENESIS, LOG_FORMAT, entry_mac, line_hash, load_key
 
@@ -45,7 +46,7 @@ def manifest_digest(manifest: str | Path | Mapping[str, Any]) -> str:
     if isinstance(manifest, Mapping):
         data: Any = manifest
     else:
-        data = json.loads(Path(manifest).read_text(encoding="utf-8"))
+        data = json.loads(read_text(manifest, MANIFEST))
     digest = data.get("digest") if isinstance(data, Mapping) else None
     if not isinstance(digest, str) or not digest:
         raise ValueError(
@@ -63,11 +64,12 @@ def verify_log(
 
     ``key`` defaults to the operator key from the environment (:func:`load_key`, which
     raises :class:`~govlang.runtime.log.LogKeyError` when none is set). Unreadable files raise
-    ``OSError``; a manifest without a digest raises ``ValueError``.
+    ``OSError``, files over their size limit or not regular
+    :class:`~govlang.inputs.InputRefused`; a manifest without a digest raises ``ValueError``.
     """
     digest = manifest_digest(manifest_path_or_dict)
     secret = load_key() if key is None else key
-    return verify_bytes(Path(log_path).read_bytes(), digest, secret)
+    return verify_bytes(read_file(log_path, LOG), digest, secret)
 
 
 def verify_bytes(data: bytes, digest: str, key: bytes | str) -> VerifyResult:

@@ -48,7 +48,9 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from govlang.experiments.config import ExperimentError, ExperimentSpec, load_experiment
+from govlang.experiments.names import FileName, toml_key
 from govlang.frontend import InputError
+from govlang.inputs import TOML, read_text
 
 __all__ = ["AxisRange", "SweepError", "SweepSpec", "load_sweep"]
 
@@ -105,7 +107,9 @@ class SweepSpec(BaseModel):
     )
     harm_level: float = Field(0.5, ge=0.0, le=10.0, description="Mean consumer harm level.")
     axes: dict[str, tuple[AxisValue, ...] | AxisRange] = Field(default_factory=dict)
-    limits: dict[str, int] = Field(default_factory=dict, description="LLM runs per provider.")
+    limits: dict[FileName, int] = Field(
+        default_factory=dict, description="LLM runs per provider (names its lock files)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -201,7 +205,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     """
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(file, TOML))
     except FileNotFoundError:
         raise InputError(f"{file}: no such file") from None
     except OSError as exc:
@@ -222,7 +226,8 @@ def _problems(exc: ValidationError) -> Sequence[tuple[str, str]]:
     """Pydantic errors as (key path, message)."""
     out = []
     for error in exc.errors():
-        loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+        parts = [str(p) for p in error["loc"] if not str(p).startswith("function-")]
+        loc = ".".join(toml_key(p) for p in parts if p != "[key]")
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key"

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,6 +34,7 @@ from govlang.experiments.metrics import MetricParams
 from govlang.experiments.runner import RunSpec
 from govlang.experiments.trace import play_run
 from govlang.sweeps.limits import FileSlots, provider_of
+from govlang.workers import die_with_parent, interrupts_deferred
 
 __all__ = ["EXECUTORS", "Executor", "LocalExecutor", "RayExecutor", "play_one", "play_portable"]
 
@@ -138,12 +140,19 @@ class LocalExecutor:
                 done(_limited(run, str(out), key, metrics, self.limits))
             return
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(min(self.workers, len(runs)), mp_context=context) as pool:
-            futures = [
-                pool.submit(_batch, batch, str(out), key, metrics, self.limits)
-                for batch in _batches(runs, self.workers)
-            ]
+        with ProcessPoolExecutor(
+            min(self.workers, len(runs)),
+            mp_context=context,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
+            futures: list[Future[list[str]]] = []
             try:
+                with interrupts_deferred():  # submitting starts the workers
+                    futures = [
+                        pool.submit(_batch, batch, str(out), key, metrics, self.limits)
+                        for batch in _batches(runs, self.workers)
+                    ]
                 for future in as_completed(futures):
                     for run_id in future.result():
                         done(run_id)
