@@ -24,12 +24,9 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
-from govlang.runtime.govern import REGIMES as REGIME_NAMES
+from govlang.runtime.govern import REGIMES
 
 __all__ = ["Decision", "Firm", "FirmContext", "RoundView", "context_for"]
-
-REGIMES = REGIME_NAMES
-"""The experimental regimes a firm may be told about (``specs/semantics.md``, Regimes)."""
 
 
 @dataclass(frozen=True)

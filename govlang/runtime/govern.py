@@ -393,31 +393,22 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         """Per live agent: last round's requested/effective action and payoff."""
         index = {agent: i for i, agent in enumerate(self.possible_agents)}
         money = effects.settlement
-        if not self._enforce:
+
+        def payoff(agent: str) -> dict[str, Any]:
+            raw, i = rewards[agent], index[agent]
+            if not self._enforce:  # announced only: the market's payoff, nothing deducted
+                return {"raw": raw, "mediated": raw, "fined": 0.0, "received": 0.0}
             return {
-                agent: {
-                    "action": {
-                        "requested": requested.get(agent),
-                        "effective": effective.get(agent),
-                    },
-                    "payoff": {
-                        "raw": rewards[agent],
-                        "mediated": rewards[agent],
-                        "fined": 0.0,
-                        "received": 0.0,
-                    },
-                }
-                for agent in rewards
+                "raw": raw,
+                "mediated": money.mediated[i],
+                "fined": float(money.fines[i]),
+                "received": float(money.received[i]),
             }
+
         return {
             agent: {
                 "action": {"requested": requested.get(agent), "effective": effective.get(agent)},
-                "payoff": {
-                    "raw": rewards[agent],
-                    "mediated": money.mediated[index[agent]],
-                    "fined": float(money.fines[index[agent]]),
-                    "received": float(money.received[index[agent]]),
-                },
+                "payoff": payoff(agent),
             }
             for agent in rewards
         }
