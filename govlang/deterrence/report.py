@@ -168,6 +168,8 @@ def _threshold(threshold: Threshold | None) -> str:
 
 def _minimum_text(minimum: MinimumFine) -> list[str]:
     found = minimum.params
+    if not found.fines:
+        return ["  minimum deterring fine: the institution declares no fine to scale"]
     if not found.scaled:
         why = "its amounts are literals" if found.literal else "no float param"
         return [f"  minimum deterring fine: cannot search ({why}; declare the amounts as params)"]

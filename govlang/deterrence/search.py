@@ -35,6 +35,8 @@ class FineParams:
     skipped: tuple[str, ...]
     literal: bool
     """Whether some fine amount is a literal (no param to scale)."""
+    fines: int
+    """How many fines the institution declares."""
 
 
 def _walk(node: object) -> Iterator[ir.Node]:
@@ -55,7 +57,8 @@ def fine_params(institution: ir.Institution) -> FineParams:
     ladders: list[str] = []
     skipped: list[str] = []
     literal = False
-    for fine in (n for n in _walk(institution) if isinstance(n, ir.Fine)):
+    fines = [n for n in _walk(institution) if isinstance(n, ir.Fine)]
+    for fine in fines:
         parts = [fine.amount, fine.plus, fine.floor, fine.cap]
         names = [n.name for part in parts for n in _walk(part) if isinstance(n, ir.NameRef)]
         literal |= not any(isinstance(n, ir.NameRef) for n in _walk(fine.amount))
@@ -70,7 +73,7 @@ def fine_params(institution: ir.Institution) -> FineParams:
             param = declared.get(fine.amount.name)
             if param is not None and param.type.startswith("list") and param.name not in ladders:
                 ladders.append(param.name)
-    return FineParams(tuple(scaled), tuple(ladders), tuple(skipped), literal)
+    return FineParams(tuple(scaled), tuple(ladders), tuple(skipped), literal, len(fines))
 
 
 def scaled_overrides(
