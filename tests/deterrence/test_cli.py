@@ -108,3 +108,26 @@ def test_a_schema_file_names_its_market(tmp_path: Path, capsys: pytest.CaptureFi
     code, _, err = run(["deterrence", str(REFERENCE), "--env", str(other)], capsys)
     assert code == 2
     assert "the schema describes `auction`, which govlang cannot play" in err
+
+
+def test_analyse_warns_about_undeterred_patterns(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["analyse", str(REFERENCE), "--env", "cournot", "--deterrence"], capsys)
+    assert code == 0 and out.startswith("analysis of CournotAntiCollusion")
+    warned = [line for line in err.splitlines() if "warning[GL617]" in line]
+    assert len(warned) == 2
+    assert all("is not deterred: restoration too quick" in line for line in warned)
+    code, _, err = run(["analyse", str(REFERENCE), "--env", "cournot"], capsys)
+    assert code == 0 and "GL617" not in err  # opt-in
+    code, _, err = run(["analyse", str(REFERENCE), "--deterrence"], capsys)
+    assert code == 2 and "--deterrence needs --env" in err
+
+
+def test_the_readme_excerpt_is_real(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (REFERENCE.parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```\npattern market_division") + 4
+    excerpt = readme[start : readme.index("```", start)].splitlines()
+    code, out, _ = run(["deterrence", str(REFERENCE), "--env", "cournot", "--no-search"], capsys)
+    assert code == 0 and len(excerpt) >= 5
+    lines = out.splitlines()
+    for line in excerpt:
+        assert line in lines
