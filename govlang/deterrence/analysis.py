@@ -39,6 +39,8 @@ class MinimumFine:
     """The smallest fine that deters a pattern, by scale and by ladder step."""
 
     params: FineParams
+    values: Mapping[str, ParamValue]
+    """The current values of the scaled params (the scale multiplies these)."""
     persistent: Threshold | None
     evasive: Threshold | None
     outside: tuple[str, ...]
@@ -46,6 +48,10 @@ class MinimumFine:
     ladder_step: int | None
     """The smallest rung to start every ladder at that deters (``None``: none does)."""
     ladder_rates: Mapping[str, list[float]] | None
+
+    def at(self, scale: float) -> dict[str, ParamValue]:
+        """The scaled params' values at ``scale``."""
+        return scaled_overrides(self.values, self.params.scaled, scale)
 
     @property
     def scale(self) -> float | None:
@@ -179,7 +185,8 @@ def _minimum(
             values = scaled_overrides(params, found.scaled, max(scales))
             outside = tuple(outside_range(institution, values, found.scaled))
     step, rates = _ladder(institution, params, found, market, pattern, econ, horizon, w)
-    return MinimumFine(found, thresholds[0], thresholds[1], outside, step, rates)
+    values = {name: params[name] for name in found.scaled}
+    return MinimumFine(found, values, thresholds[0], thresholds[1], outside, step, rates)
 
 
 def _ladder(

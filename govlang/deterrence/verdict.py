@@ -65,9 +65,14 @@ class Segment:
     constrained: bool
 
     def text(self) -> str:
-        """``r2-4 fined (630.00, 1350.00, 1800.00)``."""
+        """``r2-4 fined (630.00, 1350.00, 1800.00)``; ``r1-50 fined (50 x 450.00)``."""
         rounds = f"r{self.start}" if self.start == self.end else f"r{self.start}-{self.end}"
         paid = [f"{amount:.2f}" for amount in self.fines if amount]
+        if len(paid) > 3 and len(set(paid)) == 1:
+            paid = [f"{len(paid)} x {paid[0]}"]
+        elif len(paid) > 4:
+            total = sum(self.fines)
+            paid = [*paid[:3], f"... {len(paid)} fines, {total:.2f} in all"]
         extra = f" ({', '.join(paid)})" if paid else ""
         return f"{rounds} {self.state}{extra}{' [constrained]' if self.constrained else ''}"
 
