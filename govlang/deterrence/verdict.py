@@ -29,7 +29,7 @@ import numpy as np
 
 from govlang.deterrence.market import FloatArray
 from govlang.deterrence.patterns import FirmEconomics
-from govlang.deterrence.play import Played
+from govlang.deterrence.play import Played, binds, sanction_kind
 
 Reason = Literal["not_detected", "not_sanctioned", "fine_too_small", "restoration_too_quick"]
 Kind = Literal["deters", "deters_after", "cannot_deter", "no_rent"]
@@ -53,7 +53,8 @@ def weights(horizon: int, discount: float) -> FloatArray:
 class Segment:
     """Consecutive rounds that left a firm in one standing, with the fines paid in them.
 
-    ``constrained``: an action constraint (suspension, cap) bound one of these rounds; it was
+    ``constrained``: an action constraint (suspension, cap) moved the firm's action in one of
+    these rounds; it was
     imposed by the standing the firm was in during the round (so the last round of a
     suspension shows up in the run of the standing it ended in).
     """
@@ -180,7 +181,7 @@ def _act_text(event: object) -> str:
     rule = f" under {event.rule}" if event.rule else ""
     if event.kind == "sanction":
         detail = event.detail
-        if "rate" in detail:
+        if sanction_kind(event) == "fine":
             return f"fine {float(detail['amount']):.2f}{rule}"
         return f"{str(detail.get('sanction', 'sanction')).split()[0]}{rule}"
     return f"{event.detail.get('from')} -> {event.detail.get('to')}{rule}"
@@ -191,7 +192,10 @@ def _segments(played: Played, firm: str) -> tuple[Segment, ...]:
     fines = played.fines(firm)
     constrained = [
         any(
-            e.kind == "sanction" and e.detail.get("agent") == firm and "amount" not in e.detail
+            e.kind == "sanction"
+            and e.detail.get("agent") == firm
+            and sanction_kind(e) == "constraint"
+            and binds(e)
             for e in trace.events
         )
         for trace in played.rounds

@@ -149,3 +149,20 @@ def test_evasive_play_reads_the_standings() -> None:
     colluded = played.colluded("firm_0", division.actions[0])
     assert [t for t, c in enumerate(colluded, 1) if c] == [1, 7, 13]
     assert played.standing("firm_0")[:7] == ("warning",) * 5 + ("active", "warning")
+
+
+def test_a_market_scope_constraint_counts_only_where_it_binds() -> None:
+    gov = REFERENCE.parent / "output_floor.gov"
+    result = by_key(assess(compiled_for(gov, MARKET), MARKET, 30, 0.95, search=False))
+    # the floor (10 units a commodity) never binds on 30 + 30: detected, never sanctioned
+    restriction = result["symmetric_restriction"]
+    assert restriction.verdict.reason == "not_sanctioned"
+    firm = restriction.persistent.firms[0]
+    assert firm.first_act is not None and firm.first_act[0] == 3 and firm.first_sanction is None
+    assert not any(s.constrained for s in firm.path)
+    # it binds on (60, 0): from round 4, the first round played under the floor
+    division = result["market_division"].persistent.firms[0]
+    assert division.first_sanction == (4, "floor under M1_adequate_supply")
+    assert division.free_rounds == 3
+    assert division.path[1].state == "floored" and division.path[1].constrained
+    assert result["market_division"].verdict.reason == "fine_too_small"
