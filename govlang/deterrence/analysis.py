@@ -182,11 +182,11 @@ def _minimum(
         thresholds = [min_scale(institution, params, found.scaled, tester(s)) for s in COLLUDING]
         scales = [t.scale for t in thresholds if t is not None and t.scale is not None]
         if len(scales) == 2:
-            values = scaled_overrides(params, found.scaled, max(scales))
-            outside = tuple(outside_range(institution, values, found.scaled))
+            at_scale = scaled_overrides(params, found.scaled, max(scales))
+            outside = tuple(outside_range(institution, at_scale, found.scaled))
     step, rates = _ladder(institution, params, found, market, pattern, econ, horizon, w)
-    values = {name: params[name] for name in found.scaled}
-    return MinimumFine(found, values, thresholds[0], thresholds[1], outside, step, rates)
+    current = {name: params[name] for name in found.scaled}
+    return MinimumFine(found, current, thresholds[0], thresholds[1], outside, step, rates)
 
 
 def _ladder(

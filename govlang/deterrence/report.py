@@ -11,7 +11,10 @@ from govlang.deterrence.patterns import FirmEconomics
 from govlang.deterrence.search import MAX_SCALE, Threshold
 from govlang.deterrence.verdict import FirmOutcome, Outcome
 
-__all__ = ["to_json", "to_text"]
+__all__ = ["REPORT_FORMAT", "to_json", "to_text"]
+
+REPORT_FORMAT = "govlang.deterrence"
+"""The ``format`` of the JSON document."""
 
 STRATEGY_TITLES = {
     "persistent": "persistent collusion (the pattern every round)",
@@ -225,6 +228,7 @@ def to_json(assessment: Assessment) -> dict[str, Any]:
     """The assessment as a JSON-ready dict (``govlang deterrence --format json``)."""
     market = assessment.market
     return {
+        "format": REPORT_FORMAT,
         "institution": assessment.institution,
         "digest": assessment.digest,
         "market": {

@@ -46,7 +46,8 @@ def test_json_and_the_numeric_note(capsys: pytest.CaptureFixture[str]) -> None:
     assert "note: no closed form for Nash with these market parameters" in out
     code, out, _ = run([*argv, "--no-search", "--horizon", "12", "--format", "json"], capsys)
     data = json.loads(out)
-    assert data["market"]["numeric"] == ["nash"] and data["horizon"] == 12
+    assert data["format"] == "govlang.deterrence" and data["horizon"] == 12
+    assert data["market"]["numeric"] == ["nash"]
     kinds = {p["key"]: p["verdict"]["kind"] for p in data["patterns"]}
     assert set(kinds) == {"symmetric_restriction", "market_division"}
     assert data["patterns"][0]["minimum_fine"] is None
