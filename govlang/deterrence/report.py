@@ -130,6 +130,7 @@ def _firm_text(firm: FirmOutcome, outcome: Outcome, assessment: Assessment) -> l
     lines = [
         f"colluded in {firm.collusive_rounds} of {horizon} rounds; {detection}; {sanction}",
         "path: " + _path(firm),
+        f"sanctions: {firm.sanctions.text()}",
         f"discounted: rent {_num(firm.rent)}, penalty {_num(firm.penalty)} "
         f"(fines {_num(firm.fines)}), net gain over competing {_num(firm.gain)}",
     ]
@@ -297,6 +298,13 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
                 "first_sanction": None if f.first_sanction is None else list(f.first_sanction),
                 "free_rounds": f.free_rounds,
                 "restored": f.restored,
+                "sanctions": {
+                    "fines": f.sanctions.fines,
+                    "ladder_steps": list(f.sanctions.steps),
+                    "at_floor": f.sanctions.floors,
+                    "at_cap": f.sanctions.caps,
+                    "constrained_rounds": f.sanctions.constrained,
+                },
                 "repeat_gain": f.repeat_gain,
                 "path": [
                     {

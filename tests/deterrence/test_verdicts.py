@@ -166,3 +166,23 @@ def test_a_market_scope_constraint_counts_only_where_it_binds() -> None:
     assert division.free_rounds == 3
     assert division.path[1].state == "floored" and division.path[1].constrained
     assert result["market_division"].verdict.reason == "fine_too_small"
+
+
+def test_the_sanction_path_shows_ladder_steps_floors_and_constraints() -> None:
+    compiled = compiled_for(REFERENCE, MARKET, {"fine_floor": 1000.0})
+    result = by_key(assess(compiled, MARKET, 12, 0.95, search=False))
+    firm = result["market_division"].persistent.firms[0]
+    # round 2: 0.35 x 1800 = 630 is raised to the floor of 1000; then 0.75, 1.0 of 1800
+    assert firm.first_sanction == (
+        2,
+        "fine 1000.00 (0.35 x 1800.00, raised to the floor, ladder step 0) "
+        "under P2_independent_decision",
+    )
+    assert firm.path[1].fines == (1000.0, 1350.0, 1800.0)
+    sanctions = firm.sanctions
+    assert (sanctions.fines, sanctions.floors, sanctions.caps) == (4, 1, 0)
+    assert sanctions.steps == (0, 1, 2, 2)  # rounds 2-4, then round 12 after the restoration
+    assert sanctions.constrained == 5  # suspended during rounds 6-10
+    assert sanctions.text() == (
+        "4 fines (ladder steps 0-2; 1 raised to the floor), 5 rounds constrained"
+    )
