@@ -26,8 +26,8 @@ def test_the_reference_institution_on_cournot(capsys: pytest.CaptureFixture[str]
     assert "pattern market_division (market division): cannot deter (restoration too quick" in out
     assert "    firm_0: 1,800.00, 1,444.44, 355.56, 200.00, 0.3600" in out
     assert (
-        "first sanction r2 (fine 630.00 (0.35 x 1800.00, ladder step 0) under P2_independent_decision), 1 free round"
-        in out
+        "first sanction r2 (fine 630.00 (0.35 x 1800.00, ladder step 0) "
+        "under P2_independent_decision), 1 free round" in out
     )
     assert "discounted: rent 6,563.95, penalty 23,137.32" in out
     assert "    persistent: x0: deterred without any fine" in out
