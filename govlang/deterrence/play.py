@@ -47,10 +47,6 @@ class Played:
         """The firm's mediated payoff in each round (0 for a round it was absent)."""
         return np.array([t.mediated.get(firm) or 0.0 for t in self.rounds], dtype=np.float64)
 
-    def raw(self, firm: str) -> FloatArray:
-        """The firm's raw (market) payoff in each round."""
-        return np.array([t.raw.get(firm) or 0.0 for t in self.rounds], dtype=np.float64)
-
     def fines(self, firm: str) -> FloatArray:
         """The fines the firm paid in each round."""
         return np.array(
@@ -68,7 +64,10 @@ class Played:
 
     def colluded(self, firm: str, pattern: Any) -> tuple[bool, ...]:
         """Whether the firm requested the pattern's action in each round."""
-        return tuple(bool(np.allclose(t.requested[firm], pattern)) for t in self.rounds)
+        return tuple(
+            firm in t.requested and bool(np.allclose(t.requested[firm], pattern))
+            for t in self.rounds
+        )
 
     def first(self, firm: str, kinds: tuple[str, ...]) -> Event | None:
         """The first event of one of ``kinds`` concerning the firm."""
@@ -109,14 +108,14 @@ def sanction_kind(event: Event) -> str:
 
 
 def binds(event: Event) -> bool:
-    """Whether a sanction event took something: a fine, or a constraint that moved an action."""
+    """Whether a sanction took something: a fine above 0, or a constraint that moved an action."""
     kind = sanction_kind(event)
     if kind == "constraint":
         detail = event.detail
         requested = np.asarray(detail.get("requested"), dtype=np.float64)
         effective = np.asarray(detail.get("effective"), dtype=np.float64)
         return requested.shape != effective.shape or not np.allclose(requested, effective)
-    return kind == "fine"
+    return kind == "fine" and float(event.detail["amount"]) > 0.0
 
 
 def _fine(event: Event) -> float:

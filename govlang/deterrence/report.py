@@ -125,7 +125,7 @@ def _firm_text(firm: FirmOutcome, outcome: Outcome, assessment: Assessment) -> l
         free = firm.free_rounds or 0
         sanction = (
             f"first sanction r{firm.first_sanction[0]} ({firm.first_sanction[1]}), "
-            f"{free} free round{'s' if free != 1 else ''}"
+            f"{free} free round{'s' if free != 1 else ''}{_free_split(firm)}"
         )
     lines = [
         f"colluded in {firm.collusive_rounds} of {horizon} rounds; {detection}; {sanction}",
@@ -145,6 +145,17 @@ def _firm_text(firm: FirmOutcome, outcome: Outcome, assessment: Assessment) -> l
     verdict = "deterred" if _firm_deterred(firm, outcome) else "NOT deterred"
     lines[-1] += f" -> {verdict}"
     return lines
+
+
+def _free_split(firm: FirmOutcome) -> str:
+    """How the free rounds divide: before the first act (persistence) and after it (warnings)."""
+    if not firm.free_rounds or firm.first_act is None or firm.first_sanction is None:
+        return ""
+    before = firm.first_act[0] - 1
+    after = firm.first_sanction[0] - firm.first_act[0]
+    if before < 0 or after < 0:
+        return ""
+    return f" ({before} before the first act, {after} from it to the first sanction)"
 
 
 def _firm_deterred(firm: FirmOutcome, outcome: Outcome) -> bool:

@@ -42,7 +42,17 @@ REASONS: dict[str, str] = {
     "restoration_too_quick": "restoration too quick: colluding again after each restoration pays",
 }
 
-__all__ = ["REASONS", "Outcome", "Segment", "Verdict", "outcome", "verdict", "weights"]
+__all__ = [
+    "REASONS",
+    "FirmOutcome",
+    "Outcome",
+    "Sanctions",
+    "Segment",
+    "Verdict",
+    "outcome",
+    "verdict",
+    "weights",
+]
 
 
 def weights(horizon: int, discount: float) -> FloatArray:
@@ -55,9 +65,8 @@ class Segment:
     """Consecutive rounds that left a firm in one standing, with the fines paid in them.
 
     ``constrained``: an action constraint (suspension, cap) moved the firm's action in one of
-    these rounds; it was
-    imposed by the standing the firm was in during the round (so the last round of a
-    suspension shows up in the run of the standing it ended in).
+    these rounds; it was imposed by the standing the firm was in during the round (so the last
+    round of a suspension shows up in the run of the standing it ended in).
     """
 
     state: str
