@@ -104,7 +104,10 @@ def _ci(m: MeanCI | None) -> str:
 def _collusive(w: WelfareSummary) -> str:
     """``share (count/n) [low, high]`` of welfare-collusive runs, and the restricted ones."""
     s = w.collusive
-    text = f"{100 * s.estimate:.1f}% ({s.count}/{s.n}) [{100 * s.low:.1f}, {100 * s.high:.1f}]"
+    if s is None:
+        text = "-"
+    else:
+        text = f"{100 * s.estimate:.1f}% ({s.count}/{s.n}) [{100 * s.low:.1f}, {100 * s.high:.1f}]"
     text += f"; {w.restricted} restricted" if w.restricted else ""
     return text + (f"; {w.undefined} undefined" if w.undefined else "")
 
