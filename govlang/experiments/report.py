@@ -243,7 +243,8 @@ def write_report(
 ) -> None:
     """Write ``report.md``, ``report.html`` and ``plots/*.png``."""
     found = experiment_figures(compiled, runs, rows, c, out) if rows else []
-    fp = regime_false_positives(out, runs, compiled.institution)
+    folders = [(str(run.regime), run_dir(out, run)) for run in runs]
+    fp = regime_false_positives(folders, compiled.institution)
     try:
         (out / "plots").mkdir(exist_ok=True)
         for figure in found:

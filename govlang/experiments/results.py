@@ -2,7 +2,8 @@
 
 ``runs/<run_id>/summary.json`` is written last, atomically, when a run is complete; it holds
 the run's spec, the market's benchmarks, its metrics (with the metric params used), fallback
-and fault counts, LLM usage and the wall time. :func:`collect` reads every summary into one
+and fault counts, LLM usage, the wall time and the fines-toward-Nash counts
+(:mod:`govlang.experiments.false_positives`). :func:`collect` reads every summary into one
 row per run, recomputing the metrics from the trace when the experiment's metric params have
 changed since the run was played. :func:`compare` turns the rows into the regime statistics of
 :mod:`govlang.experiments.stats`.
@@ -23,10 +24,11 @@ import numpy as np
 
 from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
+from govlang.experiments.false_positives import run_false_positives
 from govlang.experiments.metrics import Benchmarks, MetricParams, bertrand_metrics, cournot_metrics
 from govlang.experiments.regime_notes import regime_notes, text_reactions
 from govlang.experiments.stats import Comparison, RegimeSummary, compare_regimes, summarize_regime
-from govlang.experiments.trace import iter_trace
+from govlang.experiments.trace import compiled_for, iter_trace
 from govlang.experiments.welfare_summary import (
     WelfareSummary,
     Worse,
@@ -132,6 +134,15 @@ def _usage(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _false_positives(
+    run: RunSpec, records: Sequence[Mapping[str, Any]], facts: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The run's fines-toward-Nash counts as JSON (``None``: no Nash action benchmark)."""
+    institution = compiled_for(run).institution
+    counts = run_false_positives(records, facts["benchmarks"], facts["agents"], institution)
+    return None if counts is None else counts.as_json()
+
+
 def write_summary(
     directory: Path, run: RunSpec, facts: Mapping[str, Any], params: MetricParams, wall: float
 ) -> dict[str, Any]:
@@ -149,6 +160,7 @@ def write_summary(
         "metric_params": params.model_dump(mode="json"),
         "metrics": run_metrics(run.market_kind, records, facts["benchmarks"], params),
         "usage": {**_usage(records), "wall_time_s": round(wall, 3)},
+        "false_positives": _false_positives(run, records, facts),
     }
     _write_atomic(directory / SUMMARY, canonical_json(summary, indent=2) + "\n")
     return summary
