@@ -25,6 +25,7 @@ from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
 from govlang.experiments.false_positives import SignalCounts, regime_false_positives
 from govlang.experiments.plots import Figure, experiment_figures
+from govlang.experiments.reasons import ReasonCounts, regime_reasons
 from govlang.experiments.results import Comparisons, notes, run_dir
 from govlang.experiments.tables import (
     config_table,
@@ -33,6 +34,7 @@ from govlang.experiments.tables import (
     false_positive_words,
     html_table,
     md_table,
+    reason_table,
     regime_table,
     runs_table,
     table_number,
@@ -60,6 +62,15 @@ def _img(figure: Figure) -> str:
     )
 
 
+REASONS_WORDS = (
+    "Each LLM answer (stated observations, plans and insights) is coded by fixed word "
+    "patterns (specs/tables.md): it speaks of the rival, of dividing the market, of the "
+    "institution or its sanctions, or acknowledges the prohibition of collusion. Per code: "
+    "the share of answers, and the number of runs with at least one such answer. The last "
+    "column counts runs that acknowledged the directive and still reached tier 3 or 4."
+)
+
+
 def _intro(spec: ExperimentSpec, compiled: CompiledInstitution, rows: Sequence[Any]) -> str:
     """The question, in one paragraph of plain text."""
     configs = ", ".join(spec.populations)
@@ -80,6 +91,7 @@ def markdown_page(
     key_source: str,
     found: Sequence[Figure],
     fp: Mapping[str, SignalCounts],
+    reasons: Mapping[str, ReasonCounts],
 ) -> str:
     """The Markdown report."""
     parts = [f"# {spec.name}", spec.description, _intro(spec, compiled, rows)]
@@ -96,6 +108,8 @@ def markdown_page(
             false_positive_words(fp),
             md_table(false_positive_table(fp)) if any(x.total_fines for x in fp.values()) else "",
         ]
+    if reasons:
+        parts += ["## Stated reasons (LLM firms)", REASONS_WORDS, md_table(reason_table(reasons))]
     parts += ["## Figures", "![institution](institution.svg)"]
     parts += [f"![{f.caption}](plots/{f.name})" for f in found]
     for regime in c.regimes:
@@ -115,6 +129,7 @@ def html_page(
     found: Sequence[Figure],
     out: Path,
     fp: Mapping[str, SignalCounts],
+    reasons: Mapping[str, ReasonCounts],
 ) -> str:
     """The self-contained HTML report."""
     e = html.escape
@@ -139,6 +154,9 @@ def html_page(
             f"<p>{e(false_positive_words(fp))}</p>",
             html_table(false_positive_table(fp)) if any(x.total_fines for x in fp.values()) else "",
         ]
+    if reasons:
+        body += ['<h2 id="reasons">Stated reasons (LLM firms)</h2>', f"<p>{e(REASONS_WORDS)}</p>"]
+        body.append(html_table(reason_table(reasons)))
     body += ['<h2 id="figures">Figures</h2>', *(_img(f) for f in found)]
     body += ['<h2 id="institution">Institution</h2>', _diagram(out)]
     body += ['<h2 id="runs">Runs</h2>']
@@ -245,14 +263,15 @@ def write_report(
     found = experiment_figures(compiled, runs, rows, c, out) if rows else []
     folders = [(str(run.regime), run_dir(out, run)) for run in runs]
     fp = regime_false_positives(folders, compiled.institution)
+    reasons = regime_reasons(out, rows)
     try:
         (out / "plots").mkdir(exist_ok=True)
         for figure in found:
             (out / "plots" / figure.name).write_bytes(figure.png)
         (out / "report.md").write_text(
-            markdown_page(spec, compiled, rows, c, key_source, found, fp), "utf-8"
+            markdown_page(spec, compiled, rows, c, key_source, found, fp, reasons), "utf-8"
         )
-        page = html_page(spec, compiled, runs, rows, c, key_source, found, out, fp)
+        page = html_page(spec, compiled, runs, rows, c, key_source, found, out, fp, reasons)
         (out / "report.html").write_text(page, "utf-8")
     except OSError as exc:
         raise InputError(f"{out}: cannot write the report: {exc.strerror or exc}") from None

@@ -28,6 +28,7 @@ from govlang.experiments.false_positives import run_false_positives
 from govlang.experiments.metrics import Benchmarks, MetricParams, bertrand_metrics, cournot_metrics
 from govlang.experiments.regime_notes import regime_notes, text_reactions
 from govlang.experiments.stats import Comparison, RegimeSummary, compare_regimes, summarize_regime
+from govlang.experiments.tidy import IDENTITY, combine_tables, write_run_tables
 from govlang.experiments.trace import compiled_for, iter_trace
 from govlang.experiments.welfare_summary import (
     WelfareSummary,
@@ -162,6 +163,7 @@ def write_summary(
         "usage": {**_usage(records), "wall_time_s": round(wall, 3)},
         "false_positives": _false_positives(run, records, facts),
     }
+    write_run_tables(directory, records, facts, run.market_kind)
     _write_atomic(directory / SUMMARY, canonical_json(summary, indent=2) + "\n")
     return summary
 
@@ -214,8 +216,14 @@ def columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return [*ID_COLUMNS, *seen, *USAGE_COLUMNS]
 
 
-def write_tables(out: Path, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Write ``runs.csv`` and ``runs.parquet`` (one row per run, same columns)."""
+def write_tables(
+    out: Path, rows: Sequence[Mapping[str, Any]], runs: Sequence[RunSpec] = ()
+) -> None:
+    """Write ``runs.csv``, ``runs.parquet`` and the tidy tables of the complete ``runs``.
+
+    ``runs.*`` hold one row per run (same columns); ``rounds``, ``events`` and ``series`` are
+    described in :mod:`govlang.experiments.tidy`.
+    """
     import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
@@ -230,6 +238,15 @@ def write_tables(out: Path, rows: Sequence[Mapping[str, Any]]) -> None:
         pq.write_table(arrow.select(names), out / "runs.parquet")
     except OSError as exc:
         raise InputError(f"{out}: cannot write the run tables: {exc.strerror or exc}") from None
+    by_id = {run.run_id: run for run in runs}
+    combine_tables(
+        out,
+        (
+            ({k: row[k] for k in IDENTITY}, run_dir(out, row_run), row_run.market_kind)
+            for row in rows
+            if (row_run := by_id.get(row["run_id"])) is not None
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------- comparisons

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from govlang.experiments.false_positives import SignalCounts
+from govlang.experiments.reasons import CODES, ReasonCounts
 from govlang.experiments.results import ENFORCEMENT_COLUMNS, Comparisons
 from govlang.experiments.stats import Comparison, MeanCI, RegimeSummary
 from govlang.experiments.welfare import WELFARE_CLASSES
@@ -267,6 +268,22 @@ def false_positive_table(counts: Mapping[str, SignalCounts]) -> Table:
         for name in sorted(c.fines):
             row = [c.fines[name], c.toward_nash.get(name, 0), c.at_nash.get(name, 0)]
             body.append([regime, name, *map(str, row), str(c.alone.get(name, 0))])
+    return head, body
+
+
+def reason_table(counts: Mapping[str, ReasonCounts]) -> Table:
+    """Per regime: LLM answers coded, each code's share, the runs that colluded anyway.
+
+    A run colluded anyway when an answer acknowledged the directive and its tier is >= 3.
+    """
+    head = ["regime", "runs", "answers", *(f"{c} (answers / runs)" for c in CODES)]
+    head.append("acknowledged the directive and colluded anyway (runs)")
+    body: list[list[Cell]] = []
+    for regime, c in counts.items():
+        shares = [
+            f"{100 * c.by_code[code] / c.answers:.1f}% / {c.runs_by_code[code]}" for code in CODES
+        ]
+        body.append([regime, str(c.runs), str(c.answers), *shares, str(c.colluded_anyway)])
     return head, body
 
 
