@@ -57,7 +57,6 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bdivi[ds]\w*",
         r"\bsplit\w*",
         r"\bshar\w* (?:of )?the market\b",
-        r"\bmarket shar\w*",
         r"\b(?:my|your|our|their) (?:own )?market\b",
         r"\bspeciali[sz]\w*",
         r"\beach (?:of us )?(?:take|takes|serve|serves)\b",
