@@ -136,3 +136,23 @@ def test_regime_statistics_are_reported(done: ExperimentResult) -> None:
     assert f"{comparison.improved}/2 improved" in line and "(exact)" in line
     severe = done.comparisons.pooled["institutional"].severe
     assert f"({severe.count}/{severe.n})" in line
+
+
+def test_llm_answers_are_coded_in_the_reason_table(done: ExperimentResult, page: str) -> None:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+
+    rounds = pq.read_table(done.out_dir / "rounds.parquet").to_pylist()
+    llm = [r for r in rounds if r["kind"] == "llm" and (r["reasoning"] or r["plans"])]
+    assert llm, "the fake server's answers reach rounds.parquet"
+    text = done.report_md.read_text(encoding="utf-8")
+    section = text[text.index("## Stated reasons (LLM firms)") :].split("\n## ")[0]
+    answers = {
+        line.split("|")[1].strip(): int(line.split("|")[3])
+        for line in section.splitlines()
+        if line.startswith("| ") and "regime" not in line
+    }
+    per_regime: dict[str, int] = {}
+    for r in llm:
+        per_regime[r["regime"]] = per_regime.get(r["regime"], 0) + 1
+    assert answers == per_regime
+    assert 'id="reasons"' in page
