@@ -27,6 +27,7 @@ from govlang.experiments.config import ExperimentSpec
 from govlang.experiments.false_positives import run_false_positives
 from govlang.experiments.metrics import Benchmarks, MetricParams, bertrand_metrics, cournot_metrics
 from govlang.experiments.regime_notes import regime_notes, text_reactions
+from govlang.experiments.run_page import write_run_page
 from govlang.experiments.stats import Comparison, RegimeSummary, compare_regimes, summarize_regime
 from govlang.experiments.tidy import IDENTITY, combine_tables, write_run_tables
 from govlang.experiments.trace import compiled_for, iter_trace
@@ -164,6 +165,7 @@ def write_summary(
         "false_positives": _false_positives(run, records, facts),
     }
     write_run_tables(directory, records, facts, run.market_kind)
+    write_run_page(directory, run, summary["metrics"], records)
     _write_atomic(directory / SUMMARY, canonical_json(summary, indent=2) + "\n")
     return summary
 

@@ -9,12 +9,12 @@ HTML, a relative file in Markdown), so one table renders to both formats.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from govlang.experiments.false_positives import SignalCounts
+from govlang.experiments.numbers import table_number
 from govlang.experiments.reasons import CODES, ReasonCounts
 from govlang.experiments.results import ENFORCEMENT_COLUMNS, Comparisons
 from govlang.experiments.stats import Comparison, MeanCI, RegimeSummary
@@ -33,15 +33,6 @@ class Link:
 
 Cell = str | Link
 Table = tuple[list[str], list[list[Cell]]]
-
-
-def table_number(value: Any, digits: int = 2) -> str:
-    """A number for a table (``-`` for missing, ``inf`` spelled out)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
 def _p(value: float) -> str:
@@ -297,7 +288,7 @@ def runs_table(rows: Sequence[Mapping[str, Any]]) -> Table:
     """The runs of one regime, each linking to its section (HTML) or trace (Markdown)."""
     body: list[list[Cell]] = []
     for r in rows:
-        link = Link(r["run_id"], f"#run-{r['run_id']}", f"runs/{r['run_id']}/trace.jsonl")
+        link = Link(r["run_id"], f"runs/{r['run_id']}/run.html", f"runs/{r['run_id']}/run.html")
         idle = (
             f"{r['tier_idle_excluded']} / {r['tier_idle_counted']}"
             if "tier_idle_excluded" in r

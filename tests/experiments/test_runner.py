@@ -92,6 +92,7 @@ def test_every_artifact_is_written(done: ExperimentResult) -> None:
             "rounds.parquet",
             "events.parquet",
             "series.parquet",
+            "run.html",
         }
     manifest = json.loads((out / "manifest.json").read_text())
     assert [r["run_id"] for r in manifest["runs"]] == [r.run_id for r in done.runs]
