@@ -40,6 +40,7 @@ __all__ = [
     "combine_tables",
     "event_rows",
     "round_rows",
+    "run_table",
     "run_tables",
     "schema",
     "series_rows",
@@ -350,7 +351,7 @@ def write_run_tables(
         _write(directory / f"{name}.parquet", name, rows)
 
 
-def _run_table(folder: Path, name: str, market: str) -> Any:
+def run_table(folder: Path, name: str, market: str) -> Any:
     """A run's table: its folder's Parquet file, or built from its trace (older results)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -377,7 +378,7 @@ def combine_tables(
     parts: dict[str, list[Any]] = {name: [] for name in TABLES}
     for identity, folder, market in runs:
         for name in TABLES:
-            table = _run_table(folder, name, market)
+            table = run_table(folder, name, market)
             if table is None or table.num_rows == 0:
                 continue
             for position, (key, value) in enumerate(identity.items()):
