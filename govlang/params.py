@@ -90,7 +90,8 @@ def finite(value: ParamValue) -> bool:
 def coerce(value: ParamValue, type_: ir.ParamType) -> ParamValue | None:
     """``value`` as a value of ``type_`` (ints widen to floats), or ``None`` if it is not one.
 
-    A non-finite number (infinity, NaN) is never a value of any type.
+    A list value may be a tuple or a list (as TOML, JSON and Python callers write it). A
+    non-finite number (infinity, NaN) is never a value of any type.
     """
     if not finite(value):
         return None
@@ -104,7 +105,9 @@ def coerce(value: ParamValue, type_: ir.ParamType) -> ParamValue | None:
         return None
     if type_ == "float":
         return float(value) if isinstance(value, (int, float)) else None
-    if not isinstance(value, tuple):
+    if not isinstance(value, tuple | list):  # a list from TOML, JSON or Python
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
         return None
     if type_ == "list[int]" and not all(float(v).is_integer() for v in value):
         return None
