@@ -362,12 +362,17 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         return self._observations(observations), mediated, terminated, truncated, governed
 
     def _action_array(self, effective: Mapping[str, Any]) -> np.ndarray | None:
-        """Effective actions stacked ``(agents, *action shape)``; absent agents act 0."""
+        """Effective actions stacked ``(agents, *action shape)``; absent agents act 0.
+
+        Each action is clipped to its agent's ``Box`` action space, as the market clips it: the
+        ``action`` built-in is what the market can act on, never the raw request.
+        """
         rows = []
         for agent in self.possible_agents:
-            shape = self.action_space(agent).shape or ()
+            space = self.action_space(agent)
+            shape = space.shape or ()
             given = effective.get(agent)
-            rows.append(np.zeros(shape) if given is None else np.asarray(given, dtype=np.float64))
+            rows.append(np.zeros(shape) if given is None else _clipped(given, space))
         stacked = np.stack([row.reshape(rows[0].shape) for row in rows])
         if self.compiled.institution.action is None:
             return stacked.reshape(len(rows)) if stacked.size == len(rows) else None
@@ -450,3 +455,11 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
             {inst.name: state.instances[inst.index].state for inst in plan.instances},
             events,
         )
+
+
+def _clipped(action: Any, space: gymnasium.spaces.Space[Any]) -> np.ndarray:
+    """``action`` as floats, clipped to ``space``'s bounds when it is a ``Box``."""
+    values = np.asarray(action, dtype=np.float64)
+    if isinstance(space, gymnasium.spaces.Box):
+        return np.clip(values, space.low, space.high)
+    return values
