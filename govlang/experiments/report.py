@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
 from govlang.experiments.false_positives import SignalCounts, regime_false_positives
+from govlang.experiments.faults import fallback_reason, firm_faults
 from govlang.experiments.plots import Figure, experiment_figures
 from govlang.experiments.results import Comparisons, notes, run_dir
 from govlang.experiments.tables import (
@@ -215,9 +216,12 @@ def _round_row(run_id: str, record: Mapping[str, Any], agents: Sequence[str]) ->
 
         if decision["reasoning"]:
             text += f'<div class="reason">{e(decision["reasoning"])}</div>'
-        if decision["fallback"] or firm["faults"]:
-            faults = "; ".join(f"{f['stage']}: {f['error']}" for f in firm["faults"])
-            text += f'<div class="muted">fallback {e(faults)}</div>'
+        faults = firm_faults(firm)
+        if decision["fallback"]:
+            text += f'<div class="muted">fallback: {e(fallback_reason(firm))}</div>'
+        if faults:
+            listed = "; ".join(f"{f['stage']}: {f['error']}" for f in faults)
+            text += f'<div class="muted">faults ({len(faults)}): {e(listed)}</div>'
         cells.append(f"<td>{text}</td>")
     market = f"price {_vector(record['outcome']['price'])}"
     events = "".join(f"<li>{e(_event_text(ev))}</li>" for ev in record["events"] if _shown(ev))
