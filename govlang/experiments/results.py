@@ -25,6 +25,7 @@ import numpy as np
 from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
 from govlang.experiments.false_positives import run_false_positives
+from govlang.experiments.faults import firm_faults
 from govlang.experiments.metrics import Benchmarks, MetricParams, bertrand_metrics, cournot_metrics
 from govlang.experiments.regime_notes import regime_notes, text_reactions
 from govlang.experiments.run_page import write_run_page
@@ -129,7 +130,7 @@ def _usage(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return {
         "fallbacks": sum(bool(f["decision"]["fallback"]) for f in firms),
         "text_reactions": text_reactions(records),
-        "faults": sum(len(f["faults"]) for f in firms),
+        "faults": sum(len(firm_faults(f)) for f in firms),
         "llm_calls": sum(len(x.get("exchanges", ())) for x in llm),
         "tokens": sum(t for t in tokens if t is not None),
         "cost_usd": sum(c for c in costs if c is not None) if costs and None not in costs else None,

@@ -18,6 +18,7 @@ from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
 
+from govlang.experiments.faults import fallback_reason, firm_faults
 from govlang.experiments.numbers import table_number
 from govlang.experiments.trace import read_trace
 from govlang.runtime.events import Event
@@ -101,9 +102,12 @@ def _round_row(record: Mapping[str, Any], agents: Sequence[str]) -> str:
 
         if decision["reasoning"]:
             text += f'<div class="reason">{e(decision["reasoning"])}</div>'
-        if decision["fallback"] or firm["faults"]:
-            faults = "; ".join(f"{f['stage']}: {f['error']}" for f in firm["faults"])
-            text += f'<div class="muted">fallback {e(faults)}</div>'
+        faults = firm_faults(firm)
+        if decision["fallback"]:
+            text += f'<div class="muted">fallback: {e(fallback_reason(firm))}</div>'
+        if faults:
+            listed = "; ".join(f"{f['stage']}: {f['error']}" for f in faults)
+            text += f'<div class="muted">faults ({len(faults)}): {e(listed)}</div>'
         cells.append(f"<td>{text}</td>")
     market = f"price {_vector(record['outcome']['price'])}"
     events = "".join(f"<li>{e(_event_text(ev))}</li>" for ev in record["events"] if _shown(ev))

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from govlang.experiments.faults import firm_faults
 from govlang.experiments.reasons import CODES, code_reason, reason_text
 from govlang.experiments.trace import iter_trace
 from govlang.frontend import InputError
@@ -175,7 +176,7 @@ def round_rows(records: Iterable[Mapping[str, Any]], agents: Sequence[str]) -> l
                     "insights": str(notes.get("insights") or ""),
                     **{f"reason_{code}": code in codes for code in CODES},
                     "fallback": bool(decision.get("fallback")),
-                    "faults": len(firm.get("faults") or []),
+                    "faults": len(firm_faults(firm)),
                     "monitors": None if monitors is None else json.dumps(monitors, sort_keys=True),
                 }
             )

@@ -20,7 +20,7 @@ from typing import Any
 
 from govlang import ir
 from govlang.runtime.events import Event, span_json
-from govlang.runtime.ledger import ZERO, Ledger, RoundBook, Settlement, exact
+from govlang.runtime.ledger import ZERO, AccountingError, Ledger, RoundBook, Settlement, exact
 from govlang.runtime.plan import Amount, EdgePlan, Instance, Plan, SanctionSite
 from govlang.runtime.state import InstanceState, RoundRecord, resolver
 from govlang.unparse import format_sanction
@@ -106,10 +106,14 @@ class Mediation:
         present = [(k, a) for k, a in enumerate(inst.agents) if self.book.present(a)]
         for k, agent in present:
             resolve = resolver(self.record.values[inst.index][k])
-            if isinstance(sanction, ir.Fine):
-                self._fine(inst, state, site, cause, agent, resolve)
-            elif isinstance(sanction, ir.Grant):
-                self._grant(inst, site, cause, agent, grant_amount(site, resolve))
+            try:
+                if isinstance(sanction, ir.Fine):
+                    self._fine(inst, state, site, cause, agent, resolve)
+                elif isinstance(sanction, ir.Grant):
+                    self._grant(inst, site, cause, agent, grant_amount(site, resolve))
+            except AccountingError as exc:
+                where = f"round {self.record.round}, {inst.name}, `{format_sanction(sanction)}`"
+                raise AccountingError(f"{where}: {exc}") from exc
         return state.with_firing(site.id) if present else state
 
     def _fine(
