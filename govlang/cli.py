@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from govlang.cli_explain import add_explain_commands
 from govlang.cli_runtime import add_runtime_commands
 from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, sort_key, to_json
 from govlang.frontend import Document, InputError
@@ -315,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     ana.set_defaults(handler=cmd_analyse)
 
     add_runtime_commands(sub)
+    add_explain_commands(sub)
 
     return parser
 
