@@ -192,6 +192,8 @@ class RoundStory:
     after: str
     evidence: Condition | None
     acts: tuple[Act, ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """The params the evidence monitor reads (its thresholds), in declaration order."""
 
     def as_json(self) -> dict[str, Any]:
         """As JSON."""
@@ -201,6 +203,7 @@ class RoundStory:
             "before": self.before,
             "after": self.after,
             "evidence": None if self.evidence is None else self.evidence.as_json(),
+            "params": plain(dict(self.params)),
             "signals": [
                 {"name": s.text, "held": s.held, "negated": negated}
                 for s, negated in (self.evidence.signals() if self.evidence else ())
@@ -247,10 +250,11 @@ class Storyteller:
         ]
         if not acts and not always:
             return None
-        evidence = None
+        evidence, names = None, []
         if inst.scope.decl.evidence is not None:
             history = [r.values for r in self.replay.rounds[:number]]
             evidence = self.explainer.monitor(inst.scope.decl.evidence, history, inst.agent)
+            names = params_in(self.institution, [ir.NameRef(name=inst.scope.decl.evidence)])
         return RoundStory(
             number,
             inst.name,
@@ -258,6 +262,7 @@ class Storyteller:
             replayed.after.instances[inst.index].state,
             evidence,
             tuple(self.act(inst, number, position, event) for position, event in acts),
+            {name: self.params[name] for name in names if name in self.params},
         )
 
     def act(self, inst: Instance, number: int, position: int, event: Event) -> Act:

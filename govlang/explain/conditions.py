@@ -51,8 +51,9 @@ class Condition:
 
     ``kind``: ``monitor`` (a named boolean monitor; ``children`` holds its definition),
     ``all`` / ``any`` (an ``and`` / ``or`` chain), ``not``, ``compare`` (``left op right``),
-    ``held`` (``held(b, k)``: ``streak`` rounds in a row of ``b``, ``window`` = ``k``), or
-    ``value`` (any other boolean expression, shown with its value).
+    ``held`` (``held(b, k)``: ``streak`` rounds in a row of ``b``, ``window`` = ``k``),
+    ``over`` (``all`` / ``any`` over a dim: ``op`` says which; over agents, its child is
+    evaluated at every agent), or ``value`` (any other boolean expression).
     """
 
     kind: str
@@ -84,6 +85,8 @@ class Condition:
             return f"{_side(self.left)} {SYMBOLS.get(self.op, self.op)} {_side(self.right)}"
         if self.kind == "held":
             return f"{self.text}: held {self.streak} round(s) in a row, needs {self.window}"
+        if self.kind == "over" and self.children:
+            return f"{self.op}: {self.children[0].line()}"
         return self.text
 
     def signals(self) -> list[tuple[Condition, bool]]:
@@ -211,8 +214,10 @@ class Explainer:
             child = self._node(inner, history, agent, down)
             return Condition("held", text, held, (child,), streak=streak, window=k)
         if isinstance(expr, ir.Call) and expr.function in ("all", "any") and expr.args:
-            child = self._node(expr.args[0], history, agent, down)
-            return Condition("value", text, held, (child,))
+            # Over agents: the operand at every agent (``all`` needs them all).
+            whole = None if expr.over in ("agent", "agents") else agent
+            child = self._node(expr.args[0], history, whole, down)
+            return Condition("over", text, held, (child,), op=f"{expr.function} over {expr.over}")
         return Condition("value", text, held)
 
 

@@ -160,10 +160,8 @@ def _candidate(
         return Candidate(edge.key, "elsewhere", tuple(reasons), guard, counters, located)
     if not guard_held:
         text = "its guard" if guard is None else f"its guard `{guard.text}`"
-        missing = [f"{text} did not hold"]
-        if guard is not None:
-            missing += [leaf.line() for leaf in failing(guard)]
-        return Candidate(edge.key, "guard", tuple(missing), guard, counters, located)
+        missing = (f"{text} did not hold",)
+        return Candidate(edge.key, "guard", missing, guard, counters, located)
     failures = count_failures(edge, counted)
     cooldown = cooldown_failure(edge, counted, number)
     if failures or cooldown:
@@ -171,22 +169,6 @@ def _candidate(
         return Candidate(edge.key, "counts", failed, guard, counters, located)
     reason = f"legal, but `{traversed}` was taken first (higher priority or declared earlier)"
     return Candidate(edge.key, "preempted", (reason,), guard, counters, located)
-
-
-def failing(node: Condition) -> list[Condition]:
-    """The leaves that made ``node`` false (an ``or``: every branch; an ``and``: the false ones)."""
-    if node.held and node.kind != "not":
-        return []
-    if node.kind == "not":
-        return [node.children[0]] if node.children and node.children[0].held else []
-    if node.kind in ("compare",) or not node.children:
-        return [node]
-    if node.kind == "held":
-        return [node]
-    out: list[Condition] = []
-    for child in node.children:
-        out += failing(child)
-    return out
 
 
 def _counters(edge: EdgePlan, counted: InstanceState) -> tuple[Counter, ...]:
