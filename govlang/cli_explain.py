@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from govlang.compile import CompiledInstitution
 
 EXIT_OK, EXIT_INVALID = 0, 1
+
+
+class OverlayError(Exception):
+    """``govlang render --path``: no such run or agent, or an unreadable trace (exit 1)."""
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -38,6 +46,37 @@ def cmd_explain(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(found.text())
     return EXIT_OK
+
+
+def path_overlay(args: argparse.Namespace, compiled: CompiledInstitution) -> list[str] | None:
+    """``govlang render --path TRACE``: the node keys of the chosen agent's run path."""
+    if args.path is None:
+        if args.run is not None or args.agent is not None:
+            from govlang.cli import UsageError
+
+            raise UsageError("--run and --agent choose a run path: they need --path TRACE")
+        return None
+    from govlang.explain import ExplainError
+    from govlang.explain.path import run_path
+    from govlang.render import RenderError
+
+    try:
+        agent, path = run_path(compiled, args.path, args.run, args.agent)
+    except (ExplainError, RenderError) as exc:
+        raise OverlayError(str(exc)) from None
+    print(f"path of {agent}: {len(path) - 1} rounds", file=sys.stderr)
+    return path
+
+
+def add_path_options(parser: argparse.ArgumentParser) -> None:
+    """``--path``, ``--run`` and ``--agent`` of ``govlang render``."""
+    parser.add_argument(
+        "--path",
+        metavar="TRACE",
+        help="highlight the states and edges an agent traversed (results folder, run or trace)",
+    )
+    parser.add_argument("--run", metavar="ID", help="with --path: the run of a results folder")
+    parser.add_argument("--agent", help="with --path: whose path (needed with several agents)")
 
 
 def add_explain_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
