@@ -205,3 +205,18 @@ def test_a_trace_that_does_not_replay_is_refused(
     err = capsys.readouterr().err
     assert code == 1 and "round 2: replaying the recorded actions gives" in err
     assert "Traceback" not in err
+
+
+def test_the_readme_golden_command_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+
+    monkeypatch.chdir(REFERENCE.parents[1])
+    readme = (REFERENCE.parents[1] / "README.md").read_text(encoding="utf-8")
+    (line,) = [
+        line for line in readme.splitlines() if line.startswith("govlang explain tests/runtime")
+    ]
+    argv = shlex.split(line.split("#", 1)[0])
+    assert main(argv[1:]) == 0
+    assert "round 2 · firm_1 · warning → fined" in capsys.readouterr().out
