@@ -18,7 +18,7 @@ rounds = 8
 runs = 1
 seed = 3
 concurrency = 1
-regimes = ["ungoverned", "institutional"]
+regimes = ["ungoverned", "institutional", "announced_unenforced", "enforced_unannounced"]
 
 [market]
 kind = "cournot"
@@ -36,7 +36,7 @@ firms = [
 
 @pytest.fixture(scope="session")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A results folder: stubborn colluders, 8 rounds, ungoverned and institutional."""
+    """A results folder: stubborn colluders, 8 rounds, four regimes (ungoverned among them)."""
     root = tmp_path_factory.mktemp("explain")
     experiment = root / "small.toml"
     experiment.write_text(SMALL.format(gov=REFERENCE.as_posix()), encoding="utf-8")

@@ -81,7 +81,7 @@ def test_unknown_run_lists_the_runs(results: Path, capsys: pytest.CaptureFixture
     for run in run_ids(results).values():
         assert run in err
     code, _, err = run_cli(capsys, str(results))
-    assert code == 1 and "2 runs; choose one with --run ID" in err
+    assert code == 1 and "4 runs; choose one with --run ID" in err
 
 
 def test_unknown_agent_round_and_name(results: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,3 +130,16 @@ def test_json_is_stable(results: Path) -> None:
     first: dict[str, Any] = explain(results, run=run).as_json()
     assert first == explain(results, run=run).as_json()
     assert first["format"] == "govlang.explanation" and first["log_entries"] > 0
+
+
+def test_the_ablations_replay_too(results: Path) -> None:
+    ids = run_ids(results)
+    fined = {}
+    for regime in ("announced_unenforced", "enforced_unannounced"):
+        found = explain(results, run=ids[regime], agent="firm_0")
+        assert found.checked and found.stories
+        fined[regime] = [
+            (a.round, a.arithmetic.amount) for s in found.stories for a in s.acts if a.arithmetic
+        ]
+    # Announced-only fines are computed (and logged) like enforced ones.
+    assert fined["announced_unenforced"] and fined["enforced_unannounced"]
