@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from govlang.cli_explain import add_explain_commands, add_path_options
 from govlang.cli_runtime import add_runtime_commands
 from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, sort_key, to_json
 from govlang.frontend import Document, InputError
@@ -144,11 +145,17 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     """``govlang render FILE -o OUT``: draw the governance graph with Graphviz."""
     from govlang.api import load
+    from govlang.cli_explain import OverlayError, path_overlay
     from govlang.render import RenderError, render
 
     compiled = load(args.file, parse_params(args.param), _schema(args.env))
     try:
-        written = render(compiled, Path(args.output), args.output_format)
+        overlay = path_overlay(args, compiled)
+    except OverlayError as exc:
+        print(f"govlang: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        written = render(compiled, Path(args.output), args.output_format, overlay)
     except RenderError as exc:
         raise InputError(str(exc)) from None
     print(f"wrote {written}", file=sys.stderr)
@@ -280,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     rend.add_argument("file", metavar="FILE")
     rend.add_argument("-o", "--output", required=True, help="output file; format from suffix")
     rend.add_argument("--output-format", choices=("svg", "png", "pdf", "dot"))
+    add_path_options(rend)
     _add_common(rend)
     rend.set_defaults(handler=cmd_render)
 
@@ -316,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     ana.set_defaults(handler=cmd_analyse)
 
     add_runtime_commands(sub)
+    add_explain_commands(sub)
 
     return parser
 
