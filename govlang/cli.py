@@ -326,6 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_runtime_commands(sub)
     add_explain_commands(sub)
 
+    from govlang.deterrence.cli import add_deterrence_command
+
+    add_deterrence_command(sub)
+
     return parser
 
 
