@@ -26,7 +26,6 @@ from govlang import ir
 from govlang.runtime.events import Event, span_json
 from govlang.runtime.plan import Amount, Instance, Plan, SanctionSite
 from govlang.runtime.state import RoundRecord, RuntimeState, resolver
-from govlang.unparse import format_sanction
 
 Resolve = Callable[[Amount], Any]
 
@@ -171,7 +170,7 @@ def _event(state: RuntimeState, found: Binding, agent: str, asked: Any, got: Any
         rule_span=None if edge is None else span_json(edge.rule.span),
         detail={
             "site": found.site.id,
-            "sanction": format_sanction(found.site.sanction),
+            "sanction": found.site.text,
             "agent": agent,
             "requested": np.asarray(asked, dtype=np.float64).tolist(),
             "effective": np.asarray(got, dtype=np.float64).tolist(),

@@ -11,7 +11,6 @@ events in order. Step 3 (action constraints) is :func:`govlang.runtime.constrain
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from govlang.runtime.events import Event
 from govlang.runtime.ledger import Settlement
@@ -70,5 +69,5 @@ def with_payoffs(plan: Plan, events: Sequence[Event], settlement: Settlement) ->
         names = plan.agents if event.scope == "market" else (event.instance,)
         before = {a: settlement.raw[index[a]] for a in names}
         after = {a: settlement.mediated[index[a]] for a in names}
-        out.append(replace(event, payoff_before=before, payoff_after=after))
+        out.append(event.with_payoffs(before, after))
     return tuple(out)

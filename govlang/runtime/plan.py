@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from govlang import ir
 from govlang.compile import CompiledEdge, CompiledInstitution
 from govlang.params import NotConstant, ParamValue, constant_value
-from govlang.unparse import format_expr
+from govlang.unparse import format_expr, format_sanction
 
 SiteWhen = Literal["on_enter", "on_round", "then"]
 CONSTRAINT_KINDS = frozenset({"action_bound", "suspend", "exclude"})
@@ -65,6 +66,11 @@ class SanctionSite:
         """Whether this is an action constraint (cap, floor, suspension, exclusion)."""
         return self.sanction.kind in CONSTRAINT_KINDS
 
+    @cached_property
+    def text(self) -> str:
+        """The sanction's canonical text (:func:`govlang.unparse.format_sanction`), made once."""
+        return format_sanction(self.sanction)
+
 
 @dataclass(frozen=True)
 class StatePlan:
@@ -74,7 +80,7 @@ class StatePlan:
     on_enter: tuple[SanctionSite, ...]
     on_round: tuple[SanctionSite, ...]
 
-    @property
+    @cached_property
     def constraints(self) -> tuple[SanctionSite, ...]:
         """The action constraints that bind every round begun in this state."""
         return tuple(site for site in self.on_round if site.is_constraint)

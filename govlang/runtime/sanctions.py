@@ -13,17 +13,16 @@ Action constraints are applied at step 3, by :mod:`govlang.runtime.constraints`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 from govlang import ir
-from govlang.runtime.events import Event, span_json
+from govlang.runtime.events import Event, MonitorView, span_json
 from govlang.runtime.ledger import ZERO, Ledger, RoundBook, Settlement, exact
 from govlang.runtime.plan import Amount, EdgePlan, Instance, Plan, SanctionSite
 from govlang.runtime.state import InstanceState, RoundRecord, resolver
-from govlang.unparse import format_sanction
 
 Resolve = Callable[[Amount], Any]
 """Resolves an :data:`~govlang.runtime.plan.Amount` to its value for the current instance."""
@@ -176,16 +175,17 @@ class Mediation:
             rule_span=None if compiled is None else span_json(compiled.rule.span),
             detail={
                 "site": site.id,
-                "sanction": format_sanction(site.sanction),
+                "sanction": site.text,
                 "agent": self.plan.agents[agent],
                 **detail,
             },
         )
 
-    def _monitors(self, inst: Instance, cause: EdgePlan | None) -> dict[str, Any]:
+    def _monitors(self, inst: Instance, cause: EdgePlan | None) -> Mapping[str, Any]:
         """The values of the monitors the causing edge's guard reads."""
-        monitors = self.record.monitors[inst.index]
-        return {} if cause is None else {n: monitors.get(n) for n in cause.monitors}
+        return (
+            {} if cause is None else MonitorView(self.record.monitors[inst.index], cause.monitors)
+        )
 
     def notice(
         self,

@@ -21,10 +21,9 @@ but illegal edge examined before it (all of them, if none is traversed) is a blo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
-from govlang.runtime.events import Event, span_json
+from govlang.runtime.events import Event, MonitorView, span_json
 from govlang.runtime.plan import CreditPlan, EdgePlan, Instance, Ref, ScopePlan
 from govlang.runtime.state import InstanceState, RoundRecord, guard_truth
 
@@ -58,8 +57,7 @@ def update_counters(
 ) -> InstanceState:
     """The instance's counters after this round, before any traversal."""
     credits, counter = earn_credits(scope.credits, state, not evidence)
-    return replace(
-        state,
+    return state.evolve(
         dwell=state.dwell + 1,
         clean=0 if evidence else state.clean + 1,
         credits=credits,
@@ -118,8 +116,7 @@ def traverse(state: InstanceState, edge: EdgePlan, round_index: int) -> Instance
     """The instance after traversing ``edge``: credits spent, dwell reset, edge remembered."""
     last = list(state.last_traversed)
     last[edge.index] = round_index
-    return replace(
-        state,
+    return state.evolve(
         state=edge.compiled.target,
         dwell=0,
         credits=state.credits - (edge.compiled.credits or 0),
@@ -159,7 +156,7 @@ def _evidence(inst: Instance, round_index: int, monitors: Mapping[str, Any]) -> 
         round_index,
         inst.scope.kind,
         inst.name,
-        monitors={n: monitors.get(n) for n in inst.scope.evidence_monitors},
+        monitors=MonitorView(monitors, inst.scope.evidence_monitors),
         span=span_json(None if declared is None else declared.span),
         detail={"monitor": name},
     )
@@ -196,7 +193,7 @@ def _edge_event(
         inst.name,
         compiled.rule.id,
         compiled.key,
-        monitors={name: monitors.get(name) for name in edge.monitors},
+        monitors=MonitorView(monitors, edge.monitors),
         span=span_json(compiled.edge.span),
         rule_span=span_json(compiled.rule.span),
         detail=detail,
