@@ -60,9 +60,19 @@ def rounds_per_second(env: Any, sequence: Sequence[dict[str, Any]]) -> float:
     return len(sequence) / (time.perf_counter() - start)
 
 
-def best(make: Callable[[], Any], sequence: Sequence[dict[str, Any]], repeat: int) -> float:
-    """The best rate over ``repeat`` runs, each on a fresh environment."""
-    return max(rounds_per_second(make(), sequence) for _ in range(repeat))
+def best(
+    makers: dict[str, Callable[[], Any]], sequence: Sequence[dict[str, Any]], repeat: int
+) -> dict[str, float]:
+    """Each maker's best rate over ``repeat`` runs on fresh environments, interleaved.
+
+    The sides take turns (one run of each per repetition), so that a load change on a
+    shared machine affects all of them alike.
+    """
+    rates: dict[str, float] = dict.fromkeys(makers, 0.0)
+    for _ in range(repeat):
+        for name, make in makers.items():
+            rates[name] = max(rates[name], rounds_per_second(make(), sequence))
+    return rates
 
 
 def learning_rounds_per_second(env: Any, rounds: int, regime: str) -> float:
@@ -102,9 +112,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     market = CournotMarket()
     compiled = govlang.load(ROOT / "examples" / "cournot_reference.gov", schema=market.schema())
     sequence = actions(args.rounds)
-    bare = best(CournotMarket, sequence, args.repeat)
-    governed = best(lambda: govlang.govern(CournotMarket(), compiled), sequence, args.repeat)
-    by_hand = best(lambda: ReferenceByHand(CournotMarket()), sequence, args.repeat)
+    rates = best(
+        {
+            "bare": CournotMarket,
+            "governed": lambda: govlang.govern(CournotMarket(), compiled),
+            "by hand": lambda: ReferenceByHand(CournotMarket()),
+        },
+        sequence,
+        args.repeat,
+    )
+    bare, governed, by_hand = rates["bare"], rates["governed"], rates["by hand"]
     print(f"rounds per second over {args.rounds} rounds (best of {args.repeat}):")
     print(f"  bare Cournot market:                  {bare:10.0f}")
     print(f"  governed by the reference institution: {governed:9.0f}")

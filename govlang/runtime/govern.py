@@ -167,6 +167,8 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         self._state: RuntimeState | None = None
         self._previous: RoundRecord | None = None
         self._notices: tuple[tuple[str, ...], ...] = ()
+        self._index = {agent: i for i, agent in enumerate(env.possible_agents)}
+        self._action_shapes: list[tuple[int, ...]] | None = None
         self._trace: list[RoundTrace] = []
         if isinstance(log, str | Path):
             log = GovernanceLog.create(log, compiled.digest, compiled.institution.name)
@@ -335,7 +337,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         if self._log is not None:
             self._log.events(events)
         self._trace.append(self._round_trace(record, actions, effective, effects, events))
-        index = {agent: i for i, agent in enumerate(plan.agents)}
+        index = self._index
         mediated = dict(rewards)
         if self._enforce:
             mediated = {agent: effects.settlement.mediated[index[agent]] for agent in rewards}
@@ -350,12 +352,14 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
 
     def _action_array(self, effective: Mapping[str, Any]) -> np.ndarray | None:
         """Effective actions stacked ``(agents, *action shape)``; absent agents act 0."""
+        if self._action_shapes is None:
+            self._action_shapes = [self.action_space(a).shape or () for a in self.possible_agents]
         rows = []
-        for agent in self.possible_agents:
-            shape = self.action_space(agent).shape or ()
+        for agent, shape in zip(self._env.possible_agents, self._action_shapes, strict=True):
             given = effective.get(agent)
             rows.append(np.zeros(shape) if given is None else np.asarray(given, dtype=np.float64))
-        stacked = np.stack([row.reshape(rows[0].shape) for row in rows])
+        first = rows[0].shape
+        stacked = np.stack([row if row.shape == first else row.reshape(first) for row in rows])
         if self.compiled.institution.action is None:
             return stacked.reshape(len(rows)) if stacked.size == len(rows) else None
         return stacked
@@ -391,7 +395,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         rewards: Mapping[str, Any],
     ) -> dict[str, Any]:
         """Per live agent: last round's requested/effective action and payoff."""
-        index = {agent: i for i, agent in enumerate(self.possible_agents)}
+        index = self._index
         money = effects.settlement
 
         def payoff(agent: str) -> dict[str, Any]:

@@ -161,6 +161,11 @@ class Plan:
         """The institution's semantic digest (its identity in logs)."""
         return self.compiled.digest
 
+    @cached_property
+    def agent_index(self) -> dict[str, int]:
+        """Each agent's index in :attr:`agents` (do not modify: shared)."""
+        return {agent: i for i, agent in enumerate(self.agents)}
+
     @property
     def monitor_names(self) -> tuple[str, ...]:
         """The monitors, in declaration order."""

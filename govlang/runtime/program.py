@@ -25,7 +25,7 @@ from govlang.check.exprs import children
 from govlang.diagnostics import did_you_mean
 from govlang.params import NotConstant, ParamValue, constant_value
 from govlang.runtime import functions as fn
-from govlang.runtime.inline import Call, Runner, straight_line
+from govlang.runtime.inline import Call, StraightLine
 from govlang.runtime.values import (
     Array,
     Instruction,
@@ -105,7 +105,7 @@ class Program:
         self._compiling: list[str] = []
         self._constants: set[int] = set()
         self._calls: list[Call | None] = []  # each step written as a call, for the runner
-        self._runner: tuple[int, Runner] | None = None  # (steps it runs, the runner)
+        self._runner: StraightLine | None = None
 
     # ------------------------------------------------------------------ public
 
@@ -122,6 +122,7 @@ class Program:
             with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
                 failed = runner(slots)
             if failed >= 0:
+                runner.forget()
                 self._saturating(failed)
             return
         index = start
@@ -133,11 +134,20 @@ class Program:
         except FloatingPointError:
             self._saturating(index)
 
-    def _straight_line(self) -> Runner:
+    def slots_replaced(self) -> None:
+        """Say that the slots were set from outside (a restored snapshot).
+
+        The next :meth:`run` then computes every instruction again instead of trusting
+        that a slot holds the result of its current operands.
+        """
+        if self._runner is not None:
+            self._runner.forget()
+
+    def _straight_line(self) -> StraightLine:
         """The generated function running every step (:mod:`govlang.runtime.inline`)."""
-        if self._runner is None or self._runner[0] != len(self.steps):
-            self._runner = (len(self.steps), straight_line(self.steps, self._calls))
-        return self._runner[1]
+        if self._runner is None or self._runner.size != len(self.steps):
+            self._runner = StraightLine(self.steps, self._calls)
+        return self._runner
 
     def _saturating(self, failed: int) -> None:
         """Run from instruction ``failed`` on, clamping every result to finite float64.

@@ -31,10 +31,18 @@ from govlang.runtime.state import InstanceState, RoundRecord, guard_truth
 def guards_of(inst: Instance, record: RoundRecord) -> tuple[bool, ...]:
     """Whether each edge's guard held for ``inst`` this round (no ``when``: ``True``)."""
     values = record.values[inst.index]
-    return tuple(
-        guard_truth(values, edge.guard) if isinstance(edge.guard, Ref) else edge.guard is not False
-        for edge in inst.scope.edges
-    )
+    truth: dict[str, bool] = {}  # edges often share a guard: decide each one once
+    out = []
+    for edge in inst.scope.edges:
+        guard = edge.guard
+        if isinstance(guard, Ref):
+            held = truth.get(guard.key)
+            if held is None:
+                held = truth[guard.key] = guard_truth(values, guard)
+            out.append(held)
+        else:
+            out.append(guard is not False)
+    return tuple(out)
 
 
 def earn_credits(policy: CreditPlan | None, state: InstanceState, clean: bool) -> tuple[float, int]:
