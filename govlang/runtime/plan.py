@@ -130,6 +130,26 @@ class ScopePlan:
     """The evidence monitor and the monitors it reads (transitively)."""
     institution: ir.Institution
 
+    @cached_property
+    def guards(self) -> tuple[tuple[Ref, ...], tuple[int | bool, ...]]:
+        """The distinct guard refs, and per edge the index of its ref or its constant truth.
+
+        An edge without ``when`` counts as holding (``True``); edges often share a guard.
+        """
+        refs: dict[str, int] = {}
+        found: list[Ref] = []
+        picks: list[int | bool] = []
+        for edge in self.edges:
+            guard = edge.guard
+            if isinstance(guard, Ref):
+                if guard.key not in refs:
+                    refs[guard.key] = len(found)
+                    found.append(guard)
+                picks.append(refs[guard.key])
+            else:
+                picks.append(guard is not False)
+        return tuple(found), tuple(picks)
+
 
 @dataclass(frozen=True)
 class Instance:

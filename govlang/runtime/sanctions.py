@@ -40,7 +40,7 @@ def fine_amount(site: SanctionSite, profit: float, earlier: int, resolve: Resolv
         raise TypeError(f"{site.id} is not a fine")
     rate = exact(float(resolve(site.rates[ladder_step(site, earlier)])))
     base = rate * max(exact(profit), ZERO) if fine.of_profit else rate
-    amount = base + _optional(site.plus, resolve, ZERO)
+    amount = base if site.plus is None else base + exact(float(resolve(site.plus)))
     if site.floor is not None:
         amount = max(amount, exact(float(resolve(site.floor))))
     if site.cap is not None:
@@ -53,10 +53,6 @@ def grant_amount(site: SanctionSite, resolve: Resolve) -> Fraction:
     if site.value is None:
         raise TypeError(f"{site.id} is not a grant")
     return max(exact(float(resolve(site.value))), ZERO)
-
-
-def _optional(amount: Amount | None, resolve: Resolve, default: Fraction) -> Fraction:
-    return default if amount is None else exact(float(resolve(amount)))
 
 
 class Mediation:

@@ -24,25 +24,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from govlang.runtime.events import Event, MonitorView, span_json
-from govlang.runtime.plan import CreditPlan, EdgePlan, Instance, Ref, ScopePlan
+from govlang.runtime.plan import CreditPlan, EdgePlan, Instance, ScopePlan
 from govlang.runtime.state import InstanceState, RoundRecord, guard_truth
 
 
 def guards_of(inst: Instance, record: RoundRecord) -> tuple[bool, ...]:
     """Whether each edge's guard held for ``inst`` this round (no ``when``: ``True``)."""
     values = record.values[inst.index]
-    truth: dict[str, bool] = {}  # edges often share a guard: decide each one once
-    out = []
-    for edge in inst.scope.edges:
-        guard = edge.guard
-        if isinstance(guard, Ref):
-            held = truth.get(guard.key)
-            if held is None:
-                held = truth[guard.key] = guard_truth(values, guard)
-            out.append(held)
-        else:
-            out.append(guard is not False)
-    return tuple(out)
+    refs, picks = inst.scope.guards
+    truth = [guard_truth(values, ref) for ref in refs]  # each distinct guard decided once
+    return tuple(truth[pick] if type(pick) is int else pick for pick in picks)
 
 
 def earn_credits(policy: CreditPlan | None, state: InstanceState, clean: bool) -> tuple[float, int]:
