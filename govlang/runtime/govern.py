@@ -167,6 +167,8 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         self._state: RuntimeState | None = None
         self._previous: RoundRecord | None = None
         self._notices: tuple[tuple[str, ...], ...] = ()
+        self._index = {agent: i for i, agent in enumerate(env.possible_agents)}
+        self._action_spaces: list[Any] | None = None
         self._trace: list[RoundTrace] = []
         self._in_flight: int | None = None  # the round whose market step is being governed
         self._failure: str | None = None  # why the episode cannot continue
@@ -347,7 +349,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         if self._log is not None:
             self._log.events(events)
         self._trace.append(self._round_trace(record, actions, effective, effects, events))
-        index = {agent: i for i, agent in enumerate(plan.agents)}
+        index = self._index
         mediated = dict(rewards)
         if self._enforce:
             mediated = {agent: effects.settlement.mediated[index[agent]] for agent in rewards}
@@ -367,13 +369,14 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         Each action is clipped to its agent's ``Box`` action space, as the market clips it: the
         ``action`` built-in is what the market can act on, never the raw request.
         """
+        if self._action_spaces is None:
+            self._action_spaces = [self.action_space(a) for a in self.possible_agents]
         rows = []
-        for agent in self.possible_agents:
-            space = self.action_space(agent)
-            shape = space.shape or ()
+        for agent, space in zip(self._env.possible_agents, self._action_spaces, strict=True):
             given = effective.get(agent)
-            rows.append(np.zeros(shape) if given is None else _clipped(given, space))
-        stacked = np.stack([row.reshape(rows[0].shape) for row in rows])
+            rows.append(np.zeros(space.shape or ()) if given is None else _clipped(given, space))
+        first = rows[0].shape
+        stacked = np.stack([row if row.shape == first else row.reshape(first) for row in rows])
         if self.compiled.institution.action is None:
             return stacked.reshape(len(rows)) if stacked.size == len(rows) else None
         return stacked
@@ -409,7 +412,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         rewards: Mapping[str, Any],
     ) -> dict[str, Any]:
         """Per live agent: last round's requested/effective action and payoff."""
-        index = {agent: i for i, agent in enumerate(self.possible_agents)}
+        index = self._index
         money = effects.settlement
 
         def payoff(agent: str) -> dict[str, Any]:
