@@ -63,7 +63,7 @@ def test_malformed_answers_are_counted_and_explained(
         (row,) = list(csv.DictReader(handle))
     assert int(row["faults"]) == in_trace
     assert int(row["fallbacks"]) == 3
-    page = done.report_html.read_text(encoding="utf-8")
+    page = (done.out_dir / "runs" / run.run_id / "run.html").read_text(encoding="utf-8")
     assert "fallback: no valid answer after 1 re-prompt(s); last error:" in page
     assert "faults (2): answer: " in page
 
