@@ -87,6 +87,7 @@ def test_every_artifact_is_written(done: ExperimentResult) -> None:
         assert {p.name for p in folder.iterdir()} == {
             "trace.jsonl",
             "governance.jsonl",
+            "log-key-id",
             "summary.json",
         }
     manifest = json.loads((out / "manifest.json").read_text())
