@@ -31,7 +31,7 @@ from govlang.runtime.replay import replay_actions
 Strategy = Literal["compete", "persistent", "evasive"]
 STRATEGIES: tuple[Strategy, ...] = ("compete", "persistent", "evasive")
 
-__all__ = ["STRATEGIES", "Played", "Strategy", "play"]
+__all__ = ["STRATEGIES", "Played", "Strategy", "binds", "play", "sanction_kind"]
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,10 @@ class Played:
         return None
 
     def first_sanction(self, firm: str) -> Event | None:
-        """The first fine or action constraint that hit the firm."""
+        """The first fine, or action constraint that moved the firm's action, that hit it."""
         for trace in self.rounds:
             for event in trace.events:
-                if event.kind == "sanction" and _hits(event, firm) and not _grant(event):
+                if _hits(event, firm) and binds(event):
                     return event
         return None
 
@@ -99,12 +99,28 @@ def _hits(event: Event, firm: str) -> bool:
     return event.kind == "sanction" and event.detail.get("agent") == firm
 
 
-def _grant(event: Event) -> bool:
-    return "requested" in event.detail
+def sanction_kind(event: Event) -> str:
+    """``fine``, ``constraint`` (suspension, exclusion, action bounds) or ``grant``."""
+    if "rate" in event.detail:
+        return "fine"
+    if "effective" in event.detail:
+        return "constraint"
+    return "grant"
+
+
+def binds(event: Event) -> bool:
+    """Whether a sanction event took something: a fine, or a constraint that moved an action."""
+    kind = sanction_kind(event)
+    if kind == "constraint":
+        detail = event.detail
+        requested = np.asarray(detail.get("requested"), dtype=np.float64)
+        effective = np.asarray(detail.get("effective"), dtype=np.float64)
+        return requested.shape != effective.shape or not np.allclose(requested, effective)
+    return kind == "fine"
 
 
 def _fine(event: Event) -> float:
-    return float(event.detail["amount"]) if "rate" in event.detail else 0.0
+    return float(event.detail["amount"]) if sanction_kind(event) == "fine" else 0.0
 
 
 def play(
