@@ -247,3 +247,25 @@ def params_in(institution: ir.Institution, exprs: Sequence[ir.Expr]) -> list[str
                 expanded.add(node.name)
                 stack.append(decl.expr)
     return [name for name in order if name in found]
+
+
+def signal_names(institution: ir.Institution, evidence: str) -> tuple[tuple[str, bool], ...]:
+    """The signals of monitor ``evidence`` by structure alone: ``(name, negated)`` pairs.
+
+    The named monitors its definition combines with ``and`` / ``or`` / ``not`` (the same
+    signals :meth:`Condition.signals` finds in an evaluated tree).
+    """
+    decl = institution.monitor(evidence)
+    if decl is None:
+        return ()
+    found: dict[tuple[str, bool], None] = {}
+    stack: list[tuple[ir.Expr, bool]] = [(decl.expr, False)]
+    while stack:
+        expr, negated = stack.pop()
+        if isinstance(expr, ir.Logic):
+            stack += [(expr.right, negated), (expr.left, negated)]
+        elif isinstance(expr, ir.Not):
+            stack.append((expr.operand, not negated))
+        elif isinstance(expr, ir.NameRef) and institution.monitor(expr.name) is not None:
+            found.setdefault((expr.name, negated), None)
+    return tuple(found)
