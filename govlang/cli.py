@@ -27,6 +27,7 @@ from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, so
 from govlang.frontend import Document, InputError
 from govlang.inputs import InputRefused
 from govlang.params import ParamValue, parse_override
+from govlang.runtime.ledger import AccountingError
 from govlang.schema import EnvironmentSchema
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
@@ -325,6 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_runtime_commands(sub)
     add_explain_commands(sub)
 
+    from govlang.deterrence.cli import add_deterrence_command
+
+    add_deterrence_command(sub)
+
     return parser
 
 
@@ -386,6 +391,9 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"govlang: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except InputError as exc:
+        print(f"govlang: error: {exc}", file=sys.stderr)
+        return EXIT_IO
+    except AccountingError as exc:  # money beyond the limit, computed from the run's values
         print(f"govlang: error: {exc}", file=sys.stderr)
         return EXIT_IO
     except Exception as exc:  # a bug in govlang: say so plainly, keep the traceback for --debug

@@ -123,7 +123,7 @@ def run_experiment(
         _execute(pending, out, key, spec.metrics, workers, spec.offline, progress)
     table = results.collect(out, runs, spec)
     comparisons = results.compare(table, spec)
-    results.write_tables(out, table)
+    results.write_tables(out, table, runs)
     write_report(out, spec, compiled, runs, table, comparisons, key_source)
     done = {r.run_id for r in pending}
     return ExperimentResult(
