@@ -11,6 +11,7 @@ is counted under ``(none)``. ``specs/explain.md`` states the table.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from govlang.explain.recorded import RecordedActs
 
 if TYPE_CHECKING:
-    from govlang.experiments.runner import RunSpec
     from govlang.experiments.tables import Cell, Table
 
 NONE = "(none)"
@@ -54,6 +54,27 @@ class Attribution:
             self.jointly[kind].update(other.jointly[kind])
             self.combinations[kind].update(other.combinations[kind])
         self.totals.update(other.totals)
+
+    def as_json(self) -> dict[str, Any]:
+        """The counts as JSON (stored in a run's ``summary.json``)."""
+        return {
+            "totals": dict(self.totals),
+            "combinations": {
+                kind: [[list(held), n] for held, n in sorted(self.combinations[kind].items())]
+                for kind in KINDS
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Attribution:
+        """The counts of :meth:`as_json`."""
+        found = cls()
+        for kind in KINDS:
+            for held, n in data.get("combinations", {}).get(kind, []):
+                names = [] if list(held) == [NONE] else [str(h) for h in held]
+                for _ in range(int(n)):
+                    found.add(kind, names)
+        return found
 
     def signals(self) -> list[str]:
         """Every signal counted, sorted (``(none)`` last)."""
@@ -109,17 +130,31 @@ def attribution_rows(by_regime: Mapping[str, Attribution]) -> Table:
 
 
 def regime_attribution(
-    out: Path, runs: Iterable[RunSpec], explainer: RecordedActs
+    folders: Iterable[tuple[str, Path]], explainer: RecordedActs
 ) -> dict[str, Attribution]:
-    """Per regime, the :class:`Attribution` pooled over the complete runs under ``out``."""
-    from govlang.experiments.results import run_dir
-    from govlang.experiments.trace import iter_trace
+    """Per regime, the :class:`Attribution` pooled over the complete runs' ``folders``.
 
+    ``folders`` pairs each run's regime with its folder; a run's counts come from its
+    ``summary.json`` (or its trace, for a summary written before they were stored).
+    """
     found: dict[str, Attribution] = {}
-    for run in runs:
-        trace = run_dir(out, run) / "trace.jsonl"
-        if not (trace.parent / "summary.json").is_file() or not trace.is_file():
+    for regime, folder in folders:
+        summary_file, trace_file = folder / "summary.json", folder / "trace.jsonl"
+        if not summary_file.is_file():
             continue
-        counts = attribute(explainer, iter_trace(trace))
-        found.setdefault(str(run.regime), Attribution()).merge(counts)
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        if "attribution" in summary:
+            counts = Attribution.from_json(summary["attribution"])
+        elif trace_file.is_file():
+            counts = attribute(explainer, _records(trace_file))
+        else:
+            continue
+        found.setdefault(regime, Attribution()).merge(counts)
     return found
+
+
+def _records(path: Path) -> Iterable[Mapping[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
