@@ -25,6 +25,7 @@ from govlang.explain.pages import Why, act_notes, event_item, paths_html
 from govlang.runtime.events import Event
 
 if TYPE_CHECKING:
+    from govlang.compile import CompiledInstitution
     from govlang.experiments.runner import RunSpec
 
 __all__ = ["PAGE", "ensure_run_page", "run_page", "template", "write_run_page"]
@@ -38,10 +39,12 @@ def run_page(
     facts: Mapping[str, Any],
     records: Sequence[Mapping[str, Any]],
     why: Why | None = None,
+    compiled: CompiledInstitution | None = None,
 ) -> str:
     """The run's HTML page; ``facts`` holds its ``tier``, ``fines`` and ``suspensions``.
 
-    ``why`` explains each act (folded under it, :mod:`govlang.explain.pages`).
+    ``why`` explains each act (folded under it, :mod:`govlang.explain.pages`); with
+    ``compiled``, each agent's path is drawn on the institution's diagram.
     """
     e = html.escape
     agents = list(records[0]["firms"]) if records else []
@@ -55,11 +58,12 @@ def run_page(
         f'{facts.get("suspensions")}. Trace: <a href="trace.jsonl"><code>trace.jsonl</code></a>'
     )
     heads = "".join(f"<th>{e(a)}: decision</th>" for a in agents)
+    paths = paths_html(run.run_id, records, compiled)
     rounds = "".join(_round_row(r, agents, why) for r in records)
     body = (
         f'<p><a href="../../report.html#runs">&larr; report</a></p>'
         f"<h1>Run {run.run_id}</h1><p>{summary}</p>"
-        f"<p>Rounds with institutional events: {jumps}</p>{paths_html(run.run_id, records)}"
+        f"<p>Rounds with institutional events: {jumps}</p>{paths}"
         "<table><thead><tr><th>round</th>"
         f"{heads}<th>market</th><th>institutional events that followed</th></tr></thead>"
         f"<tbody>{rounds}</tbody></table>"
@@ -73,8 +77,9 @@ def write_run_page(
     """Write the run's page into its folder (acts explained from the trace and the log)."""
     from govlang.experiments.trace import compiled_for
 
-    why = act_notes(compiled_for(run), run.institution_path, directory, records)
-    (directory / PAGE).write_text(run_page(run, facts, records, why), "utf-8")
+    compiled = compiled_for(run)
+    why = act_notes(compiled, run.institution_path, directory, records)
+    (directory / PAGE).write_text(run_page(run, facts, records, why, compiled), "utf-8")
 
 
 def ensure_run_page(directory: Path, run: RunSpec, facts: Mapping[str, Any]) -> None:

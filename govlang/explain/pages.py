@@ -17,7 +17,9 @@ from typing import Any
 from govlang.compile import CompiledInstitution
 from govlang.explain.acts import TIMES
 from govlang.explain.inputs import log_entries
+from govlang.explain.overlay import path_svg
 from govlang.explain.recorded import event_entries, recorded_acts
+from govlang.manifest import node_key
 
 Why = Callable[[Mapping[str, Any], int], str]
 """The explanation (HTML) of a round's event at its position in the round, or ``""``."""
@@ -50,17 +52,29 @@ def event_item(text: str, why: str) -> str:
     return f"<li><details><summary>{html.escape(text)}</summary>{why}</details></li>"
 
 
-def paths_html(run_id: str, records: Sequence[Mapping[str, Any]]) -> str:
-    """Each agent's standings in order (runs of a state collapsed), and the commands."""
+def paths_html(
+    run_id: str,
+    records: Sequence[Mapping[str, Any]],
+    compiled: CompiledInstitution | None = None,
+) -> str:
+    """Each agent's standings in order (runs of a state collapsed), and the commands.
+
+    With ``compiled``, each agent's path is also drawn on the diagram (folded).
+    """
     agents = list(records[0].get("standings", {})) if records else []
     lines = []
-    for agent in agents:
+    for number, agent in enumerate(agents):
         states = [r["standings"].get(agent) for r in records]
         if any(s is None for s in states):
             return ""  # the institution did not run in this regime
         runs = [(s, len(list(group))) for s, group in itertools.groupby(states)]
         path = " → ".join(f"{s} {TIMES}{n}" if n > 1 else str(s) for s, n in runs)
-        lines.append(f"<li>{html.escape(agent)}: {html.escape(path)}</li>")
+        drawn = None if compiled is None else _drawn(compiled, [str(s) for s in states], number)
+        shown = (
+            "" if drawn is None else f"<details><summary>on the diagram</summary>{drawn}</details>"
+        )
+        shown += "" if drawn is None else "</details>"
+        lines.append(f"<li>{html.escape(agent)}: {html.escape(path)}{shown}</li>")
     if not lines:
         return ""
     return (
@@ -70,3 +84,13 @@ def paths_html(run_id: str, records: Sequence[Mapping[str, Any]]) -> str:
         f"; a path on the diagram: <code>govlang render INSTITUTION -o path.svg --path RESULTS "
         f"--run {run_id} --agent AGENT</code>.</p>"
     )
+
+
+def _drawn(compiled: CompiledInstitution, states: Sequence[str], number: int) -> str | None:
+    """An agent's path on the diagram: the initial state, then its standing each round."""
+    decl = compiled.scope("agent")
+    if decl is None:
+        return None
+    initial = next(s.name for s in decl.states if s.initial)
+    path = [node_key("agent", s) for s in [initial, *states]]
+    return path_svg(compiled, path, f"path{number}")

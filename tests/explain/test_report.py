@@ -78,3 +78,27 @@ def test_run_pages_explain_each_act(results: Path) -> None:
     ungoverned = run_ids(results)["ungoverned"]
     bare = (results / "runs" / ungoverned / "run.html").read_text(encoding="utf-8")
     assert "Standings, round by round" not in bare and "<details>" not in bare
+
+
+def test_run_pages_draw_each_path_on_the_diagram(results: Path) -> None:
+    import re
+    import shutil
+
+    if shutil.which("dot") is None:  # the page then shows the text path only
+        page = (results / "runs" / run_ids(results)["institutional"] / "run.html").read_text()
+        assert "on the diagram" not in page
+        return
+    run = run_ids(results)["institutional"]
+    page = (results / "runs" / run / "run.html").read_text(encoding="utf-8")
+    assert page.count("<details><summary>on the diagram</summary><svg") == 2
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # each copy of the diagram has its own ids
+    groups = dict(
+        re.findall(r'<g id="(path0-node\d+)" class="node">\s*<title>([^<]*)</title>', page)
+    )
+    by_state = {title: group for group, title in groups.items()}
+    (style,) = re.findall(r"<style>(#path0-[^<]*)</style>", page)
+    # firm_0 (stubborn colluder, 8 rounds): warning, fined, suspended; never credited.
+    for state in ("active", "warning", "fined", "suspended"):
+        assert f"#{by_state['agent.' + state]} path" in style, state
+    assert f"#{by_state['agent.credited']} " not in style
