@@ -38,6 +38,8 @@ from govlang.experiments.tables import (
     regime_table,
     runs_table,
 )
+from govlang.explain.attribution import Attribution, attribution_rows, regime_attribution
+from govlang.explain.recorded import RecordedActs
 from govlang.frontend import InputError
 
 if TYPE_CHECKING:
@@ -90,6 +92,7 @@ def markdown_page(
     found: Sequence[Figure],
     fp: Mapping[str, SignalCounts],
     reasons: Mapping[str, ReasonCounts],
+    attribution: Mapping[str, Attribution] | None = None,
 ) -> str:
     """The Markdown report."""
     parts = [f"# {spec.name}", spec.description, _intro(spec, compiled, rows)]
@@ -105,6 +108,7 @@ def markdown_page(
             "### Fines on a move toward Nash",
             false_positive_words(fp),
             md_table(false_positive_table(fp)) if any(x.total_fines for x in fp.values()) else "",
+            *_attribution_section(attribution, markdown=True),
         ]
     if reasons:
         parts += ["## Stated reasons (LLM firms)", REASONS_WORDS, md_table(reason_table(reasons))]
@@ -131,6 +135,7 @@ def html_page(
     out: Path,
     fp: Mapping[str, SignalCounts],
     reasons: Mapping[str, ReasonCounts],
+    attribution: Mapping[str, Attribution] | None = None,
 ) -> str:
     """The self-contained HTML report."""
     e = html.escape
@@ -154,6 +159,7 @@ def html_page(
             '<h3 id="false-positives">Fines on a move toward Nash</h3>',
             f"<p>{e(false_positive_words(fp))}</p>",
             html_table(false_positive_table(fp)) if any(x.total_fines for x in fp.values()) else "",
+            *_attribution_section(attribution, markdown=False),
         ]
     if reasons:
         body += ['<h2 id="reasons">Stated reasons (LLM firms)</h2>', f"<p>{e(REASONS_WORDS)}</p>"]
@@ -165,6 +171,18 @@ def html_page(
         mine = [r for r in rows if r["regime"] == regime]
         body += [f'<h3 id="regime-{regime}">{e(regime)}</h3>', html_table(runs_table(mine))]
     return template().substitute(title=e(spec.name), body="\n".join(body))
+
+
+def _attribution_section(
+    attribution: Mapping[str, Attribution] | None, markdown: bool
+) -> list[str]:
+    """Acts per evidence signal, alone and jointly (``specs/explain.md``), if any was counted."""
+    if not attribution or not any(sum(a.totals.values()) for a in attribution.values()):
+        return []
+    title, table = "Acts per evidence signal", attribution_rows(attribution)
+    if markdown:
+        return [f"### {title}", md_table(table)]
+    return [f'<h3 id="attribution">{title}</h3>', html_table(table)]
 
 
 def _diagram(out: Path) -> str:
@@ -189,6 +207,7 @@ def write_report(
     found = experiment_figures(compiled, runs, rows, c, out) if rows else []
     folders = [(str(run.regime), run_dir(out, run)) for run in runs]
     fp = regime_false_positives(folders, compiled.institution)
+    attribution = regime_attribution(folders, RecordedActs(compiled, "", ""))
     reasons = regime_reasons(out, rows)
     done = {r["run_id"]: r for r in rows}
     try:
@@ -199,9 +218,12 @@ def write_report(
         for figure in found:
             (out / "plots" / figure.name).write_bytes(figure.png)
         (out / "report.md").write_text(
-            markdown_page(spec, compiled, rows, c, key_source, found, fp, reasons), "utf-8"
+            markdown_page(spec, compiled, rows, c, key_source, found, fp, reasons, attribution),
+            "utf-8",
         )
-        page = html_page(spec, compiled, runs, rows, c, key_source, found, out, fp, reasons)
+        page = html_page(
+            spec, compiled, runs, rows, c, key_source, found, out, fp, reasons, attribution
+        )
         (out / "report.html").write_text(page, "utf-8")
     except OSError as exc:
         raise InputError(f"{out}: cannot write the report: {exc.strerror or exc}") from None

@@ -146,6 +146,14 @@ def _false_positives(
     return None if counts is None else counts.as_json()
 
 
+def _attribution(run: RunSpec, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The run's acts per evidence signal as JSON (``specs/explain.md``)."""
+    from govlang.explain.attribution import attribute
+    from govlang.explain.recorded import RecordedActs
+
+    return attribute(RecordedActs(compiled_for(run), "", ""), records).as_json()
+
+
 def write_summary(
     directory: Path, run: RunSpec, facts: Mapping[str, Any], params: MetricParams, wall: float
 ) -> dict[str, Any]:
@@ -164,6 +172,7 @@ def write_summary(
         "metrics": run_metrics(run.market_kind, records, facts["benchmarks"], params),
         "usage": {**_usage(records), "wall_time_s": round(wall, 3)},
         "false_positives": _false_positives(run, records, facts),
+        "attribution": _attribution(run, records),
     }
     write_run_tables(directory, records, facts, run.market_kind)
     write_run_page(directory, run, summary["metrics"], records)

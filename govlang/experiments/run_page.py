@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 from govlang.experiments.faults import fallback_reason, firm_faults
 from govlang.experiments.numbers import table_number
 from govlang.experiments.trace import read_trace
+from govlang.explain.pages import Why, act_notes, event_item, paths_html
 from govlang.runtime.events import Event
 
 if TYPE_CHECKING:
+    from govlang.compile import CompiledInstitution
     from govlang.experiments.runner import RunSpec
 
 __all__ = ["PAGE", "ensure_run_page", "run_page", "template", "write_run_page"]
@@ -32,8 +34,18 @@ PAGE = "run.html"
 """A run's page, in its folder."""
 
 
-def run_page(run: RunSpec, facts: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> str:
-    """The run's HTML page; ``facts`` holds its ``tier``, ``fines`` and ``suspensions``."""
+def run_page(
+    run: RunSpec,
+    facts: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]],
+    why: Why | None = None,
+    compiled: CompiledInstitution | None = None,
+) -> str:
+    """The run's HTML page; ``facts`` holds its ``tier``, ``fines`` and ``suspensions``.
+
+    ``why`` explains each act (folded under it, :mod:`govlang.explain.pages`); with
+    ``compiled``, each agent's path is drawn on the institution's diagram.
+    """
     e = html.escape
     agents = list(records[0]["firms"]) if records else []
     acted = [r["round"] for r in records if any(_shown(ev) for ev in r["events"])]
@@ -46,11 +58,13 @@ def run_page(run: RunSpec, facts: Mapping[str, Any], records: Sequence[Mapping[s
         f'{facts.get("suspensions")}. Trace: <a href="trace.jsonl"><code>trace.jsonl</code></a>'
     )
     heads = "".join(f"<th>{e(a)}: decision</th>" for a in agents)
-    rounds = "".join(_round_row(r, agents) for r in records)
+    paths = paths_html(run.run_id, records, compiled)
+    rounds = "".join(_round_row(r, agents, why) for r in records)
     body = (
         f'<p><a href="../../report.html#runs">&larr; report</a></p>'
         f"<h1>Run {run.run_id}</h1><p>{summary}</p>"
-        f"<p>Rounds with institutional events: {jumps}</p><table><thead><tr><th>round</th>"
+        f"<p>Rounds with institutional events: {jumps}</p>{paths}"
+        "<table><thead><tr><th>round</th>"
         f"{heads}<th>market</th><th>institutional events that followed</th></tr></thead>"
         f"<tbody>{rounds}</tbody></table>"
     )
@@ -60,8 +74,12 @@ def run_page(run: RunSpec, facts: Mapping[str, Any], records: Sequence[Mapping[s
 def write_run_page(
     directory: Path, run: RunSpec, facts: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Write the run's page into its folder."""
-    (directory / PAGE).write_text(run_page(run, facts, records), "utf-8")
+    """Write the run's page into its folder (acts explained from the trace and the log)."""
+    from govlang.experiments.trace import compiled_for
+
+    compiled = compiled_for(run)
+    why = act_notes(compiled, run.institution_path, directory, records)
+    (directory / PAGE).write_text(run_page(run, facts, records, why, compiled), "utf-8")
 
 
 def ensure_run_page(directory: Path, run: RunSpec, facts: Mapping[str, Any]) -> None:
@@ -82,7 +100,7 @@ def _vector(value: Any) -> str:
     return table_number(float(value), 1) if isinstance(value, int | float) else str(value)
 
 
-def _round_row(record: Mapping[str, Any], agents: Sequence[str]) -> str:
+def _round_row(record: Mapping[str, Any], agents: Sequence[str], why: Why | None) -> str:
     """One round: each firm's decision, the market outcome, the events."""
     e = html.escape
     cells = []
@@ -110,7 +128,11 @@ def _round_row(record: Mapping[str, Any], agents: Sequence[str]) -> str:
             text += f'<div class="muted">faults ({len(faults)}): {e(listed)}</div>'
         cells.append(f"<td>{text}</td>")
     market = f"price {_vector(record['outcome']['price'])}"
-    events = "".join(f"<li>{e(_event_text(ev))}</li>" for ev in record["events"] if _shown(ev))
+    events = "".join(
+        event_item(_event_text(ev), "" if why is None else why(ev, n))
+        for n, ev in enumerate(record["events"])
+        if _shown(ev)
+    )
     return (
         f'<tr id="r{record["round"]}"><td>{record["round"]}</td>{"".join(cells)}'
         f'<td>{market}</td><td><ul class="events">{events}</ul></td></tr>'

@@ -10,11 +10,12 @@ needs, the params in force, a fine's arithmetic and the governance-log entry rec
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from govlang import ir
+from govlang.compile import CompiledEdge
 from govlang.explain.conditions import Condition, Explainer, format_value, params_in
 from govlang.explain.inputs import ExplainError, LogEntry, RunSource
 from govlang.explain.replay import Replay
@@ -321,32 +322,37 @@ class Storyteller:
     def _arithmetic(
         self, inst: Instance, number: int, site: SanctionSite, detail: Mapping[str, Any]
     ) -> Arithmetic:
-        fine = site.sanction
-        assert isinstance(fine, ir.Fine)
         payer = detail.get("agent")
         agent = next((k for k, a in enumerate(inst.agents) if self.plan.agents[a] == payer), 0)
         values = self.replay.round(number).record.values[inst.index][agent]
 
-        def resolve(amount: float | Ref | None) -> float | None:
-            if amount is None:
-                return None
+        def resolve(amount: float | Ref) -> float:
             return float(values[amount.key]) if isinstance(amount, Ref) else float(amount)
 
-        rates = tuple(float(resolve(r) or 0.0) for r in site.rates)
-        step = int(detail.get("step", ladder_step(site, 0)))
-        floor = resolve(site.floor)
-        cap = resolve(site.cap)
-        return Arithmetic(
-            ladder=format_expr(fine.amount) if fine.ladder else None,
-            step=step,
-            rates=rates,
-            rate=float(detail.get("rate", rates[step])),
-            profit=float(detail["profit"]) if fine.of_profit else None,
-            plus=resolve(site.plus),
-            floor=None if floor is None or fine.floor is None else (format_expr(fine.floor), floor),
-            cap=None if cap is None or fine.cap is None else (format_expr(fine.cap), cap),
-            amount=float(detail["amount"]),
-        )
+        return arithmetic(site, detail, resolve)
+
+
+def arithmetic(
+    site: SanctionSite, detail: Mapping[str, Any], resolve: Callable[[float | Ref], float]
+) -> Arithmetic:
+    """A fine's arithmetic from its sanction event's ``detail`` and its site's numbers."""
+    fine = site.sanction
+    assert isinstance(fine, ir.Fine)
+    rates = tuple(resolve(r) for r in site.rates)
+    step = int(detail.get("step", ladder_step(site, 0)))
+    floor = None if site.floor is None or fine.floor is None else resolve(site.floor)
+    cap = None if site.cap is None or fine.cap is None else resolve(site.cap)
+    return Arithmetic(
+        ladder=format_expr(fine.amount) if fine.ladder else None,
+        step=step,
+        rates=rates,
+        rate=float(detail.get("rate", rates[step])),
+        profit=float(detail["profit"]) if fine.of_profit else None,
+        plus=None if site.plus is None else resolve(site.plus),
+        floor=None if floor is None or fine.floor is None else (format_expr(fine.floor), floor),
+        cap=None if cap is None or fine.cap is None else (format_expr(fine.cap), cap),
+        amount=float(detail["amount"]),
+    )
 
 
 def _sites_of(scope: ScopePlan) -> list[SanctionSite]:
@@ -354,9 +360,10 @@ def _sites_of(scope: ScopePlan) -> list[SanctionSite]:
     return sites + [s for edge in scope.edges for s in edge.sanctions]
 
 
-def counters_of(edge: EdgePlan, detail: Mapping[str, Any]) -> list[Counter]:
+def counters_of(edge: EdgePlan | CompiledEdge, detail: Mapping[str, Any]) -> list[Counter]:
     """The counters in ``detail`` (an edge event's), each against what the edge needs."""
-    compiled, clauses = edge.compiled, edge.compiled.edge
+    compiled = edge.compiled if isinstance(edge, EdgePlan) else edge
+    clauses = compiled.edge
     out = []
     for name, needed, expr, template in (
         ("streak", compiled.persistence, clauses.persistence, "for {} rounds"),

@@ -93,11 +93,13 @@ class Condition:
         """The named monitors the top-level ``and`` / ``or`` / ``not`` chains combine.
 
         Each with whether it is negated (``not at_nash``): a signal *triggers* when it holds
-        and is not negated.
+        and is not negated. A monitor that combines no named monitor is its own one signal.
         """
         found: list[tuple[Condition, bool]] = []
         for child in self.children if self.kind == "monitor" else (self,):
             found += _signals(child, False)
+        if not found and self.kind == "monitor":
+            return [(self, False)]  # a monitor that combines none: it is its own signal
         return found
 
 
@@ -111,7 +113,7 @@ def _signals(node: Condition, negated: bool) -> list[tuple[Condition, bool]]:
 
 
 def _side(operand: Operand) -> str:
-    shown = format_value(operand.value)
+    shown = format_operand(operand.value)
     return shown if operand.text == shown else f"{operand.text} {shown}"
 
 
@@ -127,6 +129,15 @@ def format_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(format_value(v) for v in value) + "]"
     return str(value)
+
+
+def format_operand(value: Any) -> str:
+    """A comparison operand: like :func:`format_value`, whole numbers without decimals."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, list):
+        return "[" + ", ".join(format_operand(v) for v in value) + "]"
+    return format_value(value)
 
 
 def watched(plan: Plan) -> list[ir.Expr]:
@@ -247,3 +258,25 @@ def params_in(institution: ir.Institution, exprs: Sequence[ir.Expr]) -> list[str
                 expanded.add(node.name)
                 stack.append(decl.expr)
     return [name for name in order if name in found]
+
+
+def signal_names(institution: ir.Institution, evidence: str) -> tuple[tuple[str, bool], ...]:
+    """The signals of monitor ``evidence`` by structure alone: ``(name, negated)`` pairs.
+
+    The named monitors its definition combines with ``and`` / ``or`` / ``not`` (the same
+    signals :meth:`Condition.signals` finds in an evaluated tree).
+    """
+    decl = institution.monitor(evidence)
+    if decl is None:
+        return ()
+    found: dict[tuple[str, bool], None] = {}
+    stack: list[tuple[ir.Expr, bool]] = [(decl.expr, False)]
+    while stack:
+        expr, negated = stack.pop()
+        if isinstance(expr, ir.Logic):
+            stack += [(expr.right, negated), (expr.left, negated)]
+        elif isinstance(expr, ir.Not):
+            stack.append((expr.operand, not negated))
+        elif isinstance(expr, ir.NameRef) and institution.monitor(expr.name) is not None:
+            found.setdefault((expr.name, negated), None)
+    return tuple(found) or ((evidence, False),)

@@ -161,7 +161,7 @@ def _run_dir(folder: Path) -> RunSource:
         regime=regime,
         requested=tuple(r.get("requested", {}) for r in records),
         recorded=tuple(r.get("events", []) for r in records),
-        log=_log(folder / "governance.jsonl"),
+        log=log_entries(folder / "governance.jsonl"),
     )
 
 
@@ -226,8 +226,8 @@ def _institution(
     return compiled, document.source.name, document.source.text
 
 
-def _log(path: Path) -> tuple[LogEntry, ...]:
-    """The event entries of a governance log (none if there is no log)."""
+def log_entries(path: Path) -> tuple[LogEntry, ...]:
+    """The event entries of a governance log, in order (none if there is no log)."""
     if not path.is_file():
         return ()
     entries = []
