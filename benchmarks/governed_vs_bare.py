@@ -1,5 +1,7 @@
-"""Rounds per second of the bare Cournot market and of the same market governed by the reference
-institution, measured in one run with ``time.perf_counter``.
+"""Rounds per second of the bare Cournot market, of the same market governed by the reference
+institution, and of the same rules coded by hand in pure Python
+(``benchmarks/reference_by_hand.py``, kept equivalent by
+``tests/runtime/test_reference_by_hand.py``), measured in one run with ``time.perf_counter``.
 
     python benchmarks/governed_vs_bare.py [--rounds N] [--repeat R]
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +29,10 @@ import govlang
 from govlang.markets import CournotMarket
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from reference_by_hand import ReferenceByHand  # noqa: E402
+
 PLAYS = [
     ([60.0, 0.0], [0.0, 60.0]),
     ([50.0, 30.0], [20.0, 40.0]),
@@ -53,9 +60,19 @@ def rounds_per_second(env: Any, sequence: Sequence[dict[str, Any]]) -> float:
     return len(sequence) / (time.perf_counter() - start)
 
 
-def best(make: Callable[[], Any], sequence: Sequence[dict[str, Any]], repeat: int) -> float:
-    """The best rate over ``repeat`` runs, each on a fresh environment."""
-    return max(rounds_per_second(make(), sequence) for _ in range(repeat))
+def best(
+    makers: dict[str, Callable[[], Any]], sequence: Sequence[dict[str, Any]], repeat: int
+) -> dict[str, float]:
+    """Each maker's best rate over ``repeat`` runs on fresh environments, interleaved.
+
+    The sides take turns (one run of each per repetition), so that a load change on a
+    shared machine affects all of them alike.
+    """
+    rates: dict[str, float] = dict.fromkeys(makers, 0.0)
+    for _ in range(repeat):
+        for name, make in makers.items():
+            rates[name] = max(rates[name], rounds_per_second(make(), sequence))
+    return rates
 
 
 def learning_rounds_per_second(env: Any, rounds: int, regime: str) -> float:
@@ -95,13 +112,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     market = CournotMarket()
     compiled = govlang.load(ROOT / "examples" / "cournot_reference.gov", schema=market.schema())
     sequence = actions(args.rounds)
-    bare = best(CournotMarket, sequence, args.repeat)
-    governed = best(lambda: govlang.govern(CournotMarket(), compiled), sequence, args.repeat)
+    rates = best(
+        {
+            "bare": CournotMarket,
+            "governed": lambda: govlang.govern(CournotMarket(), compiled),
+            "by hand": lambda: ReferenceByHand(CournotMarket()),
+        },
+        sequence,
+        args.repeat,
+    )
+    bare, governed, by_hand = rates["bare"], rates["governed"], rates["by hand"]
     print(f"rounds per second over {args.rounds} rounds (best of {args.repeat}):")
     print(f"  bare Cournot market:                  {bare:10.0f}")
     print(f"  governed by the reference institution: {governed:9.0f}")
+    print(f"  the same rules coded by hand:         {by_hand:10.0f}")
     print(f"  ratio governed / bare:                {governed / bare:10.3f}")
-    print(f"  slowdown bare / governed:             {bare / governed:10.1f}x")
+    print(f"  cost govlang / bare:                  {bare / governed:10.2f}x")
+    print(f"  cost hand-written / bare:             {bare / by_hand:10.2f}x")
+    print(f"  cost govlang / hand-written:          {by_hand / governed:10.2f}x")
     learning_rounds = max(args.rounds // 5, 100)
     bare_q = max(
         learning_rounds_per_second(CournotMarket(), learning_rounds, "ungoverned")

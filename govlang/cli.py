@@ -22,11 +22,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govlang.cli_explain import add_explain_commands, add_path_options
 from govlang.cli_runtime import add_runtime_commands
 from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, sort_key, to_json
 from govlang.frontend import Document, InputError
 from govlang.inputs import InputRefused
 from govlang.params import ParamValue, parse_override
+from govlang.runtime.ledger import AccountingError
 from govlang.schema import EnvironmentSchema
 
 if TYPE_CHECKING:
@@ -147,11 +149,17 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     """``govlang render FILE -o OUT``: draw the governance graph with Graphviz."""
     from govlang.api import load
+    from govlang.cli_explain import OverlayError, path_overlay
     from govlang.render import RenderError, render
 
     compiled = load(args.file, parse_params(args.param), _schema(args.env))
     try:
-        written = render(compiled, Path(args.output), args.output_format)
+        overlay = path_overlay(args, compiled)
+    except OverlayError as exc:
+        print(f"govlang: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        written = render(compiled, Path(args.output), args.output_format, overlay)
     except RenderError as exc:
         raise InputError(str(exc)) from None
     print(f"wrote {written}", file=sys.stderr)
@@ -296,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     rend.add_argument("file", metavar="FILE")
     rend.add_argument("-o", "--output", required=True, help="output file; format from suffix")
     rend.add_argument("--output-format", choices=("svg", "png", "pdf", "dot"))
+    add_path_options(rend)
     _add_common(rend)
     rend.set_defaults(handler=cmd_render)
 
@@ -338,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     ana.set_defaults(handler=cmd_analyse)
 
     add_runtime_commands(sub)
+    add_explain_commands(sub)
 
     from govlang.deterrence.cli import add_deterrence_command
 
@@ -404,6 +414,9 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"govlang: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except InputError as exc:
+        print(f"govlang: error: {exc}", file=sys.stderr)
+        return EXIT_IO
+    except AccountingError as exc:  # money beyond the limit, computed from the run's values
         print(f"govlang: error: {exc}", file=sys.stderr)
         return EXIT_IO
     except Exception as exc:  # a bug in govlang: say so plainly, keep the traceback for --debug

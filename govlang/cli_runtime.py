@@ -1,4 +1,4 @@
-"""The runtime's subcommands of the ``govlang`` command line: ``verify`` and ``replay``.
+"""The runtime's and results' subcommands of the command line: ``verify``, ``replay``, ``view``.
 
 Kept apart from :mod:`govlang.cli` so that the language commands load nothing of the
 runtime. Exit codes are the command line's (0 ok, 1 the log failed verification or the
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from govlang.frontend import InputError
 
@@ -56,8 +57,25 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_view(args: argparse.Namespace) -> int:
+    """``govlang view RESULTS``: serve the results viewer on 127.0.0.1 until Ctrl-C."""
+    import threading
+
+    from govlang.viewer import serve
+
+    server = serve(Path(args.results), args.port, open_browser=not args.no_browser)
+    port = server.server_address[1]
+    print(f"govlang view: http://127.0.0.1:{port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    try:
+        threading.Event().wait()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return EXIT_OK
+
+
 def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``verify`` and ``replay`` on the command line's subparsers."""
+    """Register ``verify``, ``view`` and ``replay`` on the command line's subparsers."""
     ver = sub.add_parser(
         "verify",
         help="verify a governance log against its manifest",
@@ -67,6 +85,18 @@ def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     ver.add_argument("log", metavar="LOG", help="governance log (JSONL)")
     ver.add_argument("--manifest", required=True, help="the manifest JSON (govlang compile)")
     ver.set_defaults(handler=cmd_verify)
+
+    view = sub.add_parser(
+        "view",
+        help="browse an experiment's results in a local web viewer",
+        description="Serves RESULTS (a folder written by `govlang run`) on 127.0.0.1 only and "
+        "opens it in the browser: regime, population, run, round, each firm's decision and "
+        "reason, the institutional acts and the run's path through the institution.",
+    )
+    view.add_argument("results", metavar="RESULTS", help="results folder of `govlang run`")
+    view.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    view.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    view.set_defaults(handler=cmd_view)
 
     rep = sub.add_parser(
         "replay",

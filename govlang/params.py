@@ -60,7 +60,17 @@ def _number(value: ParamValue, span: ir.Span) -> int | float:
     return value
 
 
+_FLOAT_MAX = 1.7976931348623157e308
+
+
 def _arith(op: str, left: int | float, right: int | float) -> int | float:
+    result = _exact_arith(op, left, right)
+    if isinstance(result, int) and abs(result) > _FLOAT_MAX:
+        return math.inf if result > 0 else -math.inf  # beyond any float: not finite (GL220)
+    return result
+
+
+def _exact_arith(op: str, left: int | float, right: int | float) -> int | float:
     if op == "+":
         return left + right
     if op == "-":
@@ -72,8 +82,19 @@ def _arith(op: str, left: int | float, right: int | float) -> int | float:
     return left / right
 
 
+def finite(value: ParamValue) -> bool:
+    """Whether every number of ``value`` is finite (booleans are)."""
+    return finite_text(list(value) if isinstance(value, tuple) else value)
+
+
 def coerce(value: ParamValue, type_: ir.ParamType) -> ParamValue | None:
-    """``value`` as a value of ``type_`` (ints widen to floats), or ``None`` if it is not one."""
+    """``value`` as a value of ``type_`` (ints widen to floats), or ``None`` if it is not one.
+
+    A list value may be a tuple or a list (as TOML, JSON and Python callers write it). A
+    non-finite number (infinity, NaN) is never a value of any type.
+    """
+    if not finite(value):
+        return None
     if type_ == "bool":
         return value if isinstance(value, bool) else None
     if isinstance(value, bool):
@@ -84,7 +105,9 @@ def coerce(value: ParamValue, type_: ir.ParamType) -> ParamValue | None:
         return None
     if type_ == "float":
         return float(value) if isinstance(value, (int, float)) else None
-    if not isinstance(value, tuple):
+    if not isinstance(value, tuple | list):  # a list from TOML, JSON or Python
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
         return None
     if type_ == "list[int]" and not all(float(v).is_integer() for v in value):
         return None
@@ -112,13 +135,30 @@ def parse_value(raw: str) -> ParamValue:
         value = json.loads(raw)
     except ValueError:
         raise ValueError(f"`{raw}` is not a number, a boolean or a list of numbers") from None
-    if isinstance(value, (bool, int, float)):
+    if isinstance(value, (bool, int, float)) and finite_text(value):
         return value
     if isinstance(value, list) and all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
     ):
-        return tuple(float(v) for v in value)
+        numbers = tuple(float(v) for v in value)
+        if finite(numbers):
+            return numbers
+    if not finite_text(value):
+        raise ValueError(f"`{raw}` is not a finite number (numbers are at most about 1.8e308)")
     raise ValueError(f"`{raw}` is not a number, a boolean or a list of numbers")
+
+
+def finite_text(value: object) -> bool:
+    """Whether a value read from JSON or TOML holds no infinite, NaN or float-overflowing number."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            continue
+        if isinstance(item, int) and abs(item) > _FLOAT_MAX:
+            return False
+        if isinstance(item, float) and not math.isfinite(item):
+            return False
+    return True
 
 
 def resolve_params(
@@ -165,6 +205,17 @@ def _param_value(
         default = constant_value(param.default, env)
     except NotConstant as exc:
         problems.append(Diagnostic("GL220", exc.message, exc.span, hint=exc.hint, file=file))
+        return None
+    if not finite(default):
+        problems.append(
+            Diagnostic(
+                "GL220",
+                f"default of `{param.name}` is not a finite number",
+                param.default.span,
+                hint="numbers are at most about 1.8e308; write a smaller value",
+                file=file,
+            )
+        )
         return None
     value = coerce(default, param.type)
     if value is None:

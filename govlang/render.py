@@ -255,8 +255,15 @@ def _number(value: float) -> str:
 # ------------------------------------------------------------------------------- files
 
 
-def render(compiled: CompiledInstitution, output: Path, fmt: str | None = None) -> Path:
+def render(
+    compiled: CompiledInstitution,
+    output: Path,
+    fmt: str | None = None,
+    path_overlay: Sequence[str] | None = None,
+) -> Path:
     """Write the diagram to ``output``; the format comes from ``fmt`` or the file suffix.
+
+    ``path_overlay``: a run's node keys, drawn as in :func:`to_dot`.
 
     ``dot`` writes the DOT source; ``svg``, ``png`` and ``pdf`` run Graphviz ``dot``.
     Raises :class:`RenderError` for an unknown format, a missing ``dot`` program, a
@@ -268,7 +275,7 @@ def render(compiled: CompiledInstitution, output: Path, fmt: str | None = None) 
             f"{output}: unknown diagram format `{fmt or '(none)'}`; use one of "
             + ", ".join(f".{f}" for f in FORMATS)
         )
-    source = to_dot(compiled)
+    source = to_dot(compiled, path_overlay)
     data = source.encode("utf-8") if fmt == "dot" else _run_dot(source, fmt)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)

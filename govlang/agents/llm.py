@@ -6,9 +6,10 @@ the local llama.cpp server of ``.ci/llm-server``). The prompt follows the Instit
 study: each round the firm sees its own market data for the last ``history_window`` rounds
 (per commodity: cost, quantity, share, price, profit; its round and cumulative profit -- never
 a rival's profit nor the number of rivals), its PLANS and INSIGHTS notes from the last round
-and its capacity; under the constitutional and institutional regimes the institution's norm
-text, and under the institutional regime also this round's notices and its standing. Templates
-are files (see :mod:`govlang.agents.llm_prompt`) that ``prompt_dir`` overrides.
+(at most :data:`NOTE_LIMIT` characters each) and its capacity; under the constitutional and
+institutional regimes the institution's norm text, and under the institutional regime also
+this round's notices and its standing. Templates are files (see
+:mod:`govlang.agents.llm_prompt`) that ``prompt_dir`` overrides.
 
 A malformed or out-of-range answer is re-prompted (``reprompts`` times) with the validation
 error explained; provider errors are retried (see :mod:`govlang.agents.llm_client`). When both
@@ -52,6 +53,15 @@ from govlang.agents.llm_prompt import (
 )
 
 __all__ = ["LLMFirm", "LLMFirmOptions", "derived_seed"]
+
+
+NOTE_LIMIT = 2000
+"""The most characters of each note (PLANS, INSIGHTS) a firm carries into its next prompt."""
+
+
+def capped(note: str) -> str:
+    """``note`` cut to :data:`NOTE_LIMIT` characters (marked with an ellipsis when cut)."""
+    return note if len(note) <= NOTE_LIMIT else note[: NOTE_LIMIT - 1] + "\u2026"
 
 
 class LLMFirmOptions(BaseModel):
@@ -210,7 +220,7 @@ class LLMFirm:
         if answer is None:
             return self._fallback(record)
         action = np.array(answer_quantities(answer, self._labels), dtype=np.float64)
-        self._notes = {"plans": answer.plans, "insights": answer.insights}
+        self._notes = {"plans": capped(answer.plans), "insights": capped(answer.insights)}
         self._last_action = action
         return Decision(
             action=action,

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from govlang import ir
+from govlang.check.exprs import names
 from govlang.params import NotConstant, ParamValue, constant_value
 
 INF = math.inf
@@ -181,14 +182,35 @@ class Ranges:
         monitor = self.institution.monitor(name)
         if monitor is not None:
             if name not in self._monitors:
-                self._monitors[name] = EVERYTHING  # a cycle (reported by the checker) is unbounded
-                self._monitors[name] = self.of(monitor.expr)
+                self._settle(name)
             return self._monitors[name]
         if name == "round":
             return Interval(1.0)
         if name == "action" and self.institution.action is not None:
             return self._action(self.institution.action)
         return EVERYTHING
+
+    def _settle(self, name: str) -> None:
+        """Compute the interval of monitor ``name`` after those of the monitors it reads.
+
+        Depth first without recursion, so that a long chain of monitors (each reading the
+        previous) costs no Python stack: each monitor's own expression is evaluated only once
+        every monitor it reads has its interval.
+        """
+        stack: list[tuple[str, bool]] = [(name, False)]
+        while stack:
+            current, ready = stack.pop()
+            monitor = self.institution.monitor(current)
+            if monitor is None or (current in self._monitors and not ready):
+                continue
+            if ready:
+                self._monitors[current] = self.of(monitor.expr)
+                continue
+            self._monitors[current] = EVERYTHING  # a cycle (reported by the checker) is unbounded
+            stack.append((current, True))
+            for ref in names(monitor.expr):
+                if ref.name not in self._monitors and self.institution.monitor(ref.name):
+                    stack.append((ref.name, False))
 
     def _param(self, param: ir.ParamDecl) -> Interval:
         value = self.values.get(param.name)

@@ -229,7 +229,11 @@ def restoration(model: ScopeModel, facts: Facts, *, good_standing: bool) -> Prop
     if result.lasso is not None:
         return _trapped(model, facts, pid, title, result)
     status: Status = "proved" if facts.search.exhausted else "bounded"
-    assert result.worst_start is not None
+    if result.worst_start is None:  # no start has a round with the evidence false
+        detail = "vacuously: the evidence cannot be false in any round from a reachable " + (
+            "state other than the initial one" if good_standing else "sanction state"
+        )
+        return PropertyResult(pid, title, model.kind, status, detail, rounds=0)
     where = result.worst_start.state
     goal = f"`{model.initial}`" if good_standing else "a state without sanctions"
     detail = f"back in {goal} within {result.worst} rounds (worst case from `{where}`)"

@@ -12,6 +12,7 @@ the type system the runtime evaluates monitors with.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from govlang import ir
@@ -56,6 +57,8 @@ def _check_institution(
     schema: EnvironmentSchema | None,
     params: Mapping[str, ParamValue] | None,
 ) -> None:
+    if _numbers_too_large(institution, reporter):
+        return  # every later pass would compute with infinities
     values, problems = resolve_params(institution, params, reporter.file)
     reporter.diagnostics.extend(problems)
     context = analyse(institution, reporter, values)
@@ -68,6 +71,30 @@ def _check_institution(
     report_unused(institution, table, reporter)
     if schema is not None:
         check_environment(context, schema, sanctions.space)
+
+
+def _numbers_too_large(institution: ir.Institution, reporter: Reporter) -> bool:
+    """Report GL008 at every literal beyond the largest float; whether there was one."""
+    found = False
+    stack: list[object] = [institution]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Number):
+            if not math.isfinite(node.value):
+                text = reporter.text(node.span) or "the number"
+                shown = text if len(text) <= 24 else f"{text[:12]}... ({len(text)} characters)"
+                reporter.emit(
+                    "GL008",
+                    f"the number `{shown}` is too large: numbers are at most about 1.8e308",
+                    node.span,
+                    "write a smaller number",
+                )
+                found = True
+        elif isinstance(node, ir.Node):
+            stack.extend(getattr(node, name) for name in type(node).model_fields)
+        elif isinstance(node, tuple | list):
+            stack.extend(node)
+    return found
 
 
 def infer_types(institution: ir.Institution) -> dict[str, ValueType]:

@@ -21,6 +21,7 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "GL005": ("error", "expression nested too deeply"),
     "GL006": ("error", "clause or declaration repeated"),
     "GL007": ("error", "not a UTF-8 text file"),
+    "GL008": ("error", "number too large"),
     # GL1xx: names
     "GL101": ("error", "undefined name"),
     "GL102": ("error", "duplicate declaration"),
@@ -74,6 +75,8 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "GL409": ("error", "action space differs from the environment's"),
     "GL410": ("error", "dimension unknown to the environment"),
     "GL411": ("error", "invalid action space"),
+    "GL412": ("error", "amount of money beyond the money limit"),
+    "GL413": ("error", "fine ladder without steps"),
     # GL5xx: assertions (properties for `govlang analyse`)
     "GL501": ("error", "undefined name in an assertion"),
     "GL502": ("error", "`entered` without a state"),

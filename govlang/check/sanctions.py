@@ -15,6 +15,7 @@ from govlang import ir
 from govlang.check.constants import show_value
 from govlang.check.context import Context
 from govlang.check.types import AGENT
+from govlang.money import LIMIT_TEXT, within_limit
 from govlang.params import NotConstant
 
 _CONSTRAINTS = (ir.ActionBound, ir.Suspend, ir.Exclude)
@@ -142,10 +143,25 @@ class SanctionChecker:
         for word, expr in parts:
             if expr is not None:
                 self._amount(expr, scope, f"the fine's `{word}`")
+        self._sum_limit(fine)
+
+    def _sum_limit(self, fine: ir.Fine) -> None:
+        """GL412 when a fixed fine's amount and `plus`, each within the limit, sum beyond it."""
+        if fine.ladder or fine.of_profit or fine.plus is None or fine.cap is not None:
+            return
+        base = self.context.constants.number(fine.amount)
+        plus = self.context.constants.number(fine.plus)
+        if base is None or plus is None or not (within_limit(base) and within_limit(plus)):
+            return
+        if not within_limit(base + plus):
+            self._beyond_limit(fine.plus, "the fine with its `plus`", base + plus)
 
     def _ladder(self, expr: ir.Expr) -> None:
         typed = self.typer.infer(expr)
-        if typed is None or typed.base == "list":
+        if typed is None:
+            return
+        if typed.base == "list":
+            self._ladder_steps(expr)
             return
         self.reporter.emit(
             "GL406",
@@ -154,11 +170,49 @@ class SanctionChecker:
             "write a list such as `[0.35, 0.75, 1.0]` or a list param, or drop `ladder`",
         )
 
+    def _ladder_steps(self, expr: ir.Expr) -> None:
+        """GL413 for a ladder without steps; GL412 for a step beyond the money limit."""
+        try:
+            value = self.context.constants.evaluate(expr)
+        except NotConstant:
+            return
+        if not isinstance(value, tuple):
+            return
+        if not value:
+            self.reporter.emit(
+                "GL413",
+                f"the fine ladder {self.reporter.show(expr)} has no steps",
+                expr.span,
+                "give the ladder at least one rate, e.g. `[0.35, 0.75, 1.0]`",
+            )
+            return
+        beyond = [step for step in value if not within_limit(step)]
+        if beyond:
+            self._beyond_limit(expr, "a step of the fine ladder", beyond[0])
+
+    def _money_limit(self, expr: ir.Expr, what: str) -> None:
+        """GL412 when ``expr`` is a constant beyond the money limit."""
+        value = self.context.constants.number(expr)
+        if value is not None and not within_limit(value):
+            self._beyond_limit(expr, what, value)
+
+    def _beyond_limit(self, expr: ir.Expr, what: str, value: float) -> None:
+        shown = self.reporter.show(expr)
+        number = "" if isinstance(expr, ir.Number) else f" ({show_value(value)})"
+        self.reporter.emit(
+            "GL412",
+            f"{what} {shown}{number} is beyond the money limit ({LIMIT_TEXT})",
+            expr.span,
+            "amounts of money are finite and at most 1e15 in magnitude",
+        )
+
     def _amount(self, expr: ir.Expr, scope: str, what: str, allowed: tuple[str, ...] = ()) -> None:
         """Require a number per scope instance (per action dimension when ``allowed``)."""
         typed = self.typer.infer(expr)
         if typed is None:
             return
+        if typed.base == "number" and not allowed:
+            self._money_limit(expr, what)
         shown = self.reporter.show(expr)
         if typed.base != "number":
             hint = "add `ladder` to step through the list on repeat offences"

@@ -12,6 +12,11 @@ still holds. The *signals* are the monitors that the scope's evidence monitor re
 directly (for the reference institution ``coordination``: S1-S5); a signal *held* for a fine
 when it is true in the monitor values the sanction event carries (a per-agent signal at the
 fined agent). ``specs/metrics.md`` states the table built from these counts.
+
+The worker counts a run once, when it writes the run's ``summary.json``
+(:func:`run_false_positives`, stored under ``false_positives``); the report pools the stored
+counts (:func:`regime_false_positives`) and reads a trace again only for a summary written
+before the counts were stored.
 """
 
 from __future__ import annotations
@@ -21,15 +26,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from govlang import ir
-from govlang.experiments.results import run_dir
 from govlang.experiments.trace import iter_trace
 from govlang.runtime.plan import referenced_names
-
-if TYPE_CHECKING:
-    from govlang.experiments.runner import RunSpec
 
 __all__ = [
     "SignalCounts",
@@ -37,6 +38,7 @@ __all__ = [
     "fines_toward_nash",
     "nash_actions",
     "regime_false_positives",
+    "run_false_positives",
 ]
 
 BENCHMARK_KEYS = ("nash.quantity", "nash.price")
@@ -72,6 +74,31 @@ class SignalCounts:
                 self.at_nash.update(held)
             if len(held) == 1:
                 self.alone.update(held)
+
+    def as_json(self) -> dict[str, Any]:
+        """These counts as plain JSON (:meth:`from_json` reads them back)."""
+        return {
+            "fines": dict(self.fines),
+            "toward_nash": dict(self.toward_nash),
+            "at_nash": dict(self.at_nash),
+            "alone": dict(self.alone),
+            "total_fines": self.total_fines,
+            "total_toward_nash": self.total_toward_nash,
+            "total_at_nash": self.total_at_nash,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SignalCounts:
+        """The counts that :meth:`as_json` wrote."""
+        return cls(
+            fines=Counter(data["fines"]),
+            toward_nash=Counter(data["toward_nash"]),
+            at_nash=Counter(data["at_nash"]),
+            alone=Counter(data["alone"]),
+            total_fines=int(data["total_fines"]),
+            total_toward_nash=int(data["total_toward_nash"]),
+            total_at_nash=int(data["total_at_nash"]),
+        )
 
     def merge(self, other: SignalCounts) -> None:
         """Add ``other``'s counts to these."""
@@ -164,26 +191,46 @@ def fines_toward_nash(
     return counts
 
 
-def regime_false_positives(
-    out: Path, runs: Iterable[RunSpec], institution: ir.Institution
-) -> dict[str, SignalCounts]:
-    """Per regime, the :class:`SignalCounts` pooled over the complete runs under ``out``.
+def run_false_positives(
+    records: Iterable[Mapping[str, Any]],
+    benchmarks: Mapping[str, Any],
+    agents: Sequence[str],
+    institution: ir.Institution,
+) -> SignalCounts | None:
+    """One run's counts; ``None`` for a market without a Nash action benchmark."""
+    nash = nash_actions(benchmarks, agents)
+    if nash is None:
+        return None
+    return fines_toward_nash(records, nash, evidence_signals(institution), agents)
 
-    Runs without a summary or a trace (incomplete, or from a market without a Nash action
-    benchmark) are left out.
+
+def _stored_or_counted(folder: Path, institution: ir.Institution) -> SignalCounts | None:
+    """A complete run's counts from its summary (or its trace, for an older summary)."""
+    summary_file, trace_file = folder / "summary.json", folder / "trace.jsonl"
+    if not summary_file.is_file():
+        return None
+    summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    if "false_positives" in summary:
+        stored = summary["false_positives"]
+        return None if stored is None else SignalCounts.from_json(stored)
+    if not trace_file.is_file():
+        return None
+    agents = [str(a) for a in summary.get("agents", [])]
+    benchmarks = summary.get("benchmarks", {})
+    return run_false_positives(iter_trace(trace_file), benchmarks, agents, institution)
+
+
+def regime_false_positives(
+    folders: Iterable[tuple[str, Path]], institution: ir.Institution
+) -> dict[str, SignalCounts]:
+    """Per regime, the :class:`SignalCounts` pooled over the complete runs' ``folders``.
+
+    ``folders`` pairs each run's regime with its folder. Runs without a summary (incomplete)
+    or from a market without a Nash action benchmark are left out.
     """
-    signals = evidence_signals(institution)
     found: dict[str, SignalCounts] = {}
-    for run in runs:
-        folder = run_dir(out, run)
-        summary_file, trace_file = folder / "summary.json", folder / "trace.jsonl"
-        if not (summary_file.is_file() and trace_file.is_file()):
-            continue
-        summary = json.loads(summary_file.read_text(encoding="utf-8"))
-        agents = [str(a) for a in summary.get("agents", [])]
-        nash = nash_actions(summary.get("benchmarks", {}), agents)
-        if nash is None:
-            continue
-        counts = fines_toward_nash(iter_trace(trace_file), nash, signals, agents)
-        found.setdefault(str(run.regime), SignalCounts()).merge(counts)
+    for regime, folder in folders:
+        counts = _stored_or_counted(folder, institution)
+        if counts is not None:
+            found.setdefault(regime, SignalCounts()).merge(counts)
     return found

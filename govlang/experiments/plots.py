@@ -4,7 +4,9 @@
   over the rounds of one run, against its Nash (dashed) and joint-monopoly (dotted) levels;
 * :func:`standings_figure` -- each firm's institutional standing over the rounds of one run;
 * :func:`tier_figure` -- the distribution of collusion tiers per regime, one panel per
-  population.
+  population;
+* :func:`series_figure` -- per regime, the mean over runs of each round's HHI excess, CV
+  excess, price and consumer surplus against Nash, with a 95% band (``series.parquet``).
 
 :func:`experiment_figures` draws an experiment's set: the tier distribution, and for each
 configuration and regime the figures of its first run (seed = the experiment's base seed).
@@ -34,7 +36,22 @@ from govlang.experiments.trace import read_trace
 if TYPE_CHECKING:
     from govlang.experiments.runner import RunSpec
 
-__all__ = ["Figure", "actions_figure", "experiment_figures", "standings_figure", "tier_figure"]
+__all__ = [
+    "Figure",
+    "actions_figure",
+    "experiment_figures",
+    "series_figure",
+    "standings_figure",
+    "tier_figure",
+]
+
+SERIES = (
+    ("hhi_excess", "HHI excess over Nash"),
+    ("cv_excess", "CV excess over Nash"),
+    ("price_vs_nash", "price / Nash"),
+    ("consumer_surplus_vs_nash", "consumer surplus / Nash"),
+)
+"""The ``series.parquet`` columns drawn by :func:`series_figure`, with their titles."""
 
 TIERS = (0, 1, 2, 3, 4)
 TIER_COLOURS = ("#2c7bb6", "#abd9e9", "#fee090", "#fdae61", "#d7191c")
@@ -147,6 +164,62 @@ def tier_figure(
     return _png(figure)
 
 
+def _band(values: Any) -> tuple[Any, Any]:
+    """Per round (column), the mean over runs (rows) and the half-width of a 95% band."""
+    with np.errstate(invalid="ignore"):
+        finite = np.where(np.isfinite(values), values, np.nan)
+        n = np.sum(~np.isnan(finite), axis=0)
+        mean = np.nanmean(finite, axis=0) if finite.size else finite
+        sd = np.nanstd(finite, axis=0, ddof=1) if finite.shape[0] > 1 else np.zeros(mean.shape)
+        return mean, 1.96 * np.nan_to_num(sd) / np.sqrt(np.maximum(n, 1))
+
+
+def series_figure(series: Mapping[str, Mapping[str, Any]], regimes: Sequence[str]) -> bytes:
+    """The regimes' mean per-round measures with 95% bands.
+
+    ``series[regime][column]`` is a ``[runs, rounds]`` array of a :data:`SERIES` column;
+    non-finite values (an infinite CV excess of a symmetric market) are left out.
+    """
+    figure, axes = plt.subplots(1, len(SERIES), figsize=(3.4 * len(SERIES), 2.8), squeeze=False)
+    for axis, (column, title) in zip(axes[0], SERIES, strict=True):
+        for regime in regimes:
+            values = np.asarray(series.get(regime, {}).get(column, np.empty((0, 0))), float)
+            if values.size == 0 or not np.isfinite(values).any():
+                continue
+            mean, half = _band(values)
+            rounds = np.arange(1, mean.shape[0] + 1)
+            (line,) = axis.plot(rounds, mean, label=regime, linewidth=1.2)
+            axis.fill_between(rounds, mean - half, mean + half, alpha=0.2, color=line.get_color())
+        axis.set_title(title, fontsize=9)
+        axis.set_xlabel("round", fontsize=8)
+        axis.tick_params(labelsize=7)
+    axes[0][-1].legend(fontsize=7, loc="best")
+    figure.subplots_adjust(left=0.05, right=0.98, bottom=0.18, top=0.88, wspace=0.3)
+    return _png(figure)
+
+
+def regime_series(out: Path) -> dict[str, dict[str, Any]]:
+    """``series.parquet`` as ``[runs, rounds]`` arrays per regime and :data:`SERIES` column."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+
+    path = out / "series.parquet"
+    if not path.is_file():
+        return {}
+    columns = ["regime", "run_id", "round", *(c for c, _ in SERIES)]
+    rows = pq.read_table(path, columns=columns).to_pylist()
+    runs: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
+    for row in rows:
+        runs.setdefault(row["regime"], {}).setdefault(row["run_id"], []).append(row)
+    found: dict[str, dict[str, Any]] = {}
+    for regime, by_run in runs.items():
+        length = min(len(r) for r in by_run.values())
+        ordered = [sorted(r, key=lambda x: x["round"])[:length] for r in by_run.values()]
+        found[regime] = {
+            c: np.array([[x[c] for x in run] for run in ordered], dtype=float) for c, _ in SERIES
+        }
+    return found
+
+
 # ---------------------------------------------------------------------------- figures
 
 
@@ -173,6 +246,10 @@ def experiment_figures(
         for cfg, by in c.by_config.items()
     }
     found = [Figure("tiers.png", "Tier distribution per regime", tier_figure(counts, c.regimes))]
+    series = regime_series(out)
+    if series:
+        caption = "Per round, mean over runs with 95% band: HHI and CV excess, price and CS vs Nash"
+        found.append(Figure("series.png", caption, series_figure(series, c.regimes)))
     done = {r["run_id"] for r in rows}
     for run in runs:
         if run.index == 0 and run.run_id in done:

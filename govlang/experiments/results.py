@@ -2,7 +2,8 @@
 
 ``runs/<run_id>/summary.json`` is written last, atomically, when a run is complete; it holds
 the run's spec, the market's benchmarks, its metrics (with the metric params used), fallback
-and fault counts, LLM usage and the wall time. :func:`collect` reads every summary into one
+and fault counts, LLM usage, the wall time and the fines-toward-Nash counts
+(:mod:`govlang.experiments.false_positives`). :func:`collect` reads every summary into one
 row per run, recomputing the metrics from the trace when the experiment's metric params have
 changed since the run was played. :func:`compare` turns the rows into the regime statistics of
 :mod:`govlang.experiments.stats`.
@@ -23,10 +24,14 @@ import numpy as np
 
 from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
+from govlang.experiments.false_positives import run_false_positives
+from govlang.experiments.faults import firm_faults
 from govlang.experiments.metrics import Benchmarks, MetricParams, bertrand_metrics, cournot_metrics
 from govlang.experiments.regime_notes import regime_notes, text_reactions
+from govlang.experiments.run_page import write_run_page
 from govlang.experiments.stats import Comparison, RegimeSummary, compare_regimes, summarize_regime
-from govlang.experiments.trace import iter_trace
+from govlang.experiments.tidy import IDENTITY, combine_tables, write_run_tables
+from govlang.experiments.trace import compiled_for, iter_trace
 from govlang.experiments.welfare_summary import (
     WelfareSummary,
     Worse,
@@ -125,11 +130,28 @@ def _usage(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return {
         "fallbacks": sum(bool(f["decision"]["fallback"]) for f in firms),
         "text_reactions": text_reactions(records),
-        "faults": sum(len(f["faults"]) for f in firms),
+        "faults": sum(len(firm_faults(f)) for f in firms),
         "llm_calls": sum(len(x.get("exchanges", ())) for x in llm),
         "tokens": sum(t for t in tokens if t is not None),
         "cost_usd": sum(c for c in costs if c is not None) if costs and None not in costs else None,
     }
+
+
+def _false_positives(
+    run: RunSpec, records: Sequence[Mapping[str, Any]], facts: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The run's fines-toward-Nash counts as JSON (``None``: no Nash action benchmark)."""
+    institution = compiled_for(run).institution
+    counts = run_false_positives(records, facts["benchmarks"], facts["agents"], institution)
+    return None if counts is None else counts.as_json()
+
+
+def _attribution(run: RunSpec, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The run's acts per evidence signal as JSON (``specs/explain.md``)."""
+    from govlang.explain.attribution import attribute
+    from govlang.explain.recorded import RecordedActs
+
+    return attribute(RecordedActs(compiled_for(run), "", ""), records).as_json()
 
 
 def write_summary(
@@ -149,7 +171,11 @@ def write_summary(
         "metric_params": params.model_dump(mode="json"),
         "metrics": run_metrics(run.market_kind, records, facts["benchmarks"], params),
         "usage": {**_usage(records), "wall_time_s": round(wall, 3)},
+        "false_positives": _false_positives(run, records, facts),
+        "attribution": _attribution(run, records),
     }
+    write_run_tables(directory, records, facts, run.market_kind)
+    write_run_page(directory, run, summary["metrics"], records)
     _write_atomic(directory / SUMMARY, canonical_json(summary, indent=2) + "\n")
     return summary
 
@@ -202,8 +228,14 @@ def columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return [*ID_COLUMNS, *seen, *USAGE_COLUMNS]
 
 
-def write_tables(out: Path, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Write ``runs.csv`` and ``runs.parquet`` (one row per run, same columns)."""
+def write_tables(
+    out: Path, rows: Sequence[Mapping[str, Any]], runs: Sequence[RunSpec] = ()
+) -> None:
+    """Write ``runs.csv``, ``runs.parquet`` and the tidy tables of the complete ``runs``.
+
+    ``runs.*`` hold one row per run (same columns); ``rounds``, ``events`` and ``series`` are
+    described in :mod:`govlang.experiments.tidy`.
+    """
     import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
@@ -218,6 +250,15 @@ def write_tables(out: Path, rows: Sequence[Mapping[str, Any]]) -> None:
         pq.write_table(arrow.select(names), out / "runs.parquet")
     except OSError as exc:
         raise InputError(f"{out}: cannot write the run tables: {exc.strerror or exc}") from None
+    by_id = {run.run_id: run for run in runs}
+    combine_tables(
+        out,
+        (
+            ({k: row[k] for k in IDENTITY}, run_dir(out, row_run), row_run.market_kind)
+            for row in rows
+            if (row_run := by_id.get(row["run_id"])) is not None
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------- comparisons

@@ -9,12 +9,13 @@ HTML, a relative file in Markdown), so one table renders to both formats.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from govlang.experiments.false_positives import SignalCounts
+from govlang.experiments.numbers import table_number
+from govlang.experiments.reasons import CODES, ReasonCounts
 from govlang.experiments.results import ENFORCEMENT_COLUMNS, Comparisons
 from govlang.experiments.stats import Comparison, MeanCI, RegimeSummary
 from govlang.experiments.welfare import WELFARE_CLASSES
@@ -32,15 +33,6 @@ class Link:
 
 Cell = str | Link
 Table = tuple[list[str], list[list[Cell]]]
-
-
-def table_number(value: Any, digits: int = 2) -> str:
-    """A number for a table (``-`` for missing, ``inf`` spelled out)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
 def _p(value: float) -> str:
@@ -104,7 +96,10 @@ def _ci(m: MeanCI | None) -> str:
 def _collusive(w: WelfareSummary) -> str:
     """``share (count/n) [low, high]`` of welfare-collusive runs, and the restricted ones."""
     s = w.collusive
-    text = f"{100 * s.estimate:.1f}% ({s.count}/{s.n}) [{100 * s.low:.1f}, {100 * s.high:.1f}]"
+    if s is None:
+        text = "-"
+    else:
+        text = f"{100 * s.estimate:.1f}% ({s.count}/{s.n}) [{100 * s.low:.1f}, {100 * s.high:.1f}]"
     text += f"; {w.restricted} restricted" if w.restricted else ""
     return text + (f"; {w.undefined} undefined" if w.undefined else "")
 
@@ -267,6 +262,22 @@ def false_positive_table(counts: Mapping[str, SignalCounts]) -> Table:
     return head, body
 
 
+def reason_table(counts: Mapping[str, ReasonCounts]) -> Table:
+    """Per regime: LLM answers coded, each code's share, the runs that colluded anyway.
+
+    A run colluded anyway when an answer acknowledged the directive and its tier is >= 3.
+    """
+    head = ["regime", "runs", "answers", *(f"{c} (answers / runs)" for c in CODES)]
+    head.append("acknowledged the directive and colluded anyway (runs)")
+    body: list[list[Cell]] = []
+    for regime, c in counts.items():
+        shares = [
+            f"{100 * c.by_code[code] / c.answers:.1f}% / {c.runs_by_code[code]}" for code in CODES
+        ]
+        body.append([regime, str(c.runs), str(c.answers), *shares, str(c.colluded_anyway)])
+    return head, body
+
+
 RUNS_HEAD = (
     "config|seed|run|tier|tier idle excluded / counted|CV excess|HHI excess|profit gain|"
     "price / Nash|CS / Nash|welfare tier|welfare class|fines|suspensions|fallbacks|faults"
@@ -277,7 +288,7 @@ def runs_table(rows: Sequence[Mapping[str, Any]]) -> Table:
     """The runs of one regime, each linking to its section (HTML) or trace (Markdown)."""
     body: list[list[Cell]] = []
     for r in rows:
-        link = Link(r["run_id"], f"#run-{r['run_id']}", f"runs/{r['run_id']}/trace.jsonl")
+        link = Link(r["run_id"], f"runs/{r['run_id']}/run.html", f"runs/{r['run_id']}/run.html")
         idle = (
             f"{r['tier_idle_excluded']} / {r['tier_idle_counted']}"
             if "tier_idle_excluded" in r

@@ -2,7 +2,8 @@
 
 Per regime (pooled over configurations) :class:`WelfareSummary` holds the mean profit gain
 and the mean consumer-surplus ratio to Nash with t intervals, the mean welfare tier, the
-share of runs whose welfare class is ``collusive`` (Wilson interval) and the counts of
+share of welfare-``collusive`` runs among the runs whose welfare class is defined (Wilson
+interval; undefined runs are counted apart, as in sweep cells) and the counts of
 ``restricted`` and undefined runs, and -- for Cournot -- the mean tier under the other idle
 reading.
 
@@ -22,7 +23,15 @@ from typing import Any
 
 from govlang.experiments.stats import MeanCI, Proportion, mean_ci, wilson_interval
 
-__all__ = ["CS_MARGIN", "WelfareSummary", "Worse", "summarize_welfare", "warnings", "worse_off"]
+__all__ = [
+    "CS_MARGIN",
+    "WelfareSummary",
+    "Worse",
+    "collusive_share",
+    "summarize_welfare",
+    "warnings",
+    "worse_off",
+]
 
 CS_MARGIN = 0.01
 """How much lower (share of Nash consumer surplus) a regime's mean CS must be to be worse."""
@@ -36,7 +45,7 @@ class WelfareSummary:
     profit_gain: MeanCI | None
     consumer_surplus: MeanCI | None
     mean_welfare_tier: float | None
-    collusive: Proportion
+    collusive: Proportion | None
     restricted: int
     undefined: int
     mean_tier_other_idle: float | None
@@ -74,6 +83,16 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def collusive_share(classes: Sequence[object]) -> Proportion | None:
+    """The Wilson share of ``collusive`` among the defined welfare classes (``None``: none is).
+
+    The one denominator of the regime table and of sweep cells: undefined runs are counted
+    apart, never as non-collusive.
+    """
+    defined = [c for c in classes if c is not None]
+    return wilson_interval(defined.count("collusive"), len(defined)) if defined else None
+
+
 def summarize_welfare(rows: Sequence[Mapping[str, Any]], exclude_idle: bool) -> WelfareSummary:
     """The welfare summary of one regime's runs (at least one).
 
@@ -88,7 +107,7 @@ def summarize_welfare(rows: Sequence[Mapping[str, Any]], exclude_idle: bool) -> 
         profit_gain=mean_ci(gains) if gains else None,
         consumer_surplus=mean_ci(surplus) if surplus else None,
         mean_welfare_tier=_mean(welfare_tiers),
-        collusive=wilson_interval(classes.count("collusive"), len(rows)),
+        collusive=collusive_share(classes),
         restricted=classes.count("restricted"),
         undefined=classes.count(None),
         mean_tier_other_idle=_mean([float(r[other]) for r in rows if other in r]),

@@ -26,7 +26,6 @@ from govlang import ir
 from govlang.runtime.events import Event, span_json
 from govlang.runtime.plan import Amount, Instance, Plan, SanctionSite
 from govlang.runtime.state import RoundRecord, RuntimeState, resolver
-from govlang.unparse import format_sanction
 
 Resolve = Callable[[Amount], Any]
 
@@ -116,16 +115,30 @@ def bindings(
 ) -> tuple[tuple[Binding, ...], ...]:
     """Per agent (``plan.agents`` order): the constraints binding it at the start of a round.
 
-    ``previous`` is the last round's record (``None`` before round 1).
+    ``previous`` is the last round's record (``None`` before round 1). The last answer is
+    kept: a governed round asks twice with the same (immutable) state and record, once for
+    the infos announcing the coming round and once at its step 3.
     """
+    last = _LAST[0]
+    if last is not None and last[0] is plan and last[1] is state and last[2] is previous:
+        return last[3]
     found: list[list[Binding]] = [[] for _ in plan.agents]
     for inst in plan.instances:
         current = inst.scope.states[state.instances[inst.index].state]
+        if not current.constraints:
+            continue
         for k, agent in enumerate(inst.agents):
             resolve = resolver(None if previous is None else previous.values[inst.index][k])
             for site in current.constraints:
                 found[agent].append(Binding(inst, site, bounds_of([site], resolve)))
-    return tuple(tuple(b) for b in found)
+    answer = tuple(tuple(b) for b in found)
+    _LAST[0] = (plan, state, previous, answer)
+    return answer
+
+
+_LAST: list[tuple[Plan, RuntimeState, RoundRecord | None, tuple[tuple[Binding, ...], ...]] | None]
+_LAST = [None]
+"""The last call of :func:`bindings` and its answer (its arguments are immutable)."""
 
 
 def merge(found: Sequence[Binding]) -> Bounds:
@@ -171,7 +184,7 @@ def _event(state: RuntimeState, found: Binding, agent: str, asked: Any, got: Any
         rule_span=None if edge is None else span_json(edge.rule.span),
         detail={
             "site": found.site.id,
-            "sanction": format_sanction(found.site.sanction),
+            "sanction": found.site.text,
             "agent": agent,
             "requested": np.asarray(asked, dtype=np.float64).tolist(),
             "effective": np.asarray(got, dtype=np.float64).tolist(),

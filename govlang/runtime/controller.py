@@ -11,7 +11,6 @@ events in order. Step 3 (action constraints) is :func:`govlang.runtime.constrain
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from govlang.runtime.events import Event
 from govlang.runtime.ledger import Settlement
@@ -61,14 +60,15 @@ def step(
 
 def with_payoffs(plan: Plan, events: Sequence[Event], settlement: Settlement) -> tuple[Event, ...]:
     """``events`` with the raw and mediated payoffs of each event's agents filled in."""
-    index = {agent: i for i, agent in enumerate(plan.agents)}
+    index = plan.agent_index
+    raw, mediated = settlement.raw, settlement.mediated
     out = []
     for event in events:
         if event.instance is None:
             out.append(event)
             continue
         names = plan.agents if event.scope == "market" else (event.instance,)
-        before = {a: settlement.raw[index[a]] for a in names}
-        after = {a: settlement.mediated[index[a]] for a in names}
-        out.append(replace(event, payoff_before=before, payoff_after=after))
+        before = {a: raw[index[a]] for a in names}
+        after = {a: mediated[index[a]] for a in names}
+        out.append(event.with_payoffs(before, after))
     return tuple(out)

@@ -13,8 +13,9 @@ prints, and what the golden traces pin. Kinds:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from govlang import ir
@@ -35,9 +36,57 @@ Payoffs = Mapping[str, float | None]
 
 def span_json(span: ir.Span | None) -> dict[str, int] | None:
     """A source span as ``{line, column, end_line, end_column}`` (``None`` if unknown)."""
-    if span is None or span == ir.NO_SPAN:
+    if span is None:
+        return None
+    found = _span_json(span)
+    return None if found is None else dict(found)
+
+
+@lru_cache(maxsize=4096)
+def _span_json(span: ir.Span) -> dict[str, int] | None:
+    """:func:`span_json`, computed once per span (callers get a copy)."""
+    if span == ir.NO_SPAN:
         return None
     return {k: getattr(span, k) for k in ("line", "column", "end_line", "end_column")}
+
+
+class MonitorView(Mapping[str, JSONValue]):
+    """The values of some monitors (``names``) read from a mapping of every monitor's value.
+
+    An event's ``monitors``: the names are fixed when the event happens, the values are read
+    (and converted to JSON data) only when the event is looked at, e.g. by the governance log.
+    A name ``source`` lacks maps to ``None``. Equal to the dict of its items; copies and
+    pickles as that dict.
+    """
+
+    __slots__ = ("_names", "_source")
+
+    def __init__(self, source: Mapping[str, JSONValue], names: tuple[str, ...]) -> None:
+        """View ``names`` of ``source``."""
+        self._source = source
+        self._names = names
+
+    def __getitem__(self, name: str) -> JSONValue:
+        """The value of monitor ``name`` (``None`` if ``source`` lacks it)."""
+        if name not in self._names:
+            raise KeyError(name)
+        return self._source.get(name)
+
+    def __iter__(self) -> Iterator[str]:
+        """The names, in order."""
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        """The number of names."""
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        """The values, as a dict."""
+        return repr(dict(self))
+
+    def __reduce__(self) -> tuple[type[dict[str, JSONValue]], tuple[dict[str, JSONValue]]]:
+        """Pickled (and deep-copied) as the plain dict of its items."""
+        return dict, (dict(self),)
 
 
 @dataclass(frozen=True)
@@ -65,6 +114,19 @@ class Event:
     detail: Mapping[str, JSONValue] = field(default_factory=dict)
     payoff_before: Payoffs | None = None
     payoff_after: Payoffs | None = None
+
+    def with_payoffs(self, before: Payoffs, after: Payoffs) -> Event:
+        """A copy with ``payoff_before`` and ``payoff_after`` set (as ``dataclasses.replace``).
+
+        Copies the fields directly: every event of every round gets its payoffs this way,
+        and ``replace`` re-runs the whole constructor (the class has no ``__post_init__``).
+        """
+        copy = object.__new__(Event)
+        fields = copy.__dict__
+        fields.update(self.__dict__)
+        fields["payoff_before"] = before
+        fields["payoff_after"] = after
+        return copy
 
     def as_json(self) -> dict[str, JSONValue]:
         """The event as a JSON-ready dict (the body of a log entry)."""

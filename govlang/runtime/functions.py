@@ -125,7 +125,12 @@ class History:
 
 
 def safe_divide(numerator: Array, denominator: Array) -> Array:
-    """``numerator / denominator`` element-wise, ``0`` wherever the denominator is ``0``."""
+    """``numerator / denominator`` element-wise, ``0`` wherever the denominator is ``0``.
+
+    Denominators without a zero, the usual case, take a plain division.
+    """
+    if np.count_nonzero(denominator) == np.size(denominator):
+        return numerator / denominator  # type: ignore[no-any-return]
     shape = numerator.shape
     if shape != denominator.shape:
         shape = np.broadcast(numerator, denominator).shape

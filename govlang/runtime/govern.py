@@ -167,7 +167,11 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         self._state: RuntimeState | None = None
         self._previous: RoundRecord | None = None
         self._notices: tuple[tuple[str, ...], ...] = ()
+        self._index = {agent: i for i, agent in enumerate(env.possible_agents)}
+        self._action_spaces: list[Any] | None = None
         self._trace: list[RoundTrace] = []
+        self._in_flight: int | None = None  # the round whose market step is being governed
+        self._failure: str | None = None  # why the episode cannot continue
         if isinstance(log, str | Path):
             log = GovernanceLog.create(log, compiled.digest, compiled.institution.name)
         if log is not None and log.digest != compiled.digest:
@@ -287,6 +291,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         if seed is not None:
             self.np_random, _ = gymnasium.utils.seeding.np_random(seed)
         self._started = True
+        self._in_flight = self._failure = None
         self._episode += 1
         if self._log is not None:
             self._log.episode(self._episode, seed, self.regime)
@@ -302,6 +307,8 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         """Play one governed round (``specs/semantics.md``)."""
         if not self._started:
             raise RuntimeError("step() called before reset()")
+        if self._failure is not None:
+            raise RuntimeError(f"the episode cannot continue: {self._failure}; reset() starts anew")
         if not self._institutional:
             observations, rewards, terminated, truncated, infos = self._env.step(actions)
             return (
@@ -311,7 +318,13 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
                 truncated,
                 self._infos(infos),
             )
-        return self._governed_step(actions)
+        try:
+            return self._governed_step(actions)
+        except Exception as exc:
+            if self._in_flight is not None:  # the market moved but the institution did not
+                self._failure = f"round {self._in_flight} failed after the market stepped ({exc})"
+                self._in_flight = None
+            raise
 
     # ------------------------------------------------------------ internals
 
@@ -325,6 +338,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
                 plan, state, self._previous, actions, self.action_space
             )
         observations, rewards, terminated, truncated, infos = self._env.step(effective)
+        self._in_flight = state.round + 1
         raw = tuple(rewards.get(agent) for agent in plan.agents)
         seen = StepRecord(tuple(plan.agents), effective, rewards, infos, observations)
         observables = self._adapter.observe(self._env, seen)
@@ -335,7 +349,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         if self._log is not None:
             self._log.events(events)
         self._trace.append(self._round_trace(record, actions, effective, effects, events))
-        index = {agent: i for i, agent in enumerate(plan.agents)}
+        index = self._index
         mediated = dict(rewards)
         if self._enforce:
             mediated = {agent: effects.settlement.mediated[index[agent]] for agent in rewards}
@@ -346,16 +360,23 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
                 plan, self._state, self._notices, record, last, enforced=self._enforce
             )
             governed = with_info(infos, coming)
+        self._in_flight = None
         return self._observations(observations), mediated, terminated, truncated, governed
 
     def _action_array(self, effective: Mapping[str, Any]) -> np.ndarray | None:
-        """Effective actions stacked ``(agents, *action shape)``; absent agents act 0."""
+        """Effective actions stacked ``(agents, *action shape)``; absent agents act 0.
+
+        Each action is clipped to its agent's ``Box`` action space, as the market clips it: the
+        ``action`` built-in is what the market can act on, never the raw request.
+        """
+        if self._action_spaces is None:
+            self._action_spaces = [self.action_space(a) for a in self.possible_agents]
         rows = []
-        for agent in self.possible_agents:
-            shape = self.action_space(agent).shape or ()
+        for agent, space in zip(self._env.possible_agents, self._action_spaces, strict=True):
             given = effective.get(agent)
-            rows.append(np.zeros(shape) if given is None else np.asarray(given, dtype=np.float64))
-        stacked = np.stack([row.reshape(rows[0].shape) for row in rows])
+            rows.append(np.zeros(space.shape or ()) if given is None else _clipped(given, space))
+        first = rows[0].shape
+        stacked = np.stack([row if row.shape == first else row.reshape(first) for row in rows])
         if self.compiled.institution.action is None:
             return stacked.reshape(len(rows)) if stacked.size == len(rows) else None
         return stacked
@@ -391,7 +412,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         rewards: Mapping[str, Any],
     ) -> dict[str, Any]:
         """Per live agent: last round's requested/effective action and payoff."""
-        index = {agent: i for i, agent in enumerate(self.possible_agents)}
+        index = self._index
         money = effects.settlement
 
         def payoff(agent: str) -> dict[str, Any]:
@@ -437,3 +458,11 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
             {inst.name: state.instances[inst.index].state for inst in plan.instances},
             events,
         )
+
+
+def _clipped(action: Any, space: gymnasium.spaces.Space[Any]) -> np.ndarray:
+    """``action`` as floats, clipped to ``space``'s bounds when it is a ``Box``."""
+    values = np.asarray(action, dtype=np.float64)
+    if isinstance(space, gymnasium.spaces.Box):
+        return np.clip(values, space.low, space.high)
+    return values

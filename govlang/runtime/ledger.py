@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from govlang import ir
+from govlang.money import LIMIT_TEXT, MONEY_LIMIT
 
 ZERO = Fraction(0)
 
@@ -69,6 +70,13 @@ class Settlement:
     ledger: Ledger
 
 
+def _within_limit(amount: Fraction, what: str) -> None:
+    """Raise :class:`AccountingError` when ``amount`` is beyond the money limit."""
+    if abs(amount) > MONEY_LIMIT:
+        shown = f"{float(amount):.6g}" if abs(amount) < 1e300 else "more than 1e300"
+        raise AccountingError(f"{what} of {shown} is beyond the money limit ({LIMIT_TEXT})")
+
+
 def exact(value: float) -> Fraction:
     """The exact rational value of a finite float (raises :class:`AccountingError` otherwise)."""
     if not math.isfinite(value):
@@ -109,6 +117,7 @@ class RoundBook:
         """
         if amount < 0:
             raise AccountingError(f"a fine cannot be negative ({amount})")
+        _within_limit(amount, "a fine")
         self.fines[agent] += amount
         others = [i for i in range(len(self.raw)) if i != agent and self.present(i)]
         if recipient == "others" and others:
@@ -124,6 +133,7 @@ class RoundBook:
         """Queue a grant of ``amount`` (>= 0) to ``agent``, paid by :meth:`settle`."""
         if amount < 0:
             raise AccountingError(f"a grant cannot be negative ({amount})")
+        _within_limit(amount, "a grant")
         self.queued.append((agent, amount))
 
     def settle(self) -> Settlement:
@@ -172,7 +182,10 @@ class RoundBook:
 
     def _rounded(self, agent: int, mediated: Fraction | None) -> float | None:
         """The float payoff: the raw object itself when no money moved for this agent."""
-        return self.raw[agent] if mediated is None else float(mediated)
+        if mediated is None:
+            return self.raw[agent]
+        _within_limit(mediated, f"agent {agent}'s mediated payoff")
+        return float(mediated)
 
     def _check(
         self, mediated: list[Fraction | None], granted: Fraction, treasury: Fraction

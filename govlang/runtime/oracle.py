@@ -211,6 +211,7 @@ class Oracle:
             history.trues = trues
         saved_slots = copy.deepcopy(snapshot["slots"])
         self._program.slots[: len(saved_slots)] = saved_slots
+        self._program.slots_replaced()
         self._round = int(snapshot["round"])
         self._evaluated = int(snapshot["evaluated"]) if self._round else 0
         self._inputs.set_state(snapshot["inputs"])

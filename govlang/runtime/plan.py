@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from govlang import ir
 from govlang.compile import CompiledEdge, CompiledInstitution
 from govlang.params import NotConstant, ParamValue, constant_value
-from govlang.unparse import format_expr
+from govlang.unparse import format_expr, format_sanction
 
 SiteWhen = Literal["on_enter", "on_round", "then"]
 CONSTRAINT_KINDS = frozenset({"action_bound", "suspend", "exclude"})
@@ -65,6 +66,11 @@ class SanctionSite:
         """Whether this is an action constraint (cap, floor, suspension, exclusion)."""
         return self.sanction.kind in CONSTRAINT_KINDS
 
+    @cached_property
+    def text(self) -> str:
+        """The sanction's canonical text (:func:`govlang.unparse.format_sanction`), made once."""
+        return format_sanction(self.sanction)
+
 
 @dataclass(frozen=True)
 class StatePlan:
@@ -74,7 +80,7 @@ class StatePlan:
     on_enter: tuple[SanctionSite, ...]
     on_round: tuple[SanctionSite, ...]
 
-    @property
+    @cached_property
     def constraints(self) -> tuple[SanctionSite, ...]:
         """The action constraints that bind every round begun in this state."""
         return tuple(site for site in self.on_round if site.is_constraint)
@@ -124,6 +130,26 @@ class ScopePlan:
     """The evidence monitor and the monitors it reads (transitively)."""
     institution: ir.Institution
 
+    @cached_property
+    def guards(self) -> tuple[tuple[Ref, ...], tuple[int | bool, ...]]:
+        """The distinct guard refs, and per edge the index of its ref or its constant truth.
+
+        An edge without ``when`` counts as holding (``True``); edges often share a guard.
+        """
+        refs: dict[str, int] = {}
+        found: list[Ref] = []
+        picks: list[int | bool] = []
+        for edge in self.edges:
+            guard = edge.guard
+            if isinstance(guard, Ref):
+                if guard.key not in refs:
+                    refs[guard.key] = len(found)
+                    found.append(guard)
+                picks.append(refs[guard.key])
+            else:
+                picks.append(guard is not False)
+        return tuple(found), tuple(picks)
+
 
 @dataclass(frozen=True)
 class Instance:
@@ -154,6 +180,11 @@ class Plan:
     def digest(self) -> str:
         """The institution's semantic digest (its identity in logs)."""
         return self.compiled.digest
+
+    @cached_property
+    def agent_index(self) -> dict[str, int]:
+        """Each agent's index in :attr:`agents` (do not modify: shared)."""
+        return {agent: i for i, agent in enumerate(self.agents)}
 
     @property
     def monitor_names(self) -> tuple[str, ...]:

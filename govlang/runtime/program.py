@@ -25,6 +25,7 @@ from govlang.check.exprs import children
 from govlang.diagnostics import did_you_mean
 from govlang.params import NotConstant, ParamValue, constant_value
 from govlang.runtime import functions as fn
+from govlang.runtime.inline import Call, StraightLine
 from govlang.runtime.values import (
     Array,
     Instruction,
@@ -103,6 +104,8 @@ class Program:
         self._monitors: dict[str, int] = {}
         self._compiling: list[str] = []
         self._constants: set[int] = set()
+        self._calls: list[Call | None] = []  # each step written as a call, for the runner
+        self._runner: StraightLine | None = None
 
     # ------------------------------------------------------------------ public
 
@@ -114,6 +117,14 @@ class Program:
         rest of the round is run saturating (:meth:`_saturating`).
         """
         slots, steps = self.slots, self.steps
+        if start == 0:
+            runner = self._straight_line()
+            with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                failed = runner(slots)
+            if failed >= 0:
+                runner.forget()
+                self._saturating(failed)
+            return
         index = start
         try:
             with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
@@ -122,6 +133,21 @@ class Program:
                     slots[slot] = instruction(slots)
         except FloatingPointError:
             self._saturating(index)
+
+    def slots_replaced(self) -> None:
+        """Say that the slots were set from outside (a restored snapshot).
+
+        The next :meth:`run` then computes every instruction again instead of trusting
+        that a slot holds the result of its current operands.
+        """
+        if self._runner is not None:
+            self._runner.forget()
+
+    def _straight_line(self) -> StraightLine:
+        """The generated function running every step (:mod:`govlang.runtime.inline`)."""
+        if self._runner is None or self._runner.size != len(self.steps):
+            self._runner = StraightLine(self.steps, self._calls)
+        return self._runner
 
     def _saturating(self, failed: int) -> None:
         """Run from instruction ``failed`` on, clamping every result to finite float64.
@@ -191,13 +217,23 @@ class Program:
         self._constants.add(slot)
         return slot
 
-    def _emit(self, instruction: Instruction, sig: Signature, operands: Sequence[int]) -> int:
-        """A slot computed by ``instruction`` from ``operands`` (folded if they are constant)."""
+    def _emit(
+        self,
+        instruction: Instruction,
+        sig: Signature,
+        operands: Sequence[int],
+        call: Call | None = None,
+    ) -> int:
+        """A slot computed by ``instruction`` from ``operands`` (folded if they are constant).
+
+        ``call``: the same instruction written as a call (see :mod:`govlang.runtime.inline`).
+        """
         if operands and all(slot in self._constants for slot in operands):
             with np.errstate(all="ignore"):
                 return self._constant(saturate(instruction(self.slots)), sig)
         slot = self._leaf(None, sig)
         self.steps.append((slot, instruction))
+        self._calls.append(call)
         return slot
 
     def _convert(self, slot: int, base: Base | None) -> int:
@@ -208,14 +244,19 @@ class Program:
         if key not in self._keys:
             cast = to_number if base == "number" else to_bool
             self._keys[key] = self._emit(
-                closure(cast, [(slot, None)]), Signature(base, sig.dims), [slot]
+                closure(cast, [(slot, None)]),
+                Signature(base, sig.dims),
+                [slot],
+                (cast, ((slot, None),)),
             )
         return self._keys[key]
 
     def _combine(self, apply: Callable[..., Array], operands: list[int], base: Base) -> int:
         dims = canonical_union(self.scope.order, *(self.signatures[s].dims for s in operands))
         fetches = [(s, expansion(self.signatures[s].dims, dims)) for s in operands]
-        return self._emit(closure(apply, fetches), Signature(base, dims), operands)
+        return self._emit(
+            closure(apply, fetches), Signature(base, dims), operands, (apply, tuple(fetches))
+        )
 
     # ------------------------------------------------------------------ nodes
 
@@ -299,9 +340,13 @@ class Program:
         if dims == declared:
             return slot
         shape = tuple(self.scope.sizes[d] for d in declared)
-        get = getter(slot, expansion(dims, declared))
+        index = expansion(dims, declared)
+        get = getter(slot, index)
         return self._emit(
-            lambda s: np.broadcast_to(get(s), shape), Signature(decl.type.base, declared), [slot]
+            lambda s: np.broadcast_to(get(s), shape),
+            Signature(decl.type.base, declared),
+            [slot],
+            (np.broadcast_to, ((slot, index), (None, shape))),
         )
 
     # ------------------------------------------------------------------ calls
@@ -332,7 +377,10 @@ class Program:
         dims = sig.dims if builtin.keeps_dims else kept
         reduce = builtin.reduce
         return self._emit(
-            lambda s: reduce(s[operand], axis), Signature(builtin.result, dims), [operand]
+            lambda s: reduce(s[operand], axis),
+            Signature(builtin.result, dims),
+            [operand],
+            (reduce, ((operand, None), (None, axis))),
         )
 
     def _temporal(self, builtin: fn.Temporal, expr: ir.Call) -> int:

@@ -13,17 +13,16 @@ Action constraints are applied at step 3, by :mod:`govlang.runtime.constraints`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 from govlang import ir
-from govlang.runtime.events import Event, span_json
-from govlang.runtime.ledger import ZERO, Ledger, RoundBook, Settlement, exact
+from govlang.runtime.events import Event, MonitorView, span_json
+from govlang.runtime.ledger import ZERO, AccountingError, Ledger, RoundBook, Settlement, exact
 from govlang.runtime.plan import Amount, EdgePlan, Instance, Plan, SanctionSite
 from govlang.runtime.state import InstanceState, RoundRecord, resolver
-from govlang.unparse import format_sanction
 
 Resolve = Callable[[Amount], Any]
 """Resolves an :data:`~govlang.runtime.plan.Amount` to its value for the current instance."""
@@ -41,7 +40,7 @@ def fine_amount(site: SanctionSite, profit: float, earlier: int, resolve: Resolv
         raise TypeError(f"{site.id} is not a fine")
     rate = exact(float(resolve(site.rates[ladder_step(site, earlier)])))
     base = rate * max(exact(profit), ZERO) if fine.of_profit else rate
-    amount = base + _optional(site.plus, resolve, ZERO)
+    amount = base if site.plus is None else base + exact(float(resolve(site.plus)))
     if site.floor is not None:
         amount = max(amount, exact(float(resolve(site.floor))))
     if site.cap is not None:
@@ -54,10 +53,6 @@ def grant_amount(site: SanctionSite, resolve: Resolve) -> Fraction:
     if site.value is None:
         raise TypeError(f"{site.id} is not a grant")
     return max(exact(float(resolve(site.value))), ZERO)
-
-
-def _optional(amount: Amount | None, resolve: Resolve, default: Fraction) -> Fraction:
-    return default if amount is None else exact(float(resolve(amount)))
 
 
 class Mediation:
@@ -106,10 +101,14 @@ class Mediation:
         present = [(k, a) for k, a in enumerate(inst.agents) if self.book.present(a)]
         for k, agent in present:
             resolve = resolver(self.record.values[inst.index][k])
-            if isinstance(sanction, ir.Fine):
-                self._fine(inst, state, site, cause, agent, resolve)
-            elif isinstance(sanction, ir.Grant):
-                self._grant(inst, site, cause, agent, grant_amount(site, resolve))
+            try:
+                if isinstance(sanction, ir.Fine):
+                    self._fine(inst, state, site, cause, agent, resolve)
+                elif isinstance(sanction, ir.Grant):
+                    self._grant(inst, site, cause, agent, grant_amount(site, resolve))
+            except AccountingError as exc:
+                where = f"round {self.record.round}, {inst.name}, `{site.text}`"
+                raise AccountingError(f"{where}: {exc}") from exc
         return state.with_firing(site.id) if present else state
 
     def _fine(
@@ -176,16 +175,17 @@ class Mediation:
             rule_span=None if compiled is None else span_json(compiled.rule.span),
             detail={
                 "site": site.id,
-                "sanction": format_sanction(site.sanction),
+                "sanction": site.text,
                 "agent": self.plan.agents[agent],
                 **detail,
             },
         )
 
-    def _monitors(self, inst: Instance, cause: EdgePlan | None) -> dict[str, Any]:
+    def _monitors(self, inst: Instance, cause: EdgePlan | None) -> Mapping[str, Any]:
         """The values of the monitors the causing edge's guard reads."""
-        monitors = self.record.monitors[inst.index]
-        return {} if cause is None else {n: monitors.get(n) for n in cause.monitors}
+        return (
+            {} if cause is None else MonitorView(self.record.monitors[inst.index], cause.monitors)
+        )
 
     def notice(
         self,

@@ -7,7 +7,7 @@ replayed freely; the controller never mutates one, it returns a new one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -50,7 +50,20 @@ class InstanceState:
         """A copy with one more firing of ``site_id``."""
         counts = dict(self.firings)
         counts[site_id] = counts.get(site_id, 0) + 1
-        return replace(self, firings=tuple(sorted(counts.items())))
+        return self.evolve(firings=tuple(sorted(counts.items())))
+
+    def evolve(self, **changes: Any) -> InstanceState:
+        """A copy with ``changes`` (field name -> value), as ``dataclasses.replace``.
+
+        Copies the fields directly instead of re-running the constructor: the controller
+        derives several states per instance per round. Only field names are accepted.
+        """
+        unknown = changes.keys() - self.__dict__.keys()
+        if unknown:
+            raise TypeError(f"InstanceState has no field(s) {sorted(unknown)}")
+        copy = object.__new__(InstanceState)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
 
 
 @dataclass(frozen=True)

@@ -21,21 +21,19 @@ but illegal edge examined before it (all of them, if none is traversed) is a blo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
-from govlang.runtime.events import Event, span_json
-from govlang.runtime.plan import CreditPlan, EdgePlan, Instance, Ref, ScopePlan
+from govlang.runtime.events import Event, MonitorView, span_json
+from govlang.runtime.plan import CreditPlan, EdgePlan, Instance, ScopePlan
 from govlang.runtime.state import InstanceState, RoundRecord, guard_truth
 
 
 def guards_of(inst: Instance, record: RoundRecord) -> tuple[bool, ...]:
     """Whether each edge's guard held for ``inst`` this round (no ``when``: ``True``)."""
     values = record.values[inst.index]
-    return tuple(
-        guard_truth(values, edge.guard) if isinstance(edge.guard, Ref) else edge.guard is not False
-        for edge in inst.scope.edges
-    )
+    refs, picks = inst.scope.guards
+    truth = [guard_truth(values, ref) for ref in refs]  # each distinct guard decided once
+    return tuple(truth[pick] if type(pick) is int else pick for pick in picks)
 
 
 def earn_credits(policy: CreditPlan | None, state: InstanceState, clean: bool) -> tuple[float, int]:
@@ -58,8 +56,7 @@ def update_counters(
 ) -> InstanceState:
     """The instance's counters after this round, before any traversal."""
     credits, counter = earn_credits(scope.credits, state, not evidence)
-    return replace(
-        state,
+    return state.evolve(
         dwell=state.dwell + 1,
         clean=0 if evidence else state.clean + 1,
         credits=credits,
@@ -118,8 +115,7 @@ def traverse(state: InstanceState, edge: EdgePlan, round_index: int) -> Instance
     """The instance after traversing ``edge``: credits spent, dwell reset, edge remembered."""
     last = list(state.last_traversed)
     last[edge.index] = round_index
-    return replace(
-        state,
+    return state.evolve(
         state=edge.compiled.target,
         dwell=0,
         credits=state.credits - (edge.compiled.credits or 0),
@@ -159,7 +155,7 @@ def _evidence(inst: Instance, round_index: int, monitors: Mapping[str, Any]) -> 
         round_index,
         inst.scope.kind,
         inst.name,
-        monitors={n: monitors.get(n) for n in inst.scope.evidence_monitors},
+        monitors=MonitorView(monitors, inst.scope.evidence_monitors),
         span=span_json(None if declared is None else declared.span),
         detail={"monitor": name},
     )
@@ -196,7 +192,7 @@ def _edge_event(
         inst.name,
         compiled.rule.id,
         compiled.key,
-        monitors={name: monitors.get(name) for name in edge.monitors},
+        monitors=MonitorView(monitors, edge.monitors),
         span=span_json(compiled.edge.span),
         rule_span=span_json(compiled.rule.span),
         detail=detail,

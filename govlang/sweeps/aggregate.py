@@ -26,6 +26,7 @@ from govlang.experiments import results
 from govlang.experiments.metrics import MetricParams
 from govlang.experiments.stats import mean_ci, wilson_interval
 from govlang.experiments.trace import iter_trace
+from govlang.experiments.welfare_summary import collusive_share
 from govlang.frontend import InputError
 from govlang.sweeps.design import SweepRun
 
@@ -108,14 +109,13 @@ def cell_rows(rows: Sequence[Mapping[str, Any]], axes: Sequence[str]) -> list[di
         row.update(runs=len(members), mean_tier=mean, mean_tier_low=low, mean_tier_high=high)
         row.update(severe=severe.estimate, severe_low=severe.low, severe_high=severe.high)
         kinds = [r.get("welfare_class") for r in members]
-        defined = [k for k in kinds if k is not None]
-        if defined:
-            share = wilson_interval(defined.count("collusive"), len(defined))
+        share = collusive_share(kinds)
+        if share is not None:
             row.update(collusive=share.estimate, collusive_low=share.low)
             row["collusive_high"] = share.high
         else:
             row.update(collusive=math.nan, collusive_low=math.nan, collusive_high=math.nan)
-        row["collusive_undefined"] = len(kinds) - len(defined)
+        row["collusive_undefined"] = kinds.count(None)
         for name in RATIOS:
             m, lo, hi = _mean_ci([r.get(name) for r in members])
             row.update({name: m, f"{name}_low": lo, f"{name}_high": hi})

@@ -41,3 +41,13 @@ def test_the_recorded_smollm2_run_replays_exactly_offline(tmp_path: Path) -> Non
     assert exchanges >= 2 * 3 * 4  # every firm, regime and round asked the (recorded) model
     assert sum(int(r["llm_calls"]) for r in result.table) == exchanges
     assert sorted(p.name for p in CACHE.rglob("*.json")) == before  # replay writes nothing
+
+
+@pytest.mark.slow
+def test_the_recorded_answers_are_coded_in_the_report(tmp_path: Path) -> None:
+    run_experiment(EXPERIMENT, tmp_path, quiet=True)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## Stated reasons (LLM firms)" in text
+    section = text[text.index("## Stated reasons (LLM firms)") :].split("\n## ")[0]
+    regimes = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ")]
+    assert {"ungoverned", "constitutional", "institutional"} <= set(regimes)

@@ -14,6 +14,7 @@ from govlang.experiments.false_positives import (
     evidence_signals,
     fines_toward_nash,
     nash_actions,
+    regime_false_positives,
 )
 from govlang.experiments.runner import run_experiment
 from govlang.markets import CournotMarket
@@ -175,3 +176,28 @@ def test_the_report_states_the_false_positive_count(tmp_path: Path) -> None:
     assert "fell on a round in which the fined firm moved toward Nash" in text
     assert "| regime | signal | fines while it held |" in text
     assert "fines while it held" in (tmp_path / "out" / "report.html").read_text("utf-8")
+
+
+def test_the_worker_stores_each_runs_counts_and_old_summaries_are_counted_again(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    spec = tmp_path / "equal.toml"
+    spec.write_text(EQUAL_COSTS.format(gov=REFERENCE), encoding="utf-8")
+    out = tmp_path / "out"
+    run_experiment(spec, out, quiet=True)
+    institution = api.load(REFERENCE).institution
+    summaries = sorted(out.glob("runs/*/summary.json"))
+    folders = [(json.loads(f.read_text("utf-8"))["run"]["regime"], f.parent) for f in summaries]
+    stored = regime_false_positives(folders, institution)
+    assert stored["institutional"].total_fines > 0
+    for summary_file in summaries:  # summaries written before the counts were stored
+        summary = json.loads(summary_file.read_text("utf-8"))
+        assert summary["false_positives"] is not None
+        del summary["false_positives"]
+        summary_file.write_text(json.dumps(summary), "utf-8")
+    counted = regime_false_positives(folders, institution)
+    assert {k: v.as_json() for k, v in counted.items()} == {
+        k: v.as_json() for k, v in stored.items()
+    }

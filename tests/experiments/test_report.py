@@ -1,4 +1,4 @@
-"""The report: self-contained HTML, anchors from regimes to runs to rounds, honest notes."""
+"""The report: self-contained HTML, regimes linked to runs and run pages, honest notes."""
 
 from __future__ import annotations
 
@@ -66,11 +66,35 @@ def test_html_is_self_contained(page: str) -> None:
     assert "<svg" in page and "<?xml" not in page
 
 
-def test_every_anchor_link_resolves(page: str) -> None:
+def _run_page(done: ExperimentResult, run_id: str) -> str:
+    return (done.out_dir / "runs" / run_id / "run.html").read_text(encoding="utf-8")
+
+
+def test_every_link_resolves(done: ExperimentResult, page: str) -> None:
     ids = set(re.findall(r'id="([^"]+)"', page))
     links = re.findall(r'href="([^"]+)"', page)
-    assert links and all(link.startswith("#") for link in links)
-    assert {link[1:] for link in links} <= ids
+    anchors = [link for link in links if link.startswith("#")]
+    files = [link for link in links if not link.startswith("#")]
+    assert anchors and {link[1:] for link in anchors} <= ids
+    assert files and all((done.out_dir / link).is_file() for link in files)
+    for run in done.runs:
+        run_page = _run_page(done, run.run_id)
+        run_ids = set(re.findall(r'id="([^"]+)"', run_page))
+        folder = done.out_dir / "runs" / run.run_id
+        for link in re.findall(r'href="([^"]+)"', run_page):
+            target, _, anchor = link.partition("#")
+            if target:
+                assert (folder / target).is_file(), link
+            if anchor:
+                shown = (folder / target).read_text("utf-8") if target else run_page
+                assert f'id="{anchor}"' in shown, link
+        assert run_ids
+
+
+def test_the_report_stays_small(page: str) -> None:
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+    assert len(text.encode()) < 200_000  # 12 runs; rounds live on the run pages
+    assert '<tr id="r1">' not in page
 
 
 def regime_section(page: str, regime: str) -> str:
@@ -84,22 +108,25 @@ def test_regimes_link_to_runs_and_runs_to_rounds(done: ExperimentResult, page: s
         assert f'href="#regime-{regime}"' in regime_table
         section = regime_section(page, regime)
         for run in done.runs:
-            linked = f'href="#run-{run.run_id}"' in section
+            linked = f'href="runs/{run.run_id}/run.html"' in section
             assert linked == (run.regime == regime)
     for run in done.runs:
-        assert f'<section id="run-{run.run_id}">' in page
-        rounds = re.findall(rf'<tr id="run-{run.run_id}-r(\d+)">', page)
+        run_page = _run_page(done, run.run_id)
+        assert f"<h1>Run {run.run_id}</h1>" in run_page
+        assert f'href="../../report.html#regime-{run.regime}"' in run_page
+        rounds = re.findall(r'<tr id="r(\d+)">', run_page)
         assert rounds == ["1", "2", "3", "4"]
 
 
-def test_round_detail_shows_reasoning_outcome_and_events(done: ExperimentResult, page: str) -> None:
+def test_round_detail_shows_reasoning_outcome_and_events(done: ExperimentResult) -> None:
     run = next(r for r in done.runs if r.population == "talkers" and r.regime == "institutional")
-    start = page.index(f'<tr id="run-{run.run_id}-r1">')
-    row = page[start : page.index("</tr>", start)]
+    run_page = _run_page(done, run.run_id)
+    start = run_page.index('<tr id="r1">')
+    row = run_page[start : run_page.index("</tr>", start)]
     assert "Prices held steady." in row
     assert "price [" in row
     assert "traversal P2_independent_decision:active-&gt;warning" in row
-    assert f'<a href="#run-{run.run_id}-r1">1</a>' in page
+    assert '<a href="#r1">1</a>' in run_page
 
 
 def test_llm_exchange_is_in_the_trace(done: ExperimentResult) -> None:
@@ -136,3 +163,23 @@ def test_regime_statistics_are_reported(done: ExperimentResult) -> None:
     assert f"{comparison.improved}/2 improved" in line and "(exact)" in line
     severe = done.comparisons.pooled["institutional"].severe
     assert f"({severe.count}/{severe.n})" in line
+
+
+def test_llm_answers_are_coded_in_the_reason_table(done: ExperimentResult, page: str) -> None:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+
+    rounds = pq.read_table(done.out_dir / "rounds.parquet").to_pylist()
+    llm = [r for r in rounds if r["kind"] == "llm" and (r["reasoning"] or r["plans"])]
+    assert llm, "the fake server's answers reach rounds.parquet"
+    text = done.report_md.read_text(encoding="utf-8")
+    section = text[text.index("## Stated reasons (LLM firms)") :].split("\n## ")[0]
+    answers = {
+        line.split("|")[1].strip(): int(line.split("|")[3])
+        for line in section.splitlines()
+        if line.startswith("| ") and "regime" not in line
+    }
+    per_regime: dict[str, int] = {}
+    for r in llm:
+        per_regime[r["regime"]] = per_regime.get(r["regime"], 0) + 1
+    assert answers == per_regime
+    assert 'id="reasons"' in page

@@ -78,7 +78,8 @@ def traces(out: Path) -> dict[str, bytes]:
 
 def test_every_artifact_is_written(done: ExperimentResult) -> None:
     out = done.out_dir
-    for name in ("manifest.json", "institution.svg", "runs.csv", "runs.parquet"):
+    tables = ("runs.csv", "runs.parquet", "rounds.parquet", "events.parquet", "series.parquet")
+    for name in ("manifest.json", "institution.svg", *tables):
         assert (out / name).is_file(), name
     assert done.report_md.is_file() and done.report_html.is_file()
     assert len(done.runs) == 12 and len(done.executed) == 12 and not done.reused
@@ -87,7 +88,12 @@ def test_every_artifact_is_written(done: ExperimentResult) -> None:
         assert {p.name for p in folder.iterdir()} == {
             "trace.jsonl",
             "governance.jsonl",
+            "log-key-id",
             "summary.json",
+            "rounds.parquet",
+            "events.parquet",
+            "series.parquet",
+            "run.html",
         }
     manifest = json.loads((out / "manifest.json").read_text())
     assert [r["run_id"] for r in manifest["runs"]] == [r.run_id for r in done.runs]

@@ -117,3 +117,20 @@ def test_bad_metrics_in_an_experiment_file_exit_1_and_write_nothing(
     err = capsys.readouterr().err
     assert "metrics.welfare.harm" in err and "metrics.tiers.bogus: unknown key" in err
     assert "Traceback" not in err and not out.exists()
+
+
+def test_regime_collusive_share_leaves_undefined_runs_out_like_a_sweep_cell() -> None:
+    from govlang.experiments.welfare_summary import summarize_welfare
+    from govlang.sweeps.aggregate import cell_rows
+
+    kinds = ["collusive", "restricted", None, None]
+    rows = [
+        {"regime": "ungoverned", "welfare_class": k, "tier": 1, "tier_idle_counted": 1}
+        for k in kinds
+    ]
+    share = summarize_welfare(rows, exclude_idle=True).collusive
+    assert share is not None and (share.count, share.n, share.estimate) == (1, 2, 0.5)
+    undefined = summarize_welfare([{"welfare_class": None, "tier": 0}], exclude_idle=True)
+    assert undefined.collusive is None and undefined.undefined == 1
+    cells = cell_rows([{**r, "cell": 0, "fines": 0} for r in rows], [])
+    assert cells[0]["collusive"] == share.estimate and cells[0]["collusive_undefined"] == 2
