@@ -186,3 +186,24 @@ def test_the_sanction_path_shows_ladder_steps_floors_and_constraints() -> None:
     assert sanctions.text() == (
         "4 fines (ladder steps 0-2; 1 raised to the floor), 5 rounds constrained"
     )
+
+
+def test_bertrand_payoffs_match_govlang_replay(tmp_path: Path) -> None:
+    gov = REFERENCE.parent / "bertrand_price_watch.gov"
+    market = build_market("bertrand", {})
+    horizon = 25
+    result = assess(compiled_for(gov, market), market, horizon, 1.0, search=False)
+    item = result.patterns[0]
+    assert item.pattern.key == "joint_pricing" and item.pattern.actions is not None
+    collude = write_actions(tmp_path / "c.jsonl", market.profile(item.pattern.actions), horizon)
+    compete = write_actions(tmp_path / "n.jsonl", market.profile(market.nash), horizon)
+    colluding = replay(gov, collude, market="bertrand").totals()
+    competing = replay(gov, compete, market="bertrand").totals()
+    for firm in item.persistent.firms:
+        assert firm.gain == pytest.approx(colluding[firm.firm][1] - competing[firm.firm][1])
+    # over 25 undiscounted rounds, the cap and the refund outweigh the rent of pricing high
+    # every round; but a watch ends after 3 clean rounds, and pricing high again pays
+    assert item.persistent.deterred and not item.evasive.deterred
+    assert item.verdict.reason == "restoration_too_quick"
+    watched = item.persistent.firms[0]
+    assert watched.first_act is not None and watched.first_act[0] == 3  # watch_rounds = 3
