@@ -109,9 +109,10 @@ class _Chain:
                 operand, extent = self.infix(_NOT_POWER + 1)
             span = joined(token_span(item), extent)
             return ir.Not(operand=operand, span=span), span
+        literal = not isinstance(self.items[self.at], Token)  # a number, not `- -3`
         operand, extent = self.prefix(_INFIX_POWER["MUL_OP"] + 1)  # MINUS: the tightest binding
         span = joined(token_span(item), extent)
-        if isinstance(operand, ir.Number) and operand.span == extent:
+        if literal and isinstance(operand, ir.Number) and operand.span == extent:
             # "-3" is a negative literal; "-(3)" stays a negation, so each prints as written
             return ir.Number(value=-operand.value, is_int=operand.is_int, span=span), span
         return ir.Negate(operand=operand, span=span), span

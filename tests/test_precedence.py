@@ -52,6 +52,8 @@ def shape(expr: Any) -> Any:
         ("a * b + c / d", ("+", ("*", "a", "b"), ("/", "c", "d"))),
         ("-a * b", ("*", ("neg", "a"), "b")),
         ("- -a", ("neg", ("neg", "a"))),
+        ("- -3", ("neg", -3.0)),  # a negation of the literal -3, never folded into 3
+        ("- - - 3", ("neg", ("neg", -3.0))),
         ("-3 + a", ("+", -3.0, "a")),
         ("- -3", 3.0),
         ("-(3)", ("neg", 3.0)),
