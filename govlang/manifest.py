@@ -345,6 +345,17 @@ def canonical_json(data: Any, indent: int | None = None) -> str:
     Encode the result as UTF-8 to hash it.
     """
     separators = (",", ":") if indent is None else (",", ": ")
+    try:  # one pass when every float is finite, as nearly always
+        return json.dumps(
+            data,
+            sort_keys=True,
+            separators=separators,
+            ensure_ascii=False,
+            allow_nan=False,
+            indent=indent,
+        )
+    except ValueError:
+        pass
     return json.dumps(
         _finite(data),
         sort_keys=True,

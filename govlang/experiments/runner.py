@@ -57,7 +57,7 @@ from govlang.params import ParamValue
 from govlang.progress import Progress
 from govlang.render import RenderError, render
 from govlang.runtime.govern import Regime
-from govlang.runtime.log import plain
+from govlang.runtime.log import DEFAULT_FSYNC, DEFAULT_FSYNC_EVERY, FsyncPolicy, plain
 from govlang.workers import die_with_parent, interrupts_deferred
 
 __all__ = ["ExperimentResult", "RunSpec", "plan_runs", "run_experiment", "run_id"]
@@ -191,6 +191,8 @@ class RunSpec(BaseModel):
     constitution: str | None = Field(
         None, description="The experiment's constitution text (constitutional runs only)."
     )
+    log_fsync: FsyncPolicy = Field(DEFAULT_FSYNC, description="The log's fsync policy.")
+    log_fsync_every: int = Field(DEFAULT_FSYNC_EVERY, description="Rounds between fsyncs.")
 
 
 def run_id(
@@ -250,6 +252,8 @@ def plan_runs(spec: ExperimentSpec, digest: str, llm_cache: Path | None) -> list
                         institution_params=spec.institution.params,
                         digest=digest,
                         constitution=text,
+                        log_fsync=spec.log.fsync,
+                        log_fsync_every=spec.log.fsync_every,
                     )
                 )
     return runs
