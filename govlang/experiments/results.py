@@ -25,7 +25,6 @@ from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
 from govlang.experiments.metrics import Benchmarks, MetricParams, bertrand_metrics, cournot_metrics
 from govlang.experiments.regime_notes import regime_notes, text_reactions
-from govlang.experiments.stats import Comparison, RegimeSummary, compare_regimes, summarize_regime
 from govlang.experiments.trace import iter_trace
 from govlang.experiments.welfare_summary import (
     WelfareSummary,
@@ -39,6 +38,7 @@ from govlang.manifest import canonical_json
 
 if TYPE_CHECKING:
     from govlang.experiments.runner import RunSpec
+    from govlang.experiments.stats import Comparison, RegimeSummary
 
 __all__ = [
     "ID_COLUMNS",
@@ -272,6 +272,8 @@ def _tiers(rows: Iterable[Mapping[str, Any]], regime: str, config: str | None = 
 
 def compare(rows: Sequence[Mapping[str, Any]], spec: ExperimentSpec) -> Comparisons:
     """The regime statistics of the complete runs (regimes or configs without runs left out)."""
+    from govlang.experiments.stats import summarize_regime  # scipy: only when comparing
+
     configs = tuple(c for c in spec.populations if any(r["config"] == c for r in rows))
     regimes: tuple[str, ...] = tuple(g for g in spec.regimes if _tiers(rows, g))
     pooled = {g: summarize_regime(_tiers(rows, g)) for g in regimes}
@@ -298,6 +300,8 @@ def _versus(
     rows: Sequence[Mapping[str, Any]], configs: Sequence[str], regime: str
 ) -> Comparison | str:
     """``regime`` against ``ungoverned``, or the reason the comparison cannot be made."""
+    from govlang.experiments.stats import compare_regimes
+
     base = {c: _tiers(rows, "ungoverned", c) for c in configs}
     treated = {c: _tiers(rows, regime, c) for c in configs}
     paired = [c for c in configs if base[c] and treated[c]]

@@ -49,13 +49,11 @@ from govlang.experiments.config import ExperimentSpec, FirmSpec, load_experiment
 from govlang.experiments.logkey import log_key
 from govlang.experiments.metrics import MetricParams
 from govlang.experiments.names import FileName
-from govlang.experiments.report import write_report
 from govlang.experiments.trace import institution_of, play_run
 from govlang.frontend import InputError
 from govlang.manifest import canonical_json
 from govlang.params import ParamValue
 from govlang.progress import Progress
-from govlang.render import RenderError, render
 from govlang.runtime.govern import Regime
 from govlang.runtime.log import DEFAULT_FSYNC, DEFAULT_FSYNC_EVERY, FsyncPolicy, plain
 from govlang.workers import die_with_parent, interrupts_deferred
@@ -124,6 +122,8 @@ def run_experiment(
     table = results.collect(out, runs, spec)
     comparisons = results.compare(table, spec)
     results.write_tables(out, table)
+    from govlang.experiments.report import write_report  # matplotlib: not in run workers
+
     write_report(out, spec, compiled, runs, table, comparisons, key_source)
     done = {r.run_id for r in pending}
     return ExperimentResult(
@@ -156,6 +156,8 @@ def _mkdir(path: Path) -> None:
 
 def _diagram(compiled: CompiledInstitution, out: Path) -> str | None:
     """Draw ``institution.svg``; the reason it could not be drawn, else ``None``."""
+    from govlang.render import RenderError, render  # networkx: not in run workers
+
     try:
         render(compiled, out / "institution.svg")
     except RenderError as exc:
