@@ -87,10 +87,14 @@ def load_key(environ: Mapping[str, str] | None = None) -> bytes:
 def plain(data: Any) -> Any:
     """``data`` with numpy scalars and arrays turned into Python values (JSON-ready)."""
     kind = type(data)
-    if kind is str or kind is float or kind is int or kind is bool or data is None:
+    if kind in _SCALARS:
         return data
     if kind is dict:
+        if all(type(k) is str and type(v) in _SCALARS for k, v in data.items()):
+            return dict(data)  # names to plain values (monitors at an agent): a copy will do
         return {k if type(k) is str else str(k): plain(v) for k, v in data.items()}
+    if (kind is list or kind is tuple) and all(type(v) in _SCALARS for v in data):
+        return list(data)  # a row of plain numbers (monitor values): nothing to convert
     if isinstance(data, np.ndarray | np.generic):
         return data.tolist()
     if isinstance(data, Mapping):
@@ -98,6 +102,9 @@ def plain(data: Any) -> Any:
     if isinstance(data, list | tuple):
         return [plain(v) for v in data]
     return data
+
+
+_SCALARS = frozenset({str, float, int, bool, type(None)})
 
 
 def line_hash(line: str) -> str:
@@ -132,7 +139,7 @@ class _Entry(dict[str, Any]):
 
     def line(self, mac: str) -> str:
         """The entry's canonical JSON line with ``hmac`` set to ``mac``."""
-        middle = canonical_json({"hmac": mac})[1:-1]
+        middle = f'"hmac":"{mac}"'  # a hex digest: nothing to escape
         return "{" + ",".join(p for p in (self._before, middle, self._after) if p) + "}"
 
 
