@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,8 +30,10 @@ import numpy as np
 
 import govlang
 from govlang.markets import CournotMarket
+from govlang.runtime.log import GovernanceLog
 
 ROOT = Path(__file__).resolve().parent.parent
+KEY = b"benchmark-key"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from reference_by_hand import ReferenceByHand  # noqa: E402
@@ -57,7 +62,10 @@ def rounds_per_second(env: Any, sequence: Sequence[dict[str, Any]]) -> float:
         if not env.agents:
             env.reset(seed=0)
         env.step(round_actions)
-    return len(sequence) / (time.perf_counter() - start)
+    rate = len(sequence) / (time.perf_counter() - start)
+    if callable(getattr(env, "close", None)):
+        env.close()  # completes a governance log
+    return rate
 
 
 def best(
@@ -112,15 +120,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     market = CournotMarket()
     compiled = govlang.load(ROOT / "examples" / "cournot_reference.gov", schema=market.schema())
     sequence = actions(args.rounds)
-    rates = best(
-        {
-            "bare": CournotMarket,
-            "governed": lambda: govlang.govern(CournotMarket(), compiled),
-            "by hand": lambda: ReferenceByHand(CournotMarket()),
-        },
-        sequence,
-        args.repeat,
-    )
+    scratch = Path(tempfile.mkdtemp(prefix="govlang-bench-"))
+    logs = (scratch / f"governance-{n}.jsonl" for n in itertools.count())
+
+    def logged() -> Any:
+        """Governed, with a governance log as ``govlang run`` writes it (default policy)."""
+        log = GovernanceLog.create(next(logs), compiled.digest, compiled.institution.name, KEY)
+        return govlang.govern(CournotMarket(), compiled, log=log)
+
+    try:
+        rates = best(
+            {
+                "bare": CournotMarket,
+                "governed": lambda: govlang.govern(CournotMarket(), compiled),
+                "by hand": lambda: ReferenceByHand(CournotMarket()),
+                "logged": logged,
+            },
+            sequence,
+            args.repeat,
+        )
+    finally:
+        shutil.rmtree(scratch)
     bare, governed, by_hand = rates["bare"], rates["governed"], rates["by hand"]
     print(f"rounds per second over {args.rounds} rounds (best of {args.repeat}):")
     print(f"  bare Cournot market:                  {bare:10.0f}")
@@ -130,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"  cost govlang / bare:                  {bare / governed:10.2f}x")
     print(f"  cost hand-written / bare:             {bare / by_hand:10.2f}x")
     print(f"  cost govlang / hand-written:          {by_hand / governed:10.2f}x")
+    print(f"  governed, with the governance log:    {rates['logged']:10.0f}")
+    print(f"  cost govlang with the log / bare:     {bare / rates['logged']:10.2f}x")
     learning_rounds = max(args.rounds // 5, 100)
     bare_q = max(
         learning_rounds_per_second(CournotMarket(), learning_rounds, "ungoverned")

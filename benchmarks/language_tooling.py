@@ -117,11 +117,45 @@ def measure(states: int, tmp: Path) -> tuple[int, float, float, float, float, fl
     return lines, t_check, t_compile, t_dot, t_svg, python_baseline(lines)
 
 
+def growth(rows: list[tuple[int, float, float]], column: int) -> float:
+    """The slope of log(time in ``column``) against log(states): the growth exponent."""
+    xs = [math.log(row[0]) for row in rows]
+    ys = [math.log(row[column]) for row in rows]
+    return float(statistics.linear_regression(xs, ys).slope)
+
+
+def check_and_compile(text: str) -> None:
+    """Parse, check and compile ``text`` (it must be valid)."""
+    document = parse_text(text, "generated.gov")
+    assert document.institution is not None
+    if any(d.is_error for d in check(document)):
+        raise SystemExit("generated institution has errors")
+    compile_institution(document.institution)
+
+
+def reference_command() -> None:
+    """``govlang check`` of the reference institution against ``py_compile`` of as many lines."""
+    reference = Path(__file__).resolve().parent.parent / "examples" / "cournot_reference.gov"
+    n_lines = reference.read_text(encoding="utf-8").count("\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        py = Path(tmp) / "reference.py"
+        py.write_text(python_source(n_lines), encoding="utf-8")
+        check_command = [sys.executable, "-m", "govlang", "check", str(reference)]
+        command_seconds(check_command, repeats=1)  # fills the grammar cache
+        t_check = command_seconds(check_command, repeats=5)
+        t_py = command_seconds([sys.executable, "-m", "py_compile", str(py)], repeats=5)
+    print(
+        f"`govlang check` of the reference institution ({n_lines} lines), whole command: "
+        f"{t_check:.3f} s; `python -m py_compile` of as many Python lines: {t_py:.3f} s, "
+        f"ratio {t_check / t_py:.1f}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    sizes = [10, 100, 300] if args.quick else [10, 30, 100, 300, 1000]
+    sizes = [10, 100, 300] if args.quick else [10, 30, 100, 250, 300, 500, 1000]
     print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}")
     print(
         f"{'states':>7} {'lines':>6} {'check s':>9} {'compile s':>10} {'dot s':>8} "
@@ -131,16 +165,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for states in sizes:
             row = measure(states, Path(tmp))
-            rows.append((states, row[1]))
+            rows.append((states, row[1], row[2]))
             lines, t_check, t_compile, t_dot, t_svg, t_ast = row
             print(
                 f"{states:>7} {lines:>6} {t_check:>9.3f} {t_compile:>10.3f} {t_dot:>8.3f} "
                 f"{t_svg:>8.3f} {t_ast:>12.4f} {t_check / t_ast:>10.1f}"
             )
-    xs = [math.log(s) for s, _ in rows]
-    ys = [math.log(t) for _, t in rows]
-    slope = statistics.linear_regression(xs, ys).slope
-    print(f"check time grows as states^{slope:.2f} (1.0 = linear)")
+    print(f"check time grows as states^{growth(rows, 1):.2f} (1.0 = linear)")
+    large = [row for row in rows if row[0] >= 250]
+    if len(large) >= 2:
+        sizes_text = "/".join(str(row[0]) for row in large)
+        print(f"compile time grows as states^{growth(large, 2):.2f} over {sizes_text} states")
 
     target = generated(1000)  # about 5,000 lines
     n_lines = target.count("\n")
@@ -150,6 +185,9 @@ def main() -> int:
         f"check of a {n_lines}-line institution: {t_big:.3f} s "
         f"(ast.parse of as many Python lines: {t_ast:.3f} s, ratio {t_big / t_ast:.1f})"
     )
+    t_both = best_of(3, lambda: check_and_compile(target))
+    print(f"check + compile of the 1,000-state institution, in-process: {t_both:.3f} s")
+    reference_command()
     with tempfile.TemporaryDirectory() as tmp:
         gov, py = Path(tmp) / "big.gov", Path(tmp) / "big.py"
         gov.write_text(target, encoding="utf-8")

@@ -68,11 +68,16 @@ def main() -> None:
         asyncio.run(play(runs(server, 2, 1, 1), folder / "warm-up"))
         print("one run, n firms: wall per round (ideal = one latency)")
         for n in (1, 2, 4, 8, 16):
+            server.reset_counters()
             wall = asyncio.run(play(runs(server, n, 1, args.rounds), folder / f"n{n}"))
             per_round = wall / args.rounds
-            print(f"  n = {n:2d}  {per_round:6.3f} s  ({per_round / args.latency:5.2f}x ideal)")
+            print(
+                f"  n = {n:2d}  {per_round:6.3f} s  ({per_round / args.latency:5.2f}x ideal; "
+                f"peak in flight {server.max_in_flight})"
+            )
         print("k concurrent runs of 2 firms: wall per round (ideal = one latency)")
         for k in (1, 4, 16, 64):
+            server.reset_counters()
             wall = asyncio.run(play(runs(server, 2, k, args.rounds), folder / f"k{k}"))
             per_round = wall / args.rounds
             print(

@@ -197,21 +197,27 @@ class _Manifest:
         policy = scope.credits
         credits = None if policy is None else {k: self.value(getattr(policy, k)) for k in _EARN}
         sanctioned = [s.name for s in scope.states if is_sanction_state(s)]
+        out: dict[str, list[CompiledEdge]] = {}  # each edge looked at once, not once per state
+        by_rule: dict[int, list[str]] = {}
+        for edge in edges:
+            out.setdefault(edge.source, []).append(edge)
+            by_rule.setdefault(id(edge.rule), []).append(edge.key)
+        ways_back = _restoration_steps(scope, edges)
         return {
             "kind": scope.kind,
             "title": SCOPE_TITLES[scope.kind],
             "evidence": scope.evidence,
             "credits": credits,
             "initial": next((s.name for s in scope.states if s.initial), None),
-            "states": [self.state(scope.kind, s, edges) for s in scope.states],
-            "rules": [self.rule(r, edges) for r in scope.rules],
+            "states": [self.state(scope.kind, s, out.get(s.name, [])) for s in scope.states],
+            "rules": [self.rule(r, by_rule.get(id(r), [])) for r in scope.rules],
             "edges": {e.key: self.edge(e) for e in edges},
-            "restoration": {name: restoration_paths(name, scope, edges) for name in sanctioned},
+            "restoration": {name: _paths(name, scope, ways_back) for name in sanctioned},
         }
 
-    def state(self, scope: str, state: ir.StateDecl, edges: list[CompiledEdge]) -> JSON:
-        """A state, its sanctions and its out-edges in priority order."""
-        out = sorted((e for e in edges if e.source == state.name), key=priority_order)
+    def state(self, scope: str, state: ir.StateDecl, leaving: list[CompiledEdge]) -> JSON:
+        """A state, its sanctions and its out-edges (``leaving``) in priority order."""
+        out = sorted(leaving, key=priority_order)
         return {
             **state_attributes(scope, state),
             "node": node_key(scope, state.name),
@@ -220,9 +226,8 @@ class _Manifest:
             "out_edges": [e.key for e in out],
         }
 
-    def rule(self, rule: ir.RuleDecl, edges: list[CompiledEdge]) -> JSON:
-        """A rule: id, kind, norm text, its edges' keys and its span."""
-        keys = [e.key for e in edges if e.rule is rule]
+    def rule(self, rule: ir.RuleDecl, keys: list[str]) -> JSON:
+        """A rule: id, kind, norm text, its edges' keys (declaration order) and its span."""
         kind = "escalation" if rule.kind == "rule" else "restoration"
         return {
             "id": rule.id,
@@ -304,16 +309,33 @@ def restoration_paths(
     Each path is a list of edge keys; shortest first, then by keys; at most
     :data:`MAX_RESTORATION_PATHS`. Empty when there is no way back.
     """
+    return _paths(state, scope, _restoration_steps(scope, edges))
+
+
+def _restoration_steps(
+    scope: ir.ScopeDecl, edges: Sequence[CompiledEdge]
+) -> dict[str, list[CompiledEdge]]:
+    """The scope's restoration edges by source state, in the order of ``edges``."""
+    steps: dict[str, list[CompiledEdge]] = {}
+    for edge in edges:
+        if edge.kind == "restoration" and edge.scope == scope.kind:
+            steps.setdefault(edge.source, []).append(edge)
+    return steps
+
+
+def _paths(
+    state: str, scope: ir.ScopeDecl, steps: Mapping[str, Sequence[CompiledEdge]]
+) -> list[list[str]]:
+    """:func:`restoration_paths` with the restoration edges indexed by source."""
     goal = next((s.name for s in scope.states if s.initial), None)
-    steps = [e for e in edges if e.kind == "restoration" and e.scope == scope.kind]
     found: list[list[str]] = []
 
     def walk(at: str, visited: frozenset[str], path: list[str]) -> None:
         if at == goal and path:
             found.append(path)
             return
-        for edge in steps:
-            if edge.source == at and edge.target not in visited:
+        for edge in steps.get(at, ()):
+            if edge.target not in visited:
                 walk(edge.target, visited | {edge.target}, [*path, edge.key])
 
     walk(state, frozenset({state}), [])
@@ -345,6 +367,17 @@ def canonical_json(data: Any, indent: int | None = None) -> str:
     Encode the result as UTF-8 to hash it.
     """
     separators = (",", ":") if indent is None else (",", ": ")
+    try:  # one pass when every float is finite, as nearly always
+        return json.dumps(
+            data,
+            sort_keys=True,
+            separators=separators,
+            ensure_ascii=False,
+            allow_nan=False,
+            indent=indent,
+        )
+    except ValueError:
+        pass
     return json.dumps(
         _finite(data),
         sort_keys=True,

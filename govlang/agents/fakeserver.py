@@ -17,6 +17,10 @@ Every request also waits ``latency`` seconds (for concurrency benchmarks). The s
 requests and the requests in flight (:attr:`FakeLLMServer.max_in_flight` shows whether
 requests overlapped) and logs each request body. Run ``python -m govlang.agents.fakeserver
 --help`` to serve one from the command line.
+
+Connections are HTTP/1.1 (kept alive, as a real provider's), and the listen backlog holds
+:data:`BACKLOG` pending connections, so that many concurrent clients connect at once instead
+of waiting for the kernel to retry a refused handshake (a second or more each).
 """
 
 from __future__ import annotations
@@ -104,6 +108,19 @@ def _answer(quantities: Mapping[str, float], text: str = "") -> str:
     )
 
 
+BACKLOG = 1024
+"""Pending connections the listening socket accepts (the stdlib default is 5)."""
+
+IDLE_SECONDS = 60.0
+"""A kept-alive connection idle this long is closed by the server."""
+
+
+class _Server(ThreadingHTTPServer):
+    """A threading HTTP server with a deep listen backlog."""
+
+    request_queue_size = BACKLOG
+
+
 class FakeLLMServer:
     """Fake chat-completions server on ``127.0.0.1``; use as a context manager.
 
@@ -131,7 +148,7 @@ class FakeLLMServer:
         self.quantities = dict(quantities or {"A": 30.0, "B": 20.0})
         self._state = _State(schedule=deque(schedule))
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     # ---------------------------------------------------------------- lifecycle
@@ -302,6 +319,9 @@ class FakeLLMServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: every answer has a Content-Length
+            timeout = IDLE_SECONDS
+
             def log_message(self, format: str, *args: Any) -> None:
                 """Keep test output quiet."""
 

@@ -143,7 +143,7 @@ def _closed_loop(
 ) -> Played:
     """The evasive strategy: collude in the initial standing, compete elsewhere."""
     initial = _initial(compiled, market)
-    governed = govern(env, compiled)
+    governed = govern(env, compiled, history=None)
     governed.reset(seed=0)
     standings: Mapping[str, str] = initial
 
@@ -157,7 +157,7 @@ def _closed_loop(
             standings = governed.history[-1].standings
     finally:
         governed.close()
-    return Played("evasive", governed.history, initial)
+    return Played("evasive", tuple(governed.history), initial)
 
 
 def _initial(compiled: CompiledInstitution, market: Market) -> dict[str, str]:

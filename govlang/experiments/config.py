@@ -8,8 +8,9 @@ every other key overrides a field of the market's config), ``[institution]`` (``
 relative to the file, and ``params``), ``[populations.NAME]`` (``description``, ``firms``: one
 ``{ kind = ..., option = ... }`` per market firm), ``[metrics]`` (tier thresholds and
 aggregation, :class:`~govlang.experiments.metrics.MetricParams`), ``[llm]`` (defaults for
-every ``llm`` firm) and ``[constitution]`` (``text`` or ``file``: the text shown under the
-constitutional regime). ``examples/reference_offline.toml`` is a complete example. Population
+every ``llm`` firm), ``[constitution]`` (``text`` or ``file``: the text shown under the
+constitutional regime) and ``[log]`` (when each run's governance log is fsynced,
+:class:`LogSpec`). ``examples/reference_offline.toml`` is a complete example. Population
 names become parts of file names, so they are restricted (:mod:`govlang.experiments.names`,
 ``specs/inputs.md``).
 
@@ -39,6 +40,7 @@ from govlang.inputs import TOML, read_text
 from govlang.markets import BertrandConfig, CournotConfig
 from govlang.params import ParamValue
 from govlang.runtime.govern import Regime
+from govlang.runtime.log import DEFAULT_FSYNC, DEFAULT_FSYNC_EVERY, FsyncPolicy
 
 __all__ = [
     "MARKET_KINDS",
@@ -48,6 +50,7 @@ __all__ = [
     "FirmSpec",
     "InstitutionSpec",
     "LLMDefaults",
+    "LogSpec",
     "MarketSpec",
     "PopulationSpec",
     "load_experiment",
@@ -255,6 +258,23 @@ class ConstitutionSpec(_Frozen):
         return self
 
 
+class LogSpec(_Frozen):
+    """When each run's governance log is fsynced (``[log]`` in TOML).
+
+    ``fsync``: ``batch`` (default: every ``fsync_every`` rounds and at the end of the run),
+    ``round`` (after every round) or ``run`` (at the end only). Every round's entries reach
+    the operating system before the next round whatever the policy, so a crash of the run
+    loses at most the round in flight; an operating-system crash or a power loss can lose the
+    rounds since the last fsync (the log then fails verification as incomplete). The policy
+    changes no byte of any log or result.
+    """
+
+    fsync: FsyncPolicy = Field(DEFAULT_FSYNC, description="round, batch or run.")
+    fsync_every: int = Field(
+        DEFAULT_FSYNC_EVERY, ge=1, le=1_000_000, description="Rounds between fsyncs (batch)."
+    )
+
+
 class LLMDefaults(_Frozen):
     """Defaults for every firm of kind ``llm`` (a firm's own options win).
 
@@ -305,6 +325,7 @@ class ExperimentSpec(_Frozen):
     constitution: ConstitutionSpec | None = Field(
         None, description="The constitutional regime's text (default: the institution's)."
     )
+    log: LogSpec = Field(default_factory=LogSpec)
 
     @model_validator(mode="before")
     @classmethod

@@ -29,7 +29,6 @@ from govlang.experiments.faults import firm_faults
 from govlang.experiments.metrics import Benchmarks, MetricParams, bertrand_metrics, cournot_metrics
 from govlang.experiments.regime_notes import regime_notes, text_reactions
 from govlang.experiments.run_page import write_run_page
-from govlang.experiments.stats import Comparison, RegimeSummary, compare_regimes, summarize_regime
 from govlang.experiments.tidy import IDENTITY, combine_tables, write_run_tables
 from govlang.experiments.trace import compiled_for, iter_trace
 from govlang.experiments.welfare_summary import (
@@ -44,6 +43,7 @@ from govlang.manifest import canonical_json
 
 if TYPE_CHECKING:
     from govlang.experiments.runner import RunSpec
+    from govlang.experiments.stats import Comparison, RegimeSummary
 
 __all__ = [
     "ID_COLUMNS",
@@ -313,6 +313,8 @@ def _tiers(rows: Iterable[Mapping[str, Any]], regime: str, config: str | None = 
 
 def compare(rows: Sequence[Mapping[str, Any]], spec: ExperimentSpec) -> Comparisons:
     """The regime statistics of the complete runs (regimes or configs without runs left out)."""
+    from govlang.experiments.stats import summarize_regime  # scipy: only when comparing
+
     configs = tuple(c for c in spec.populations if any(r["config"] == c for r in rows))
     regimes: tuple[str, ...] = tuple(g for g in spec.regimes if _tiers(rows, g))
     pooled = {g: summarize_regime(_tiers(rows, g)) for g in regimes}
@@ -339,6 +341,8 @@ def _versus(
     rows: Sequence[Mapping[str, Any]], configs: Sequence[str], regime: str
 ) -> Comparison | str:
     """``regime`` against ``ungoverned``, or the reason the comparison cannot be made."""
+    from govlang.experiments.stats import compare_regimes
+
     base = {c: _tiers(rows, "ungoverned", c) for c in configs}
     treated = {c: _tiers(rows, regime, c) for c in configs}
     paired = [c for c in configs if base[c] and treated[c]]

@@ -50,15 +50,13 @@ from govlang.experiments.config import ExperimentSpec, FirmSpec, load_experiment
 from govlang.experiments.logkey import key_statement, log_key, record_key
 from govlang.experiments.metrics import MetricParams
 from govlang.experiments.names import FileName
-from govlang.experiments.report import write_report
 from govlang.experiments.trace import institution_of, play_run
 from govlang.frontend import InputError
 from govlang.manifest import canonical_json
 from govlang.params import ParamValue
 from govlang.progress import Progress
-from govlang.render import RenderError, render
 from govlang.runtime.govern import Regime
-from govlang.runtime.log import plain
+from govlang.runtime.log import DEFAULT_FSYNC, DEFAULT_FSYNC_EVERY, FsyncPolicy, plain
 from govlang.workers import die_with_parent, interrupts_deferred
 
 __all__ = ["ExperimentResult", "RunSpec", "plan_runs", "run_experiment", "run_id"]
@@ -126,6 +124,8 @@ def run_experiment(
     comparisons = results.compare(table, spec)
     results.write_tables(out, table, runs)
     signed = key_statement(key, key_source, [results.run_dir(out, r) for r in runs])
+    from govlang.experiments.report import write_report  # matplotlib: not in run workers
+
     write_report(out, spec, compiled, runs, table, comparisons, signed)
     done = {r.run_id for r in pending}
     return ExperimentResult(
@@ -158,6 +158,8 @@ def _mkdir(path: Path) -> None:
 
 def _diagram(compiled: CompiledInstitution, out: Path) -> str | None:
     """Draw ``institution.svg``; the reason it could not be drawn, else ``None``."""
+    from govlang.render import RenderError, render  # networkx: not in run workers
+
     try:
         render(compiled, out / "institution.svg")
     except RenderError as exc:
@@ -193,6 +195,8 @@ class RunSpec(BaseModel):
     constitution: str | None = Field(
         None, description="The experiment's constitution text (constitutional runs only)."
     )
+    log_fsync: FsyncPolicy = Field(DEFAULT_FSYNC, description="The log's fsync policy.")
+    log_fsync_every: int = Field(DEFAULT_FSYNC_EVERY, description="Rounds between fsyncs.")
 
 
 def run_id(
@@ -252,6 +256,8 @@ def plan_runs(spec: ExperimentSpec, digest: str, llm_cache: Path | None) -> list
                         institution_params=spec.institution.params,
                         digest=digest,
                         constitution=text,
+                        log_fsync=spec.log.fsync,
+                        log_fsync_every=spec.log.fsync_every,
                     )
                 )
     return runs

@@ -26,17 +26,25 @@ Conventions:
 
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict
-from scipy import stats as sps  # type: ignore[import-untyped,unused-ignore]
 
 FloatArray = NDArray[np.float64]
+
+
+def _sps() -> ModuleType:
+    """``scipy.stats``, imported on first use (run workers never compare regimes)."""
+    return importlib.import_module("scipy.stats")
+
+
 Alternative = Literal["two-sided", "greater", "less"]
 
 __all__ = [
@@ -131,7 +139,7 @@ def mean_ci(
     if x.size == 1:
         return MeanCI(mean=mean, low=-math.inf, high=math.inf, n=1, level=level, method=method)
     if method == "t":
-        half = float(sps.t.ppf((1 + level) / 2, x.size - 1)) * float(x.std(ddof=1))
+        half = float(_sps().t.ppf((1 + level) / 2, x.size - 1)) * float(x.std(ddof=1))
         half /= math.sqrt(x.size)
         low, high = mean - half, mean + half
     else:
@@ -145,7 +153,7 @@ def wilson_interval(count: int, n: int, level: float = 0.95) -> Proportion:
     """The Wilson score interval of ``count`` successes out of ``n``."""
     if n < 1 or not 0 <= count <= n:
         raise ValueError(f"need 0 <= count <= n and n >= 1, got count={count}, n={n}")
-    z = float(sps.norm.ppf((1 + level) / 2))
+    z = float(_sps().norm.ppf((1 + level) / 2))
     p = count / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
@@ -191,7 +199,7 @@ def welch_test(a: ArrayLike, b: ArrayLike, alternative: Alternative = "two-sided
     with warnings.catch_warnings():
         # scipy reports an exactly constant group as "catastrophic cancellation"; it is not.
         warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
-        result = sps.ttest_ind(x, y, equal_var=False, alternative=alternative)
+        result = _sps().ttest_ind(x, y, equal_var=False, alternative=alternative)
     return WelchResult(
         statistic=float(result.statistic),
         p_value=float(result.pvalue),

@@ -327,6 +327,7 @@ async def play_run(
     log = GovernanceLog.create(
         run_dir / "governance.jsonl", compiled.digest, compiled.institution.name, key=key
     )
+    log.durability(run.log_fsync, run.log_fsync_every)
     text = shown_constitution(run, compiled)
     env = govern(market, compiled, regime=run.regime, log=log, constitution=text)
     try:
@@ -363,6 +364,18 @@ async def _round(
     return _record(t, env, seats, decided, requested, rewards, infos), observations, infos
 
 
+def _played(market: Any) -> str:
+    """The observable holding ``market``'s effective actions (its schema read once per class)."""
+    kind = type(market)
+    found = _PLAYED_BY_CLASS.get(kind)
+    if found is None:
+        found = _PLAYED_BY_CLASS[kind] = PLAYED[market.schema().name]
+    return found
+
+
+_PLAYED_BY_CLASS: dict[type, str] = {}
+
+
 def _notices(info: Mapping[str, Any]) -> tuple[list[str], str | None]:
     """Notices and standing label from an info dict (empty outside the institutional regime)."""
     governed = info.get("govlang") or {}
@@ -381,9 +394,10 @@ def _record(
     """The round's trace record (see the module docstring)."""
     market = env.unwrapped
     outcome = {k: v for k, v in market.observables().items() if "." not in k}
-    played = outcome[PLAYED[market.schema().name]]
+    played = outcome[_played(market)]
     running = env.regime in RUNNING
-    events = [e.as_json() for e in env.history[-1].events] if running else []
+    last = env.last_round if running else None
+    events = [e.as_json() for e in last.events] if last is not None else []
     states = env.agent_states()
     return {
         "round": t,

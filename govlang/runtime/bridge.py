@@ -59,6 +59,13 @@ class MonitorValues(Mapping[str, Any]):
         found = done[name] = value.data.tolist()
         return found
 
+    def get(self, name: str, default: Any = None) -> Any:
+        """The JSON value of monitor ``name`` at the instance, or ``default``."""
+        done = self._done
+        if name in done:
+            return done[name]
+        return self[name] if name in self._values else default
+
     def __iter__(self) -> Iterator[str]:
         """The monitors, in declaration order."""
         return iter(self._values)

@@ -86,7 +86,12 @@ class MonitorView(Mapping[str, JSONValue]):
 
     def __reduce__(self) -> tuple[type[dict[str, JSONValue]], tuple[dict[str, JSONValue]]]:
         """Pickled (and deep-copied) as the plain dict of its items."""
-        return dict, (dict(self),)
+        return dict, (self.as_dict(),)
+
+    def as_dict(self) -> dict[str, JSONValue]:
+        """The plain dict of its items (read in one pass)."""
+        get = self._source.get
+        return {name: get(name) for name in self._names}
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ class Event:
             "instance": self.instance,
             "rule": self.rule,
             "edge": self.edge,
-            "monitors": dict(self.monitors),
+            "monitors": _as_dict(self.monitors),
             "span": self.span,
             "rule_span": self.rule_span,
             "detail": dict(self.detail),
@@ -151,6 +156,11 @@ class Event:
         what = self.edge or self.rule or ""
         extra = _detail_text(self.kind, self.detail)
         return f"round {self.round:>3}  {where:<10} {self.kind:<11} {what} {extra}".rstrip()
+
+
+def _as_dict(monitors: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
+    """``dict(monitors)``, in one pass for a :class:`MonitorView`."""
+    return monitors.as_dict() if type(monitors) is MonitorView else dict(monitors)
 
 
 def _detail_text(kind: EventKind, detail: Mapping[str, JSONValue]) -> str:

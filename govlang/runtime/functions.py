@@ -130,7 +130,7 @@ def safe_divide(numerator: Array, denominator: Array) -> Array:
     Denominators without a zero, the usual case, take a plain division.
     """
     if np.count_nonzero(denominator) == np.size(denominator):
-        return numerator / denominator  # type: ignore[no-any-return]
+        return numerator / denominator
     shape = numerator.shape
     if shape != denominator.shape:
         shape = np.broadcast(numerator, denominator).shape

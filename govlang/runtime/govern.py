@@ -35,6 +35,7 @@ from govlang.runtime.adapter import (
 from govlang.runtime.bridge import OracleBridge
 from govlang.runtime.constraints import constrain_round
 from govlang.runtime.events import Event, RoundTrace
+from govlang.runtime.history import DEFAULT_HISTORY, History, RoundsView
 from govlang.runtime.infos import (
     constitutional_info,
     institutional_info,
@@ -86,6 +87,7 @@ def govern(
     observe: ObserveFunction | ObserveMapping | None = None,
     notices_in_observations: bool = False,
     constitution: str | None = None,
+    history: int | None = DEFAULT_HISTORY,
 ) -> GovernedEnv:
     """Govern ``env`` by an institution; returns a ParallelEnv.
 
@@ -102,12 +104,16 @@ def govern(
     / ``GOVLANG_LOG_KEY_FILE``) or an open
     :class:`~govlang.runtime.log.GovernanceLog`; it is completed by :meth:`GovernedEnv.close`.
     ``schema`` / ``observe``: see :func:`govlang.runtime.adapter.adapter_for`.
+    ``history``: how many of the episode's last rounds :attr:`GovernedEnv.history` keeps
+    (``None``: every round; memory then grows with the episode).
     """
     if regime not in REGIMES:
         raise ValueError(f"regime must be one of {', '.join(REGIMES)}, not {regime!r}")
     compiled = _compiled(compiled_or_institution, params)
     adapter = adapter_for(env, compiled.institution, schema, observe)
-    return GovernedEnv(env, compiled, regime, adapter, log, notices_in_observations, constitution)
+    return GovernedEnv(
+        env, compiled, regime, adapter, log, notices_in_observations, constitution, history
+    )
 
 
 def _compiled(
@@ -133,6 +139,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         log: str | Path | GovernanceLog | None = None,
         notices_in_observations: bool = False,
         constitution: str | None = None,
+        history: int | None = DEFAULT_HISTORY,
     ) -> None:
         """Prepare the plan and the oracle (when the institution runs), then open the log.
 
@@ -169,7 +176,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         self._notices: tuple[tuple[str, ...], ...] = ()
         self._index = {agent: i for i, agent in enumerate(env.possible_agents)}
         self._action_spaces: list[Any] | None = None
-        self._trace: list[RoundTrace] = []
+        self._trace = History(history)
         self._in_flight: int | None = None  # the round whose market step is being governed
         self._failure: str | None = None  # why the episode cannot continue
         if isinstance(log, str | Path):
@@ -279,9 +286,18 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         return found
 
     @property
-    def history(self) -> tuple[RoundTrace, ...]:
-        """The rounds of the current episode (institutional regime)."""
-        return tuple(self._trace)
+    def history(self) -> RoundsView:
+        """The rounds of the current episode (institutional regime), oldest first.
+
+        At most the last ``history`` rounds (see :func:`govern`); an immutable snapshot, made
+        without copying.
+        """
+        return self._trace.view()
+
+    @property
+    def last_round(self) -> RoundTrace | None:
+        """The last round of the current episode (``None`` before the first)."""
+        return self._trace.last
 
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
@@ -299,7 +315,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
             self._state = controller.initial_state(self.plan)
             self._previous = None
             self._notices = tuple(() for _ in self.plan.agents)
-            self._trace = []
+            self._trace.clear()
             self._bridge.reset()
         return self._observations(observations), self._infos(infos)
 

@@ -65,7 +65,8 @@ class StraightLine:
             if call is None:
                 lines.append(f"        s[{slot}] = f{n}(s)")
                 continue
-            reads, texts = [], []
+            reads: list[tuple[str, int]] = []
+            texts: list[str] = []
             for j, (read, extra) in enumerate(call[1]):
                 name = f"e{n}_{j}"
                 if read is None:

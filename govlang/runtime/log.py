@@ -18,8 +18,16 @@ entry is incomplete: a crash or a truncation.
 The key comes from the environment variable ``GOVLANG_LOG_KEY`` (its UTF-8 bytes) or, if that
 is unset, from the file named by ``GOVLANG_LOG_KEY_FILE`` (its bytes, trailing newline
 characters removed; at most :data:`govlang.inputs.KEY` bytes, a regular file). It is never
-written anywhere. Entries are flushed and fsynced after
-every round, so a crash loses at most the round in flight.
+written anywhere.
+
+Durability (:data:`FsyncPolicy`): every round's entries are written to the operating system
+before ``step()`` returns, so a crash of the process loses at most the round in flight. How
+often they are also ``fsync``ed to the disk, which an operating-system crash or a power loss
+needs, is :meth:`GovernanceLog.durability`'s policy: ``batch`` (the default: every
+:data:`DEFAULT_FSYNC_EVERY` rounds and at close; a power loss can lose up to that many rounds),
+``round`` (after every round: it loses at most the round in flight) or ``run`` (at close only:
+it can lose the whole run). A log that lost entries lacks its close entry (and maybe more) and
+fails verification as incomplete, whatever the policy.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import hmac
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import numpy as np
 
@@ -43,6 +51,13 @@ KEY_ENV = "GOVLANG_LOG_KEY"
 KEY_FILE_ENV = "GOVLANG_LOG_KEY_FILE"
 GENESIS = "0" * 64
 """The ``prev`` of the header entry."""
+
+FsyncPolicy = Literal["round", "batch", "run"]
+"""When written entries are ``fsync``ed: every round, every few rounds, or at close only."""
+FSYNC_POLICIES: tuple[FsyncPolicy, ...] = ("round", "batch", "run")
+DEFAULT_FSYNC: FsyncPolicy = "batch"
+DEFAULT_FSYNC_EVERY = 100
+"""Rounds (writes) between two ``fsync`` calls under the ``batch`` policy."""
 
 
 class LogKeyError(RuntimeError):
@@ -71,6 +86,15 @@ def load_key(environ: Mapping[str, str] | None = None) -> bytes:
 
 def plain(data: Any) -> Any:
     """``data`` with numpy scalars and arrays turned into Python values (JSON-ready)."""
+    kind = type(data)
+    if kind in _SCALARS:
+        return data
+    if kind is dict:
+        if all(type(k) is str and type(v) in _SCALARS for k, v in data.items()):
+            return dict(data)  # names to plain values (monitors at an agent): a copy will do
+        return {k if type(k) is str else str(k): plain(v) for k, v in data.items()}
+    if (kind is list or kind is tuple) and all(type(v) in _SCALARS for v in data):
+        return list(data)  # a row of plain numbers (monitor values): nothing to convert
     if isinstance(data, np.ndarray | np.generic):
         return data.tolist()
     if isinstance(data, Mapping):
@@ -80,6 +104,9 @@ def plain(data: Any) -> Any:
     return data
 
 
+_SCALARS = frozenset({str, float, int, bool, type(None)})
+
+
 def line_hash(line: str) -> str:
     """The SHA-256 (hex) of a log line's UTF-8 bytes, without its newline."""
     return hashlib.sha256(line.encode("utf-8")).hexdigest()
@@ -87,12 +114,42 @@ def line_hash(line: str) -> str:
 
 def entry_mac(key: bytes, entry: Mapping[str, Any]) -> str:
     """The HMAC-SHA256 (hex) of the canonical JSON of ``entry`` without its ``hmac`` field."""
-    body = {k: v for k, v in entry.items() if k != "hmac"}
-    return hmac.new(key, canonical_json(body).encode("utf-8"), hashlib.sha256).hexdigest()
+    if isinstance(entry, _Entry):
+        text = entry.body_json
+    else:
+        text = canonical_json({k: v for k, v in entry.items() if k != "hmac"})
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+class _Entry(dict[str, Any]):
+    """A log entry (without ``hmac``) that carries its canonical JSON, made once.
+
+    The entry is serialised as its keys before ``hmac`` and its keys after it, so that the
+    body the MAC covers and the line with the MAC spliced in come from one serialisation:
+    canonical JSON sorts the keys, and the top-level items of a dict serialise independently.
+    """
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        super().__init__(fields)
+        before = {k: v for k, v in fields.items() if k < "hmac"}
+        after = {k: v for k, v in fields.items() if k > "hmac"}
+        self._before = canonical_json(before)[1:-1]
+        self._after = canonical_json(after)[1:-1]
+        self.body_json = "{" + ",".join(p for p in (self._before, self._after) if p) + "}"
+
+    def line(self, mac: str) -> str:
+        """The entry's canonical JSON line with ``hmac`` set to ``mac``."""
+        middle = f'"hmac":"{mac}"'  # a hex digest: nothing to escape
+        return "{" + ",".join(p for p in (self._before, middle, self._after) if p) + "}"
 
 
 class GovernanceLog:
     """An open governance log. Create it with :meth:`create`; :meth:`close` it to complete it."""
+
+    _fsync: FsyncPolicy = DEFAULT_FSYNC
+    _every: int = DEFAULT_FSYNC_EVERY
+    _unsynced: int = 0
+    """Writes since the last fsync."""
 
     def __init__(self, handle: IO[str], key: bytes, digest: str) -> None:
         """Wrap an open text file (use :meth:`create` instead)."""
@@ -122,23 +179,45 @@ class GovernanceLog:
         )
         return log
 
+    def durability(self, policy: FsyncPolicy, every: int = DEFAULT_FSYNC_EVERY) -> GovernanceLog:
+        """Choose when entries are fsynced (see the module docstring); returns the log.
+
+        ``every``: the writes (rounds) between two fsyncs under ``batch``. Under ``round``,
+        entries already written (the header) are fsynced now.
+        """
+        if policy not in FSYNC_POLICIES:
+            raise ValueError(f"fsync policy must be one of {', '.join(FSYNC_POLICIES)}")
+        if every < 1:
+            raise ValueError(f"fsync every {every} rounds: need a whole number >= 1")
+        self._fsync, self._every = policy, every
+        if policy == "round" and self._unsynced and not self.closed:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._unsynced = 0
+        return self
+
     def entry(self, body: Mapping[str, Any]) -> str:
         """The next entry's line for ``body`` (advances the chain; not yet written)."""
-        entry = {**plain(body), "seq": self.count, "digest": self.digest, "prev": self._prev}
-        entry["hmac"] = entry_mac(self._key, entry)
-        line = canonical_json(entry)
+        entry = _Entry(
+            {**plain(body), "seq": self.count, "digest": self.digest, "prev": self._prev}
+        )
+        line = entry.line(entry_mac(self._key, entry))
         self._prev = line_hash(line)
         self.count += 1
         return line
 
-    def write(self, bodies: Iterable[Mapping[str, Any]]) -> None:
-        """Append one entry per body, then flush and fsync."""
+    def write(self, bodies: Iterable[Mapping[str, Any]], *, sync: bool = False) -> None:
+        """Append one entry per body and flush; fsync as the policy says (or if ``sync``)."""
         if self.closed:
             raise ValueError("the governance log is closed")
         text = "".join(self.entry(body) + "\n" for body in bodies)
         self._handle.write(text)
         self._handle.flush()
-        os.fsync(self._handle.fileno())
+        self._unsynced += 1
+        due = self._fsync == "round" or (self._fsync == "batch" and self._unsynced >= self._every)
+        if sync or due:
+            os.fsync(self._handle.fileno())
+            self._unsynced = 0
 
     def episode(self, number: int, seed: int | None, regime: str) -> None:
         """Record the start of an episode."""
@@ -152,6 +231,6 @@ class GovernanceLog:
         """Write the close entry and close the file (idempotent)."""
         if self.closed:
             return
-        self.write([{"kind": "close", "count": self.count}])
+        self.write([{"kind": "close", "count": self.count}], sync=True)
         self.closed = True
         self._handle.close()

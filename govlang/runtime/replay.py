@@ -126,7 +126,7 @@ def replay_actions(
     market: str | None = None,
 ) -> ReplayResult:
     """Run ``actions`` (one mapping per round) through ``compiled`` governing ``env``."""
-    governed = govern(env, compiled, log=log)
+    governed = govern(env, compiled, log=log, history=None)
     governed.reset(seed=seed)
     try:
         for number, round_actions in enumerate(actions, 1):
@@ -139,7 +139,7 @@ def replay_actions(
     finally:
         governed.close()
     name = market or str(env)
-    return ReplayResult(compiled.institution.name, compiled.digest, name, governed.history)
+    return ReplayResult(compiled.institution.name, compiled.digest, name, tuple(governed.history))
 
 
 def replay(

@@ -33,7 +33,7 @@ def guards_of(inst: Instance, record: RoundRecord) -> tuple[bool, ...]:
     values = record.values[inst.index]
     refs, picks = inst.scope.guards
     truth = [guard_truth(values, ref) for ref in refs]  # each distinct guard decided once
-    return tuple(truth[pick] if type(pick) is int else pick for pick in picks)
+    return tuple(truth[pick] if type(pick) is int else bool(pick) for pick in picks)
 
 
 def earn_credits(policy: CreditPlan | None, state: InstanceState, clean: bool) -> tuple[float, int]:

@@ -29,7 +29,7 @@ def machine(env_factory: Any, compiled: CompiledInstitution) -> type[RuleBasedSt
         def __init__(self) -> None:
             """A fresh governed env, not yet reset."""
             super().__init__()
-            self.env = govern(env_factory(), compiled)
+            self.env = govern(env_factory(), compiled, history=None)  # invariants read all
             self.spaces = {a: self.env.action_space(a) for a in self.env.possible_agents}
             self.started = False
             self.ledgers: list[Any] = []
@@ -80,7 +80,7 @@ def machine(env_factory: Any, compiled: CompiledInstitution) -> type[RuleBasedSt
             run = Run(
                 tuple(self.env.possible_agents),
                 self.spaces,
-                self.env.history,
+                tuple(self.env.history),
                 tuple(self.ledgers),
                 tuple(self.payoffs),
             )

@@ -66,7 +66,7 @@ LOG_KEY = b"govlang-property-tests"
 """The operator key of the logs written by :func:`run_governed` (fixed: runs compare)."""
 
 SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-"""Where run logs are written: memory when available (the log fsyncs every round)."""
+"""Where run logs are written: memory when available (logs are fsynced)."""
 
 EnvFactory = Callable[[], Any]
 MONEY_OR_CONSTRAINT = ("fine", "grant", "action_bound", "suspend", "exclude")
@@ -87,7 +87,7 @@ def run_governed(
     with tempfile.TemporaryDirectory(dir=SCRATCH) as folder:
         path = Path(folder) / "run.govlog"
         log = GovernanceLog.create(path, compiled.digest, compiled.institution.name, key=key)
-        env = govern(env_factory(), compiled, log=log)
+        env = govern(env_factory(), compiled, log=log, history=None)  # checks read every round
         spaces = {a: env.action_space(a) for a in env.possible_agents}
         ledgers: list[Any] = []
         payoffs: list[Any] = []
@@ -106,7 +106,8 @@ def run_governed(
             env.close()
         data = path.read_bytes()
     agents = tuple(env.possible_agents)
-    return Run(agents, spaces, env.history, tuple(ledgers), tuple(payoffs), data, tuple(outputs))
+    history = tuple(env.history)
+    return Run(agents, spaces, history, tuple(ledgers), tuple(payoffs), data, tuple(outputs))
 
 
 # ------------------------------------------------------------------------------- the log

@@ -188,3 +188,19 @@ def test_the_example_experiments_are_valid() -> None:
     assert firm.options["model"] == "openai/smollm2"
     assert firm.options["api_base"] == "http://127.0.0.1:8011/v1"
     assert firm.options["json_schema"] is True and firm.options["max_tokens"] == 400
+
+
+def test_the_log_fsync_policy_is_chosen_in_the_file_and_leaves_run_ids_alone(
+    folder: Path,
+) -> None:
+    default = load_experiment(write(folder, BASE))
+    assert default.log.fsync == "batch" and default.log.fsync_every == 100
+    chosen = load_experiment(write(folder, BASE + '[log]\nfsync = "round"\n'))
+    assert chosen.log.fsync == "round"
+    digest = institution_of(default).digest
+    runs, others = plan_runs(default, digest, None), plan_runs(chosen, digest, None)
+    assert [r.run_id for r in runs] == [r.run_id for r in others]
+    assert {r.log_fsync for r in others} == {"round"}
+    assert "log.fsync" in problems(folder, BASE + '[log]\nfsync = "sometimes"\n')
+    assert "log.fsync_every" in problems(folder, BASE + "[log]\nfsync_every = 0\n")
+    assert "did you mean 'fsync'" in problems(folder, BASE + '[log]\nfsinc = "run"\n')
