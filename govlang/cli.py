@@ -20,6 +20,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govlang.cli_explain import add_explain_commands, add_path_options
 from govlang.cli_runtime import add_runtime_commands
@@ -29,6 +30,9 @@ from govlang.inputs import InputRefused
 from govlang.params import ParamValue, parse_override
 from govlang.runtime.ledger import AccountingError
 from govlang.schema import EnvironmentSchema
+
+if TYPE_CHECKING:
+    from govlang.deterrence.market import Market
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -230,8 +234,9 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     if args.bound < 1:
         raise UsageError(f"--bound must be at least 1, got {args.bound}")
     schema, params = _schema(args.env), parse_params(args.param)
+    market = _deterrence_market(args.env) if args.deterrence else None
     document, _ = read_document(args.file)
-    report = analyse(document, args.bound, params, schema)
+    report = analyse(document, args.bound, params, schema, market)
     if args.format == "json":
         print(canonical_json(report.to_json(), indent=2))
     else:
@@ -241,6 +246,18 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     if args.counterexample:
         _write(Path(args.counterexample), canonical_json(report.traces_json(), indent=2) + "\n")
     return EXIT_INVALID if report.errors else EXIT_OK
+
+
+def _deterrence_market(env: str | None) -> Market:
+    """The market of ``analyse --deterrence`` (``--env`` must name one)."""
+    from govlang.deterrence.market import MarketError, market_from_cli
+
+    if env is None:
+        raise UsageError("--deterrence needs --env cournot, bertrand or a schema naming one")
+    try:
+        return market_from_cli(env, {})
+    except MarketError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _write(path: Path, text: str) -> None:
@@ -319,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("--format", choices=("text", "json"), default="text")
     ana.add_argument(
         "--counterexample", metavar="FILE", help="write every counterexample and witness (JSON)"
+    )
+    ana.add_argument(
+        "--deterrence",
+        action="store_true",
+        help="also play the market's collusive patterns through the institution (needs --env; "
+        "GL617 warns about each one it cannot deter)",
     )
     _add_common(ana)
     ana.set_defaults(handler=cmd_analyse)

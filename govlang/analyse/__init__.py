@@ -16,6 +16,7 @@ analysed) or a compiled institution, and returns an :class:`AnalysisReport`:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from govlang.analyse.atoms import Abstraction
 from govlang.analyse.behaviour import ScopeSummary, analyse_scope
@@ -32,6 +33,9 @@ from govlang.frontend import Document
 from govlang.params import ParamValue
 from govlang.schema import EnvironmentSchema
 
+if TYPE_CHECKING:  # the markets are imported only for a deterrence analysis
+    from govlang.deterrence.market import Market
+
 __all__ = ["DEFAULT_BOUND", "AnalysisReport", "PropertyResult", "ScopeSummary", "Trace", "analyse"]
 
 DEFAULT_BOUND = 200
@@ -43,15 +47,21 @@ def analyse(
     bound: int = DEFAULT_BOUND,
     params: Mapping[str, ParamValue] | None = None,
     schema: EnvironmentSchema | None = None,
+    deterrence: Market | None = None,
 ) -> AnalysisReport:
     """Analyse a document (checked, then compiled with ``params``) or a compiled institution.
 
-    A document is checked first (against ``schema`` when given); one with errors gives a
-    report holding only its diagnostics. The checker's warnings and notes are kept in the
-    report (unused params and monitors among them).
+    A document is checked first (against ``schema`` when given, else against the schema of the
+    ``deterrence`` market when given); one with errors gives a report holding only its
+    diagnostics. The checker's warnings and notes are kept in the report (unused params and
+    monitors among them). With a ``deterrence`` market
+    (:func:`govlang.deterrence.market_from_cli`), every collusive pattern the institution
+    cannot deter there is a GL617 warning.
     """
     if isinstance(target, CompiledInstitution):
-        return _analyse(target, bound, [], None)
+        return _analyse(target, bound, [], None, deterrence)
+    if schema is None and deterrence is not None:
+        schema = deterrence.schema()
     diagnostics = check(target, schema, params)
     institution = target.institution
     if institution is None or any(d.is_error for d in diagnostics):
@@ -59,7 +69,7 @@ def analyse(
         return AnalysisReport(name, None, bound, diagnostics, target.source)
     data = target.source.text.encode("utf-8")
     compiled = compile_institution(institution, params, data)
-    return _analyse(compiled, bound, diagnostics, target)
+    return _analyse(compiled, bound, diagnostics, target, deterrence)
 
 
 def _analyse(
@@ -67,6 +77,7 @@ def _analyse(
     bound: int,
     diagnostics: list[Diagnostic],
     document: Document | None,
+    deterrence: Market | None = None,
 ) -> AnalysisReport:
     source = None if document is None else document.source
     findings = Findings(source.name if source is not None else "<input>", source)
@@ -80,5 +91,9 @@ def _analyse(
         summary, results = analyse_scope(compiled, structure, current, bound, findings)
         report.scopes.append(summary)
         report.properties.extend(results)
+    if deterrence is not None:
+        from govlang.analyse.deterrence import deterrence_findings
+
+        deterrence_findings(compiled, deterrence, findings)
     report.diagnostics = [*diagnostics, *findings.diagnostics]
     return report

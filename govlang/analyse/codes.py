@@ -33,6 +33,8 @@ ANALYSIS_CODES: Final[dict[str, tuple[Severity, str]]] = {
     "GL614": ("error", "assertion's condition unreachable"),
     "GL615": ("warning", "state space not exhausted within the bound"),
     "GL616": ("warning", "behaviour not analysed"),
+    # deterrence (opt-in: --env MARKET --deterrence)
+    "GL617": ("warning", "collusion not deterred"),
 }
 """Every analysis code: (severity, title)."""
 

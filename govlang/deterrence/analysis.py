@@ -39,6 +39,8 @@ class MinimumFine:
     """The smallest fine that deters a pattern, by scale and by ladder step."""
 
     params: FineParams
+    values: Mapping[str, ParamValue]
+    """The current values of the scaled params (the scale multiplies these)."""
     persistent: Threshold | None
     evasive: Threshold | None
     outside: tuple[str, ...]
@@ -46,6 +48,10 @@ class MinimumFine:
     ladder_step: int | None
     """The smallest rung to start every ladder at that deters (``None``: none does)."""
     ladder_rates: Mapping[str, list[float]] | None
+
+    def at(self, scale: float) -> dict[str, ParamValue]:
+        """The scaled params' values at ``scale``."""
+        return scaled_overrides(self.values, self.params.scaled, scale)
 
     @property
     def scale(self) -> float | None:
@@ -176,10 +182,11 @@ def _minimum(
         thresholds = [min_scale(institution, params, found.scaled, tester(s)) for s in COLLUDING]
         scales = [t.scale for t in thresholds if t is not None and t.scale is not None]
         if len(scales) == 2:
-            values = scaled_overrides(params, found.scaled, max(scales))
-            outside = tuple(outside_range(institution, values, found.scaled))
+            at_scale = scaled_overrides(params, found.scaled, max(scales))
+            outside = tuple(outside_range(institution, at_scale, found.scaled))
     step, rates = _ladder(institution, params, found, market, pattern, econ, horizon, w)
-    return MinimumFine(found, thresholds[0], thresholds[1], outside, step, rates)
+    current = {name: params[name] for name in found.scaled}
+    return MinimumFine(found, current, thresholds[0], thresholds[1], outside, step, rates)
 
 
 def _ladder(

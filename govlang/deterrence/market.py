@@ -29,7 +29,7 @@ from govlang.markets import (
     bertrand_best_response,
     cournot_best_response,
 )
-from govlang.markets.equilibrium import _cournot_closed_form, _joint_closed_form
+from govlang.markets.equilibrium import cournot_joint_closed_form, cournot_nash_closed_form
 from govlang.schema import EnvironmentSchema
 
 FloatArray = NDArray[np.float64]
@@ -210,13 +210,13 @@ def _methods(env: MarketEnv) -> dict[str, str]:
         args = (env.alpha, env.beta, env.costs, env.capacity)
         nash = (
             "closed form (interior Cournot-Nash)"
-            if _cournot_closed_form(*args) is not None
+            if cournot_nash_closed_form(*args) is not None
             else "numeric (best-response iteration with an exact KKT polish; a capacity binds "
             "or a firm produces nothing)"
         )
         joint = (
             "closed form (cheapest firms supply beta (alpha - c) / 2)"
-            if _joint_closed_form(*args) is not None
+            if cournot_joint_closed_form(*args) is not None
             else "numeric (SLSQP on the joint-profit QP; a capacity binds)"
         )
         return {"nash": nash, "joint": joint, "best_response": "closed form (water-filling)"}

@@ -31,7 +31,7 @@ from govlang.runtime.replay import replay_actions
 Strategy = Literal["compete", "persistent", "evasive"]
 STRATEGIES: tuple[Strategy, ...] = ("compete", "persistent", "evasive")
 
-__all__ = ["STRATEGIES", "Played", "Strategy", "play"]
+__all__ = ["STRATEGIES", "Played", "Strategy", "binds", "play", "sanction_kind"]
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,6 @@ class Played:
     def mediated(self, firm: str) -> FloatArray:
         """The firm's mediated payoff in each round (0 for a round it was absent)."""
         return np.array([t.mediated.get(firm) or 0.0 for t in self.rounds], dtype=np.float64)
-
-    def raw(self, firm: str) -> FloatArray:
-        """The firm's raw (market) payoff in each round."""
-        return np.array([t.raw.get(firm) or 0.0 for t in self.rounds], dtype=np.float64)
 
     def fines(self, firm: str) -> FloatArray:
         """The fines the firm paid in each round."""
@@ -68,7 +64,10 @@ class Played:
 
     def colluded(self, firm: str, pattern: Any) -> tuple[bool, ...]:
         """Whether the firm requested the pattern's action in each round."""
-        return tuple(bool(np.allclose(t.requested[firm], pattern)) for t in self.rounds)
+        return tuple(
+            firm in t.requested and bool(np.allclose(t.requested[firm], pattern))
+            for t in self.rounds
+        )
 
     def first(self, firm: str, kinds: tuple[str, ...]) -> Event | None:
         """The first event of one of ``kinds`` concerning the firm."""
@@ -79,10 +78,10 @@ class Played:
         return None
 
     def first_sanction(self, firm: str) -> Event | None:
-        """The first fine or action constraint that hit the firm."""
+        """The first fine, or action constraint that moved the firm's action, that hit it."""
         for trace in self.rounds:
             for event in trace.events:
-                if event.kind == "sanction" and _hits(event, firm) and not _grant(event):
+                if _hits(event, firm) and binds(event):
                     return event
         return None
 
@@ -99,12 +98,28 @@ def _hits(event: Event, firm: str) -> bool:
     return event.kind == "sanction" and event.detail.get("agent") == firm
 
 
-def _grant(event: Event) -> bool:
-    return "requested" in event.detail
+def sanction_kind(event: Event) -> str:
+    """``fine``, ``constraint`` (suspension, exclusion, action bounds) or ``grant``."""
+    if "rate" in event.detail:
+        return "fine"
+    if "effective" in event.detail:
+        return "constraint"
+    return "grant"
+
+
+def binds(event: Event) -> bool:
+    """Whether a sanction took something: a fine above 0, or a constraint that moved an action."""
+    kind = sanction_kind(event)
+    if kind == "constraint":
+        detail = event.detail
+        requested = np.asarray(detail.get("requested"), dtype=np.float64)
+        effective = np.asarray(detail.get("effective"), dtype=np.float64)
+        return requested.shape != effective.shape or not np.allclose(requested, effective)
+    return kind == "fine" and float(event.detail["amount"]) > 0.0
 
 
 def _fine(event: Event) -> float:
-    return float(event.detail["amount"]) if "rate" in event.detail else 0.0
+    return float(event.detail["amount"]) if sanction_kind(event) == "fine" else 0.0
 
 
 def play(

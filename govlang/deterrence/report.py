@@ -11,7 +11,10 @@ from govlang.deterrence.patterns import FirmEconomics
 from govlang.deterrence.search import MAX_SCALE, Threshold
 from govlang.deterrence.verdict import FirmOutcome, Outcome
 
-__all__ = ["to_json", "to_text"]
+__all__ = ["REPORT_FORMAT", "to_json", "to_text"]
+
+REPORT_FORMAT = "govlang.deterrence"
+"""The ``format`` of the JSON document."""
 
 STRATEGY_TITLES = {
     "persistent": "persistent collusion (the pattern every round)",
@@ -122,11 +125,12 @@ def _firm_text(firm: FirmOutcome, outcome: Outcome, assessment: Assessment) -> l
         free = firm.free_rounds or 0
         sanction = (
             f"first sanction r{firm.first_sanction[0]} ({firm.first_sanction[1]}), "
-            f"{free} free round{'s' if free != 1 else ''}"
+            f"{free} free round{'s' if free != 1 else ''}{_free_split(firm)}"
         )
     lines = [
         f"colluded in {firm.collusive_rounds} of {horizon} rounds; {detection}; {sanction}",
         "path: " + _path(firm),
+        f"sanctions: {firm.sanctions.text()}",
         f"discounted: rent {_num(firm.rent)}, penalty {_num(firm.penalty)} "
         f"(fines {_num(firm.fines)}), net gain over competing {_num(firm.gain)}",
     ]
@@ -143,6 +147,17 @@ def _firm_text(firm: FirmOutcome, outcome: Outcome, assessment: Assessment) -> l
     return lines
 
 
+def _free_split(firm: FirmOutcome) -> str:
+    """How the free rounds divide: before the first act (persistence) and after it (warnings)."""
+    if not firm.free_rounds or firm.first_act is None or firm.first_sanction is None:
+        return ""
+    before = firm.first_act[0] - 1
+    after = firm.first_sanction[0] - firm.first_act[0]
+    if before < 0 or after < 0:
+        return ""
+    return f" ({before} before the first act, {after} from it to the first sanction)"
+
+
 def _firm_deterred(firm: FirmOutcome, outcome: Outcome) -> bool:
     value = firm.repeat_gain if outcome.strategy == "evasive" else firm.gain
     return value <= outcome.tolerance
@@ -155,15 +170,35 @@ def _path(firm: FirmOutcome, limit: int = 8) -> str:
     return shown + (f"; ... {more} more" if more > 0 else "")
 
 
-def _threshold(threshold: Threshold | None) -> str:
+def _threshold(threshold: Threshold | None, minimum: MinimumFine, strategy: str) -> str:
     if threshold is None:
         return "-"
     if threshold.scale is None:
-        why = "" if threshold.fined else ": never fined, it colludes only where no fine applies"
+        why = (
+            ""
+            if threshold.fined
+            else ": never fined (undetected, or colluding only where no fine applies)"
+        )
         return f"none up to x{MAX_SCALE:g}{why}"
     if threshold.scale == 0.0:
-        return "x0: deterred without any fine (constraints or the baseline suffice)"
-    return f"x{threshold.scale:.4g} of the current fine params"
+        why = (
+            "no restoration to collude again after, or the constraints deter"
+            if strategy == "evasive"
+            else "the constraints alone deter"
+        )
+        return f"x0: deterred without any fine ({why})"
+    return (
+        f"x{threshold.scale:.4g} of the current fine params ({_values(minimum, threshold.scale)})"
+    )
+
+
+def _values(minimum: MinimumFine, scale: float) -> str:
+    def shown(value: object) -> str:
+        if isinstance(value, tuple):
+            return "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    return ", ".join(f"{k} = {shown(v)}" for k, v in minimum.at(scale).items())
 
 
 def _minimum_text(minimum: MinimumFine) -> list[str]:
@@ -174,8 +209,8 @@ def _minimum_text(minimum: MinimumFine) -> list[str]:
         why = "its amounts are literals" if found.literal else "no float param"
         return [f"  minimum deterring fine: cannot search ({why}; declare the amounts as params)"]
     lines = [f"  minimum deterring fine (scaling {', '.join(found.scaled)} together):"]
-    lines.append(f"    persistent: {_threshold(minimum.persistent)}")
-    lines.append(f"    evasive: {_threshold(minimum.evasive)}")
+    lines.append(f"    persistent: {_threshold(minimum.persistent, minimum, 'persistent')}")
+    lines.append(f"    evasive: {_threshold(minimum.evasive, minimum, 'evasive')}")
     overall = minimum.scale
     lines.append(
         "    pattern: "
@@ -205,6 +240,7 @@ def to_json(assessment: Assessment) -> dict[str, Any]:
     """The assessment as a JSON-ready dict (``govlang deterrence --format json``)."""
     market = assessment.market
     return {
+        "format": REPORT_FORMAT,
         "institution": assessment.institution,
         "digest": assessment.digest,
         "market": {
@@ -273,6 +309,13 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
                 "first_sanction": None if f.first_sanction is None else list(f.first_sanction),
                 "free_rounds": f.free_rounds,
                 "restored": f.restored,
+                "sanctions": {
+                    "fines": f.sanctions.fines,
+                    "ladder_steps": list(f.sanctions.steps),
+                    "at_floor": f.sanctions.floors,
+                    "at_cap": f.sanctions.caps,
+                    "constrained_rounds": f.sanctions.constrained,
+                },
                 "repeat_gain": f.repeat_gain,
                 "path": [
                     {
@@ -304,6 +347,8 @@ def _minimum_json(minimum: MinimumFine) -> dict[str, Any]:
         "persistent": _threshold_json(minimum.persistent),
         "evasive": _threshold_json(minimum.evasive),
         "scale": minimum.scale,
+        "values_at_scale": None if minimum.scale is None else minimum.at(minimum.scale),
+        "current_values": dict(minimum.values),
         "outside_declared_range": list(minimum.outside),
         "ladder_step": minimum.ladder_step,
         "ladder_rates": None if minimum.ladder_rates is None else dict(minimum.ladder_rates),

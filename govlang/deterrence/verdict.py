@@ -29,7 +29,8 @@ import numpy as np
 
 from govlang.deterrence.market import FloatArray
 from govlang.deterrence.patterns import FirmEconomics
-from govlang.deterrence.play import Played
+from govlang.deterrence.play import Played, binds, sanction_kind
+from govlang.runtime.events import Event
 
 Reason = Literal["not_detected", "not_sanctioned", "fine_too_small", "restoration_too_quick"]
 Kind = Literal["deters", "deters_after", "cannot_deter", "no_rent"]
@@ -41,7 +42,17 @@ REASONS: dict[str, str] = {
     "restoration_too_quick": "restoration too quick: colluding again after each restoration pays",
 }
 
-__all__ = ["REASONS", "Outcome", "Segment", "Verdict", "outcome", "verdict", "weights"]
+__all__ = [
+    "REASONS",
+    "FirmOutcome",
+    "Outcome",
+    "Sanctions",
+    "Segment",
+    "Verdict",
+    "outcome",
+    "verdict",
+    "weights",
+]
 
 
 def weights(horizon: int, discount: float) -> FloatArray:
@@ -53,9 +64,9 @@ def weights(horizon: int, discount: float) -> FloatArray:
 class Segment:
     """Consecutive rounds that left a firm in one standing, with the fines paid in them.
 
-    ``constrained``: an action constraint (suspension, cap) bound one of these rounds; it was
-    imposed by the standing the firm was in during the round (so the last round of a
-    suspension shows up in the run of the standing it ended in).
+    ``constrained``: an action constraint (suspension, cap) moved the firm's action in one of
+    these rounds; it was imposed by the standing the firm was in during the round (so the last
+    round of a suspension shows up in the run of the standing it ended in).
     """
 
     state: str
@@ -65,11 +76,44 @@ class Segment:
     constrained: bool
 
     def text(self) -> str:
-        """``r2-4 fined (630.00, 1350.00, 1800.00)``."""
+        """``r2-4 fined (630.00, 1350.00, 1800.00)``; ``r1-50 fined (50 x 450.00)``."""
         rounds = f"r{self.start}" if self.start == self.end else f"r{self.start}-{self.end}"
         paid = [f"{amount:.2f}" for amount in self.fines if amount]
+        if len(paid) > 3 and len(set(paid)) == 1:
+            paid = [f"{len(paid)} x {paid[0]}"]
+        elif len(paid) > 4:
+            total = sum(self.fines)
+            paid = [*paid[:3], f"... {len(paid)} fines, {total:.2f} in all"]
         extra = f" ({', '.join(paid)})" if paid else ""
         return f"{rounds} {self.state}{extra}{' [constrained]' if self.constrained else ''}"
+
+
+@dataclass(frozen=True)
+class Sanctions:
+    """What hit a firm over the horizon: fines (ladder steps, floors, caps), constraints."""
+
+    fines: int
+    steps: tuple[int, ...]
+    floors: int
+    caps: int
+    constrained: int
+
+    def text(self) -> str:
+        """``18 fines (ladder steps 0-2; 3 raised to the floor), 25 rounds constrained``."""
+        parts = []
+        if self.steps:
+            low, high = min(self.steps), max(self.steps)
+            parts.append(
+                f"ladder step{'s' if low != high else ''} {low}"
+                + (f"-{high}" if low != high else "")
+            )
+        if self.floors:
+            parts.append(f"{self.floors} raised to the floor")
+        if self.caps:
+            parts.append(f"{self.caps} cut to the cap")
+        detail = f" ({'; '.join(parts)})" if parts else ""
+        plural = "s" if self.fines != 1 else ""
+        return f"{self.fines} fine{plural}{detail}, {self.constrained} rounds constrained"
 
 
 @dataclass(frozen=True)
@@ -86,6 +130,7 @@ class FirmOutcome:
     first_act: tuple[int, str] | None
     first_sanction: tuple[int, str] | None
     path: tuple[Segment, ...]
+    sanctions: Sanctions
     restored: int | None
     """The round after which the firm was first back in its initial standing."""
     repeat_gain: float
@@ -151,6 +196,7 @@ def outcome(
                 None if act is None else (act.round, _act_text(act)),
                 None if sanction is None else (sanction.round, _act_text(sanction)),
                 _segments(played, firm),
+                _sanctions(played, firm),
                 restored,
                 0.0 if restored is None else float(net[restored:].sum()),
             )
@@ -168,17 +214,56 @@ def _restored(standings: tuple[str, ...], initial: str) -> int | None:
     return None
 
 
-def _act_text(event: object) -> str:
-    from govlang.runtime.events import Event
+def bound(event: Event) -> str | None:
+    """``floor`` or ``cap`` when a fine of profit was raised to its floor or cut to its cap."""
+    detail = event.detail
+    sanction = str(detail.get("sanction", ""))
+    if " of profit" not in sanction or " plus " in sanction:
+        return None
+    base = float(detail["rate"]) * max(float(detail["profit"]), 0.0)
+    amount = float(detail["amount"])
+    slack = 1e-9 * max(1.0, abs(base))
+    return "floor" if amount > base + slack else "cap" if amount < base - slack else None
 
-    assert isinstance(event, Event)
+
+def _act_text(event: Event) -> str:
     rule = f" under {event.rule}" if event.rule else ""
     if event.kind == "sanction":
         detail = event.detail
-        if "rate" in detail:
-            return f"fine {float(detail['amount']):.2f}{rule}"
+        if sanction_kind(event) == "fine":
+            sanction = str(detail.get("sanction", ""))
+            parts = []
+            if " of profit" in sanction:
+                parts.append(f"{float(detail['rate']):g} x {float(detail['profit']):.2f}")
+            clamp = bound(event)
+            if clamp is not None:
+                parts.append("raised to the floor" if clamp == "floor" else "cut to the cap")
+            if sanction.startswith("fine ladder"):
+                parts.append(f"ladder step {detail['step']}")
+            how = f" ({', '.join(parts)})" if parts else ""
+            return f"fine {float(detail['amount']):.2f}{how}{rule}"
         return f"{str(detail.get('sanction', 'sanction')).split()[0]}{rule}"
     return f"{event.detail.get('from')} -> {event.detail.get('to')}{rule}"
+
+
+def _sanctions(played: Played, firm: str) -> Sanctions:
+    fines, steps, floors, caps, constrained = 0, [], 0, 0, 0
+    for trace in played.rounds:
+        hit = False
+        for event in trace.events:
+            if event.kind != "sanction" or event.detail.get("agent") != firm or not binds(event):
+                continue
+            if sanction_kind(event) == "constraint":
+                hit = True
+                continue
+            fines += 1
+            if str(event.detail.get("sanction", "")).startswith("fine ladder"):
+                steps.append(int(event.detail["step"]))
+            clamp = bound(event)
+            floors += clamp == "floor"
+            caps += clamp == "cap"
+        constrained += hit
+    return Sanctions(fines, tuple(steps), floors, caps, constrained)
 
 
 def _segments(played: Played, firm: str) -> tuple[Segment, ...]:
@@ -186,7 +271,10 @@ def _segments(played: Played, firm: str) -> tuple[Segment, ...]:
     fines = played.fines(firm)
     constrained = [
         any(
-            e.kind == "sanction" and e.detail.get("agent") == firm and "amount" not in e.detail
+            e.kind == "sanction"
+            and e.detail.get("agent") == firm
+            and sanction_kind(e) == "constraint"
+            and binds(e)
             for e in trace.events
         )
         for trace in played.rounds

@@ -5,7 +5,8 @@
     RESULTS/manifest.json           the experiment, the institution's manifest, every run id
     RESULTS/institution.svg         the institution's diagram
     RESULTS/.log-key                the governance logs' key, when none is configured (0600)
-    RESULTS/runs/<run_id>/trace.jsonl, governance.jsonl, summary.json (written last)
+    RESULTS/runs/<run_id>/trace.jsonl, governance.jsonl, log-key-id (which key signed the log),
+                                    summary.json (written last)
     RESULTS/runs.csv, runs.parquet  one row per run
     RESULTS/report.md, report.html  the report
 
@@ -46,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from govlang.compile import CompiledInstitution
 from govlang.experiments import results
 from govlang.experiments.config import ExperimentSpec, FirmSpec, load_experiment
-from govlang.experiments.logkey import log_key
+from govlang.experiments.logkey import key_statement, log_key, record_key
 from govlang.experiments.metrics import MetricParams
 from govlang.experiments.names import FileName
 from govlang.experiments.report import write_report
@@ -124,7 +125,8 @@ def run_experiment(
     table = results.collect(out, runs, spec)
     comparisons = results.compare(table, spec)
     results.write_tables(out, table, runs)
-    write_report(out, spec, compiled, runs, table, comparisons, key_source)
+    signed = key_statement(key, key_source, [results.run_dir(out, r) for r in runs])
+    write_report(out, spec, compiled, runs, table, comparisons, signed)
     done = {r.run_id for r in pending}
     return ExperimentResult(
         out_dir=out,
@@ -316,6 +318,7 @@ async def _play(
     started = time.perf_counter()
     run_dir = results.run_dir(out, run)
     facts = await play_run(run, run_dir, key, on_round)
+    record_key(run_dir, key)
     results.write_summary(run_dir, run, facts, metrics, time.perf_counter() - started)
 
 

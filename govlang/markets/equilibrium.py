@@ -54,8 +54,10 @@ __all__ = [
     "bertrand_joint_optimum",
     "bertrand_nash",
     "cournot_best_response",
+    "cournot_joint_closed_form",
     "cournot_joint_optimum",
     "cournot_nash",
+    "cournot_nash_closed_form",
 ]
 
 
@@ -105,6 +107,17 @@ def _cournot_closed_form(
     return np.asarray(q, dtype=np.float64)
 
 
+def cournot_nash_closed_form(
+    alpha: ArrayLike, beta: ArrayLike, costs: ArrayLike, capacity: ArrayLike
+) -> FloatArray | None:
+    """The closed-form Nash quantities, or ``None`` when they do not apply.
+
+    They do not when some quantity would be negative or a capacity binds; then
+    :func:`cournot_nash` iterates best responses.
+    """
+    return _cournot_closed_form(*_cournot_inputs(alpha, beta, costs, capacity))
+
+
 def cournot_nash(
     alpha: ArrayLike,
     beta: ArrayLike,
@@ -143,6 +156,16 @@ def _joint_closed_form(
     if np.any(q.sum(axis=1) > capacity):
         return None
     return np.asarray(q, dtype=np.float64)
+
+
+def cournot_joint_closed_form(
+    alpha: ArrayLike, beta: ArrayLike, costs: ArrayLike, capacity: ArrayLike
+) -> FloatArray | None:
+    """The closed-form joint optimum, or ``None`` when the capacities do not fit it.
+
+    Then :func:`cournot_joint_optimum` solves the QP numerically.
+    """
+    return _joint_closed_form(*_cournot_inputs(alpha, beta, costs, capacity))
 
 
 def cournot_joint_optimum(

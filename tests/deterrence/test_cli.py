@@ -9,7 +9,7 @@ import pytest
 
 from govlang.cli import main
 
-from .support import REFERENCE, write
+from .support import REFERENCE, ROOT, write
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -25,7 +25,10 @@ def test_the_reference_institution_on_cournot(capsys: pytest.CaptureFixture[str]
     assert "  Nash: closed form (interior Cournot-Nash)" in out
     assert "pattern market_division (market division): cannot deter (restoration too quick" in out
     assert "    firm_0: 1,800.00, 1,444.44, 355.56, 200.00, 0.3600" in out
-    assert "first sanction r2 (fine 630.00 under P2_independent_decision), 1 free round" in out
+    assert (
+        "first sanction r2 (fine 630.00 (0.35 x 1800.00, ladder step 0) "
+        "under P2_independent_decision), 1 free round" in out
+    )
     assert "discounted: rent 6,563.95, penalty 23,137.32" in out
     assert "    persistent: x0: deterred without any fine" in out
     assert "    evasive: none up to x1024: never fined" in out
@@ -46,7 +49,8 @@ def test_json_and_the_numeric_note(capsys: pytest.CaptureFixture[str]) -> None:
     assert "note: no closed form for Nash with these market parameters" in out
     code, out, _ = run([*argv, "--no-search", "--horizon", "12", "--format", "json"], capsys)
     data = json.loads(out)
-    assert data["market"]["numeric"] == ["nash"] and data["horizon"] == 12
+    assert data["format"] == "govlang.deterrence" and data["horizon"] == 12
+    assert data["market"]["numeric"] == ["nash"]
     kinds = {p["key"]: p["verdict"]["kind"] for p in data["patterns"]}
     assert set(kinds) == {"symmetric_restriction", "market_division"}
     assert data["patterns"][0]["minimum_fine"] is None
@@ -108,3 +112,30 @@ def test_a_schema_file_names_its_market(tmp_path: Path, capsys: pytest.CaptureFi
     code, _, err = run(["deterrence", str(REFERENCE), "--env", str(other)], capsys)
     assert code == 2
     assert "the schema describes `auction`, which govlang cannot play" in err
+
+
+def test_analyse_warns_about_undeterred_patterns(capsys: pytest.CaptureFixture[str]) -> None:
+    fast = ["--bound", "10"]  # the model checker's part is not under test here
+    code, out, err = run(
+        ["analyse", str(REFERENCE), *fast, "--env", "cournot", "--deterrence"], capsys
+    )
+    assert code == 0 and out.startswith("analysis of CournotAntiCollusion")
+    warned = [line for line in err.splitlines() if "warning[GL617]" in line]
+    assert len(warned) == 2
+    assert all("is not deterred: restoration too quick" in line for line in warned)
+    flawed = ROOT / "tests" / "analyse" / "flawed" / "GL617_not_deterred.gov"
+    code, _, err = run(["analyse", str(flawed), "--env", "cournot"], capsys)
+    assert code == 0 and "GL617" not in err  # opt-in
+    code, _, err = run(["analyse", str(REFERENCE), *fast, "--deterrence"], capsys)
+    assert code == 2 and "--deterrence needs --env" in err
+
+
+def test_the_readme_excerpt_is_real(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (REFERENCE.parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```\npattern market_division") + 4
+    excerpt = readme[start : readme.index("```", start)].splitlines()
+    code, out, _ = run(["deterrence", str(REFERENCE), "--env", "cournot", "--no-search"], capsys)
+    assert code == 0 and len(excerpt) >= 5
+    lines = out.splitlines()
+    for line in excerpt:
+        assert line in lines

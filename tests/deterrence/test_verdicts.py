@@ -149,3 +149,61 @@ def test_evasive_play_reads_the_standings() -> None:
     colluded = played.colluded("firm_0", division.actions[0])
     assert [t for t, c in enumerate(colluded, 1) if c] == [1, 7, 13]
     assert played.standing("firm_0")[:7] == ("warning",) * 5 + ("active", "warning")
+
+
+def test_a_market_scope_constraint_counts_only_where_it_binds() -> None:
+    gov = REFERENCE.parent / "output_floor.gov"
+    result = by_key(assess(compiled_for(gov, MARKET), MARKET, 30, 0.95, search=False))
+    # the floor (10 units a commodity) never binds on 30 + 30: detected, never sanctioned
+    restriction = result["symmetric_restriction"]
+    assert restriction.verdict.reason == "not_sanctioned"
+    firm = restriction.persistent.firms[0]
+    assert firm.first_act is not None and firm.first_act[0] == 3 and firm.first_sanction is None
+    assert not any(s.constrained for s in firm.path)
+    # it binds on (60, 0): from round 4, the first round played under the floor
+    division = result["market_division"].persistent.firms[0]
+    assert division.first_sanction == (4, "floor under M1_adequate_supply")
+    assert division.free_rounds == 3
+    assert division.path[1].state == "floored" and division.path[1].constrained
+    assert result["market_division"].verdict.reason == "fine_too_small"
+
+
+def test_the_sanction_path_shows_ladder_steps_floors_and_constraints() -> None:
+    compiled = compiled_for(REFERENCE, MARKET, {"fine_floor": 1000.0})
+    result = by_key(assess(compiled, MARKET, 12, 0.95, search=False))
+    firm = result["market_division"].persistent.firms[0]
+    # round 2: 0.35 x 1800 = 630 is raised to the floor of 1000; then 0.75, 1.0 of 1800
+    assert firm.first_sanction == (
+        2,
+        "fine 1000.00 (0.35 x 1800.00, raised to the floor, ladder step 0) "
+        "under P2_independent_decision",
+    )
+    assert firm.path[1].fines == (1000.0, 1350.0, 1800.0)
+    sanctions = firm.sanctions
+    assert (sanctions.fines, sanctions.floors, sanctions.caps) == (4, 1, 0)
+    assert sanctions.steps == (0, 1, 2, 2)  # rounds 2-4, then round 12 after the restoration
+    assert sanctions.constrained == 5  # suspended during rounds 6-10
+    assert sanctions.text() == (
+        "4 fines (ladder steps 0-2; 1 raised to the floor), 5 rounds constrained"
+    )
+
+
+def test_bertrand_payoffs_match_govlang_replay(tmp_path: Path) -> None:
+    gov = REFERENCE.parent / "bertrand_price_watch.gov"
+    market = build_market("bertrand", {})
+    horizon = 25
+    result = assess(compiled_for(gov, market), market, horizon, 1.0, search=False)
+    item = result.patterns[0]
+    assert item.pattern.key == "joint_pricing" and item.pattern.actions is not None
+    collude = write_actions(tmp_path / "c.jsonl", market.profile(item.pattern.actions), horizon)
+    compete = write_actions(tmp_path / "n.jsonl", market.profile(market.nash), horizon)
+    colluding = replay(gov, collude, market="bertrand").totals()
+    competing = replay(gov, compete, market="bertrand").totals()
+    for firm in item.persistent.firms:
+        assert firm.gain == pytest.approx(colluding[firm.firm][1] - competing[firm.firm][1])
+    # over 25 undiscounted rounds, the cap and the refund outweigh the rent of pricing high
+    # every round; but a watch ends after 3 clean rounds, and pricing high again pays
+    assert item.persistent.deterred and not item.evasive.deterred
+    assert item.verdict.reason == "restoration_too_quick"
+    watched = item.persistent.firms[0]
+    assert watched.first_act is not None and watched.first_act[0] == 3  # watch_rounds = 3

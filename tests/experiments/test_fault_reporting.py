@@ -15,6 +15,7 @@ import pytest
 from govlang.agents.fakeserver import FakeLLMServer, Step
 from govlang.agents.llm import NOTE_LIMIT, capped
 from govlang.experiments.faults import firm_faults
+from govlang.experiments.logkey import key_id
 from govlang.experiments.runner import run_experiment
 from govlang.experiments.trace import read_trace
 from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV
@@ -63,7 +64,7 @@ def test_malformed_answers_are_counted_and_explained(
         (row,) = list(csv.DictReader(handle))
     assert int(row["faults"]) == in_trace
     assert int(row["fallbacks"]) == 3
-    page = done.report_html.read_text(encoding="utf-8")
+    page = (done.out_dir / "runs" / run.run_id / "run.html").read_text(encoding="utf-8")
     assert "fallback: no valid answer after 1 re-prompt(s); last error:" in page
     assert "faults (2): answer: " in page
 
@@ -72,3 +73,36 @@ def test_notes_are_capped() -> None:
     assert capped("short") == "short"
     long = "x" * (NOTE_LIMIT * 3)
     assert len(capped(long)) == NOTE_LIMIT and capped(long).endswith("\u2026")
+
+
+OFFLINE = """
+name = "keys"
+description = "Offline colluders."
+rounds = 2
+runs = 1
+seed = 3
+regimes = ["institutional"]
+
+[institution]
+path = "{gov}"
+
+[populations.colluders]
+firms = [{{ kind = "colluder" }}, {{ kind = "colluder" }}]
+"""
+
+
+def test_resuming_with_another_key_names_the_key_that_signed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "experiment.toml"
+    path.write_text(OFFLINE.format(gov=REPO / "examples" / "cournot_reference.gov"), "utf-8")
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    monkeypatch.setenv(KEY_ENV, "first-key")
+    first = run_experiment(path, tmp_path / "results", quiet=True)
+    assert f"(key id {key_id(b'first-key')})" in first.report_md.read_text("utf-8")
+    monkeypatch.setenv(KEY_ENV, "second-key")
+    again = run_experiment(path, tmp_path / "results", quiet=True)
+    assert again.executed == () and len(again.reused) == 1
+    report = again.report_md.read_text("utf-8")
+    assert f"1 run(s) with key id {key_id(b'first-key')}" in report
+    assert "runs completed earlier with another key" in report

@@ -88,6 +88,7 @@ def test_every_artifact_is_written(done: ExperimentResult) -> None:
         assert {p.name for p in folder.iterdir()} == {
             "trace.jsonl",
             "governance.jsonl",
+            "log-key-id",
             "summary.json",
             "rounds.parquet",
             "events.parquet",
