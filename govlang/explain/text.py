@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from govlang.explain.acts import Act, Located, RoundStory
+from govlang.explain.acts import Act, RoundStory
 from govlang.explain.conditions import Condition, format_value
 from govlang.explain.whynot import WhyNot
 
@@ -54,7 +54,7 @@ def signal_lines(signal: Condition, negated: bool = False) -> list[str]:
     if len(leaves) == 1:
         leaf, flipped = leaves[0]
         text = f"not ({leaf.line()})" if flipped else leaf.line()
-        false = " is false" if not leaf.held else ""
+        false = "" if leaf.held != flipped else " is false"
         return [f"{mark} {name}: {text}{false}"]
     return [f"{mark} {name}:"] + [INDENT + _leaf_text(*leaf) for leaf in leaves]
 
@@ -185,11 +185,6 @@ def why_not_lines(answer: WhyNot) -> list[str]:
             if shown:
                 lines.append(f"{INDENT * 2}counters: " + ", ".join(str(c) for c in shown))
     return lines
-
-
-def located(where: Located | None) -> str:
-    """``file:line:col | text`` or empty."""
-    return "" if where is None else f"{where} | {where.text.strip()}"
 
 
 def block(header: Sequence[str], bodies: Iterable[list[str]]) -> str:
