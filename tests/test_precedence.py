@@ -55,7 +55,6 @@ def shape(expr: Any) -> Any:
         ("- -3", ("neg", -3.0)),  # a negation of the literal -3, never folded into 3
         ("- - - 3", ("neg", ("neg", -3.0))),
         ("-3 + a", ("+", -3.0, "a")),
-        ("- -3", 3.0),
         ("-(3)", ("neg", 3.0)),
         ("a - -b", ("-", "a", ("neg", "b"))),
         ("not a > b", ("not", (">", "a", "b"))),
