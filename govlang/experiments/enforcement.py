@@ -6,8 +6,10 @@ objects or their ``as_json()`` dicts, with a ``kind`` (``evidence``, ``traversal
 counts, precisely:
 
 ``warnings``          traversals (escalation edges) into a *warning state*;
-``fines``             ``sanction`` events whose sanction text starts with ``fine`` (one per
-                      fined agent and firing);
+``fines``             ``sanction`` events whose sanction text starts with ``fine`` and whose
+                      amount is positive (one per fined agent and firing; a fine whose
+                      arithmetic comes to 0, e.g. at ``fine_rate = 0``, takes no money and is
+                      not counted);
 ``fine_total``        the sum of those fines' ``detail["amount"]``;
 ``suspensions``       suspension *episodes*: per agent, maximal runs of consecutive rounds with a
                       ``suspend`` sanction event (the constraint fires every suspended round);
@@ -124,8 +126,10 @@ def _sanction(
     words = str(detail.get("sanction", "")).split()
     first = words[0] if words else ""
     if first == "fine":
-        counts["fines"] += 1
-        counts["fine_total"] += float(detail.get("amount", 0.0))
+        amount = float(detail.get("amount", 0.0))
+        if amount > 0:
+            counts["fines"] += 1
+            counts["fine_total"] += amount
     elif first == "grant":
         counts["grants"] += 1
         counts["grant_total"] += float(detail.get("amount", 0.0))

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from govlang import ir
+from govlang.experiments.numbers import flat_numbers
 from govlang.experiments.trace import iter_trace
 from govlang.runtime.plan import referenced_names
 
@@ -134,16 +135,9 @@ def nash_actions(benchmarks: Mapping[str, Any], agents: Sequence[str]) -> dict[s
     return None
 
 
-def _flat(value: Any) -> list[float]:
-    """A nested list of numbers, flattened."""
-    if isinstance(value, list):
-        return [x for item in value for x in _flat(item)]
-    return [float(value)]
-
-
 def _distance(action: Any, nash: Any) -> float | None:
     """The L1 distance of ``action`` to ``nash`` (``None`` when their shapes differ)."""
-    a, n = _flat(action), _flat(nash)
+    a, n = flat_numbers(action), flat_numbers(nash)
     return sum(abs(x - y) for x, y in zip(a, n, strict=True)) if len(a) == len(n) else None
 
 
@@ -169,7 +163,7 @@ def fines_toward_nash(
 ) -> SignalCounts:
     """The :class:`SignalCounts` of one run's trace ``records`` (module docstring)."""
     counts = SignalCounts()
-    scale = {agent: sum(abs(x) for x in _flat(action)) for agent, action in nash.items()}
+    scale = {agent: sum(abs(x) for x in flat_numbers(action)) for agent, action in nash.items()}
     before: dict[str, float] = {}
     for record in records:
         now: dict[str, float] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["table_number"]
+__all__ = ["flat_numbers", "table_number"]
 
 
 def table_number(value: Any, digits: int = 2) -> str:
@@ -15,3 +15,10 @@ def table_number(value: Any, digits: int = 2) -> str:
     if isinstance(value, float) and math.isinf(value):
         return "inf" if value > 0 else "-inf"
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def flat_numbers(value: Any) -> list[float]:
+    """An action (a number, ``None`` or a nested list of numbers) as a flat list of floats."""
+    if isinstance(value, list):
+        return [x for item in value for x in flat_numbers(item)]
+    return [] if value is None else [float(value)]

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from govlang.experiments.faults import firm_faults
+from govlang.experiments.numbers import flat_numbers
 from govlang.experiments.reasons import CODES, code_reason, reason_text
 from govlang.experiments.trace import iter_trace
 from govlang.frontend import InputError
@@ -120,13 +121,6 @@ COLUMNS: dict[str, dict[str, str]] = {
 """Each table's own columns and their Arrow types (``specs/tables.md`` documents each)."""
 
 
-def _flat(value: Any) -> list[float]:
-    """An action (a number or a nested list of numbers), flattened."""
-    if isinstance(value, list):
-        return [x for item in value for x in _flat(item)]
-    return [] if value is None else [float(value)]
-
-
 def _agent_monitors(events: Sequence[Mapping[str, Any]], agent: str) -> dict[str, Any] | None:
     """The monitor values the round's first event of ``agent`` carries (``None``: no event).
 
@@ -161,8 +155,8 @@ def round_rows(records: Iterable[Mapping[str, Any]], agents: Sequence[str]) -> l
                     "round": int(record["round"]),
                     "agent": agent,
                     "kind": str(firm.get("kind")),
-                    "requested": _flat((record.get("requested") or {}).get(agent)),
-                    "effective": _flat((record.get("effective") or {}).get(agent)),
+                    "requested": flat_numbers((record.get("requested") or {}).get(agent)),
+                    "effective": flat_numbers((record.get("effective") or {}).get(agent)),
                     "raw_payoff": _number(raw.get(agent)),
                     "mediated_payoff": _number(mediated.get(agent)),
                     "fined": fines,

@@ -398,3 +398,10 @@ def test_enforcement_counts_reach_the_run_metrics() -> None:
     m = reference_run([DIVISION] * 2, EVENTS, states=StateNames())
     assert m.enforcement.fines == 2
     assert m.as_row()["suspensions"] == 3
+
+
+def test_a_fine_that_comes_to_zero_is_not_counted() -> None:
+    zero = ev("sanction", 3, sanction="fine 0 * profit", agent="firm_0", amount=0.0)
+    c = count_enforcement([*EVENTS, zero])
+    assert c.fines == 2 and c.fine_total == pytest.approx(830.0)
+    assert count_enforcement([zero]).any_action is False
