@@ -1,6 +1,6 @@
 """Experiment files: a TOML declaration of market, institution, regimes and populations.
 
-An experiment compares regimes (default: ``ungoverned``, ``constitutional``,
+The format is specified in ``specs/experiments.md``. An experiment compares regimes (default: ``ungoverned``, ``constitutional``,
 ``institutional``) of one institution on one market, for every named *population* (agent
 configuration) of firms, ``runs`` times each. Top-level keys: ``name``, ``description``,
 ``rounds``, ``runs``, ``seed``, ``concurrency``, ``regimes``; tables: ``[market]`` (``kind``;
