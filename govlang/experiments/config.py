@@ -1,6 +1,6 @@
 """Experiment files: a TOML declaration of market, institution, regimes and populations.
 
-The format is specified in ``specs/experiments.md``. An experiment compares regimes (default: ``ungoverned``, ``constitutional``,
+An experiment compares regimes (default: ``ungoverned``, ``constitutional``,
 ``institutional``) of one institution on one market, for every named *population* (agent
 configuration) of firms, ``runs`` times each. Top-level keys: ``name``, ``description``,
 ``rounds``, ``runs``, ``seed``, ``concurrency``, ``regimes``; tables: ``[market]`` (``kind``;
@@ -16,7 +16,8 @@ names become parts of file names, so they are restricted (:mod:`govlang.experime
 
 Every model is frozen pydantic; :func:`load_experiment` turns any problem into an
 :class:`ExperimentError` that names the file, the key path and what is wrong (exit code 1), and
-a file that cannot be read into :class:`~govlang.frontend.InputError` (exit code 3).
+a file that cannot be read into :class:`~govlang.frontend.InputError` (exit code 3). The
+format is specified in ``specs/experiments.md``.
 """
 
 from __future__ import annotations
