@@ -23,8 +23,8 @@ from govlang import ir
 from govlang.analyse.atoms import Abstraction
 from govlang.analyse.codes import Findings
 from govlang.analyse.formulas import Formula, Round, atoms_of, conjunction, evaluate
-from govlang.check.exprs import names
 from govlang.compile import CompiledEdge, CompiledInstitution
+from govlang.ir import names
 from govlang.manifest import is_sanction_state
 from govlang.unparse import format_expr
 

@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterator
 
 from govlang import ir
 from govlang.check.context import Context
-from govlang.check.exprs import names
 from govlang.check.types import BUILTIN_NAMES
 from govlang.diagnostics import did_you_mean
+from govlang.ir import names
 
 CLEAN = "clean"
 """The name that, in an assertion, means "this round had no evidence"."""

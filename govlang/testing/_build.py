@@ -324,23 +324,13 @@ def _edge(env: Env, pair: Pair, scope: str, clean: bool, credits: bool) -> ir.Ed
 # ------------------------------------------------------------------------------- usage
 
 
-def _children(expr: ir.Expr) -> tuple[ir.Expr, ...]:
-    if isinstance(expr, ir.Negate | ir.Not):
-        return (expr.operand,)
-    if isinstance(expr, ir.Binary | ir.Compare | ir.Logic):
-        return (expr.left, expr.right)
-    if isinstance(expr, ir.IfThenElse):
-        return (expr.condition, expr.then, expr.otherwise)
-    return expr.args if isinstance(expr, ir.Call) else ()
-
-
 def _read(expr: ir.Expr) -> Iterator[str]:
     stack = [expr]
     while stack:
         node = stack.pop()
         if isinstance(node, ir.NameRef):
             yield node.name
-        stack.extend(_children(node))
+        stack.extend(ir.children(node))
 
 
 def _scope_exprs(scope: ir.ScopeDecl) -> Iterator[ir.Expr]:
