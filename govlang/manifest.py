@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from govlang import ir
-from govlang.check.asserts import scope_of
+from govlang.assertions import scope_of
 from govlang.params import NotConstant, ParamValue, constant_value
 from govlang.unparse import format_edge, format_expr, format_property, format_sanction
 

@@ -17,8 +17,8 @@ from govlang.check import locate
 from govlang.check.context import Context
 from govlang.check.names import warn_reserved
 from govlang.check.sanctions import is_sanction_state
-from govlang.check.types import AGENT
 from govlang.diagnostics import did_you_mean
+from govlang.dims import AGENT
 
 _COUNTS = (
     ("persistence", "for", "rounds"),

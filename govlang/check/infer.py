@@ -15,8 +15,9 @@ from govlang.builtins import BUILTINS, MAX_WINDOW, Arg, Builtin, arity_text, nee
 from govlang.check import locate
 from govlang.check.constants import Constants
 from govlang.check.report import Reporter
-from govlang.check.types import AGENT, BOOL, LIST, NUMBER, Base, DimOrder, ValueType, plural
+from govlang.check.types import BOOL, LIST, NUMBER, Base, DimOrder, ValueType
 from govlang.diagnostics import did_you_mean
+from govlang.dims import AGENT, plural
 
 Typed = ValueType | None
 """An inferred type, or ``None`` when an error below has already been reported."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from govlang import ir
 from govlang.check.constants import show_value
 from govlang.check.context import Context
-from govlang.check.types import AGENT
+from govlang.dims import AGENT
 from govlang.money import LIMIT_TEXT, within_limit
 from govlang.params import NotConstant
 

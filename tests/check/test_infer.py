@@ -8,7 +8,8 @@ import pytest
 
 from govlang.builtins import BUILTINS
 from govlang.check import ValueType, dimension_order, infer_types, normalise_dim
-from govlang.check.types import DimOrder, plural, singular
+from govlang.check.types import DimOrder
+from govlang.dims import plural, singular
 from govlang.frontend import parse_text
 
 TYPINGS = [
