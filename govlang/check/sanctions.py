@@ -19,13 +19,7 @@ from govlang.money import LIMIT_TEXT, within_limit
 from govlang.params import NotConstant
 
 _CONSTRAINTS = (ir.ActionBound, ir.Suspend, ir.Exclude)
-_SANCTIONING = (ir.Fine, *_CONSTRAINTS)
 _ON_ROUND = "on each round"
-
-
-def is_sanction_state(state: ir.StateDecl) -> bool:
-    """Whether ``state`` carries a fine or an action constraint (on entry or each round)."""
-    return any(isinstance(s, _SANCTIONING) for s in (*state.on_enter, *state.on_round))
 
 
 def _interval_text(low: float | None, high: float | None) -> str:

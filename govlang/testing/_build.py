@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from hypothesis import strategies as st
 
 from govlang import ir
+from govlang.graph import is_sanction_state
 from govlang.testing._typed import (
     AGENT,
     BOOL,
@@ -244,11 +245,6 @@ def _states(env: Env) -> list[ir.StateDecl]:
     return states
 
 
-def _is_sanction_state(state: ir.StateDecl) -> bool:
-    constraints = (ir.Fine, ir.ActionBound, ir.Suspend, ir.Exclude)
-    return any(isinstance(s, constraints) for s in (*state.on_enter, *state.on_round))
-
-
 Pair = tuple[str, str]
 
 
@@ -259,7 +255,7 @@ def _edges(env: Env, states: list[ir.StateDecl]) -> list[tuple[Pair, str]]:
     for i, state in enumerate(states[1:], start=1):
         source = env.pick([s.name for s in states[:i] if not s.terminal])
         edges.append(((source, state.name), "rule"))
-        if _is_sanction_state(state) and not state.terminal:
+        if is_sanction_state(state) and not state.terminal:
             edges.append(((state.name, states[0].name), "restore"))
     for _ in range(env.between(0, 3)):
         pair = (env.pick(open_), env.pick([s.name for s in states]))
