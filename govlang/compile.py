@@ -10,8 +10,10 @@ same ``from->to`` twice), and produces
   without the file digest and without the digest itself. Layout and comments do not change
   it; any change to a name, number, guard, priority, text or param value does;
 - the **file digest**: SHA-256 of the exact source bytes, when they are known;
-- the **graph**: a :class:`networkx.MultiDiGraph` with one node per state (``agent.active``)
-  and one edge per declared transition, keyed by its edge key.
+- the **governance graph** (:class:`~govlang.graph.GovernanceGraph`), built once: the states
+  and keyed transitions the analyser, the renderer and the runtime plan read; and its export
+  :attr:`~CompiledInstitution.graph`, a :class:`networkx.MultiDiGraph` with one node per state
+  (``agent.active``) and one edge per declared transition, keyed by its edge key.
 
 Edges out of a state are tried in *priority order*: larger ``priority`` first, ties in
 declaration order within the scope (rules in order, edges in order within a rule).
@@ -29,13 +31,13 @@ import networkx as nx
 
 from govlang import ir
 from govlang.diagnostics import Diagnostic, GovlangError
+from govlang.graph import GovernanceGraph, governance_graph, node_key
 from govlang.manifest import (
     COUNT_CLAUSES,
     SCOPE_TITLES,
     build_manifest,
     canonical_json,
     edge_attributes,
-    node_key,
     priority_order,
     semantic_digest,
     sha256_digest,
@@ -96,7 +98,7 @@ class CompiledInstitution:
     manifest: dict[str, Any]
     digest: str
     file_digest: str | None
-    graph: nx.MultiDiGraph
+    governance: GovernanceGraph
     edges: tuple[CompiledEdge, ...] = ()
 
     def manifest_json(self, indent: int | None = None) -> str:
@@ -144,6 +146,11 @@ class CompiledInstitution:
         return compiled.key
 
     @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The governance graph as a :class:`networkx.MultiDiGraph` (see :func:`build_graph`)."""
+        return build_graph(self.institution, self.edges, self.digest)
+
+    @cached_property
     def _out(self) -> dict[tuple[str, str], tuple[CompiledEdge, ...]]:
         grouped: dict[tuple[str, str], list[CompiledEdge]] = {}
         for edge in self.edges:
@@ -179,15 +186,17 @@ def compile_institution(
     if any(d.is_error for d in problems):
         raise GovlangError(problems)
     _require_compilable(institution)
-    edges = compile_edges(institution, values)
+    governance = governance_graph(institution)
+    edges = compile_edges(governance, values)
     manifest = build_manifest(institution, values, edges)
     file_digest = None if source_bytes is None else sha256_digest(source_bytes)
     manifest["file_digest"] = file_digest
     digest = semantic_digest(manifest)
     manifest["digest"] = digest
-    graph = build_graph(institution, edges, digest)
     frozen = MappingProxyType(dict(values))
-    return CompiledInstitution(institution, frozen, manifest, digest, file_digest, graph, edges)
+    return CompiledInstitution(
+        institution, frozen, manifest, digest, file_digest, governance, edges
+    )
 
 
 def _unchecked(code: str, message: str, span: ir.Span) -> GovlangError:
@@ -222,22 +231,14 @@ def _require_states(scope: ir.ScopeDecl) -> None:
 
 
 def compile_edges(
-    institution: ir.Institution, values: Mapping[str, ParamValue]
+    governance: GovernanceGraph, values: Mapping[str, ParamValue]
 ) -> tuple[CompiledEdge, ...]:
-    """Every edge of every scope, keyed and with its counts resolved."""
+    """Every transition of every scope, with its counts resolved."""
     compiled: list[CompiledEdge] = []
-    for scope in institution.scopes:
-        order = 0
-        for rule in scope.rules:
-            repeats: dict[str, int] = {}
-            for edge in rule.edges:
-                base = f"{rule.id}:{edge.source}->{edge.target}"
-                repeats[base] = repeats.get(base, 0) + 1
-                key = base if repeats[base] == 1 else f"{base}#{repeats[base]}"
-                kind: EdgeKind = "escalation" if rule.kind == "rule" else "restoration"
-                counts = {c: _count(getattr(edge, c), values) for c in COUNT_CLAUSES}
-                compiled.append(CompiledEdge(key, scope.kind, rule, edge, kind, order, **counts))
-                order += 1
+    for t in governance.transitions():
+        kind: EdgeKind = "restoration" if t.restoring else "escalation"
+        counts = {c: _count(getattr(t.edge, c), values) for c in COUNT_CLAUSES}
+        compiled.append(CompiledEdge(t.key, t.scope, t.rule, t.edge, kind, t.order, **counts))
     return tuple(compiled)
 
 

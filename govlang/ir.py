@@ -10,6 +10,7 @@ Expressions and sanctions are discriminated unions tagged by ``kind``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf, model_validator
@@ -178,6 +179,35 @@ def rebuild_models() -> None:
 
 
 rebuild_models()
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of ``expr`` (none for a literal or a name)."""
+    if isinstance(expr, Negate | Not):
+        return (expr.operand,)
+    if isinstance(expr, Binary | Compare | Logic):
+        return (expr.left, expr.right)
+    if isinstance(expr, IfThenElse):
+        return (expr.condition, expr.then, expr.otherwise)
+    if isinstance(expr, Call):
+        return expr.args
+    if isinstance(expr, ListLit):
+        return expr.items
+    return ()
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """``expr`` and all its sub-expressions, outermost first (iterative: no recursion limit)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
+
+
+def names(expr: Expr) -> Iterator[NameRef]:
+    """Every name ``expr`` reads, outermost first."""
+    return (node for node in walk(expr) if isinstance(node, NameRef))
 
 
 # ------------------------------------------------------------------------------- declarations

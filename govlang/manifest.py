@@ -22,7 +22,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from govlang import ir
-from govlang.check.asserts import scope_of
+from govlang.assertions import scope_of
+from govlang.graph import is_sanction_state, node_key
 from govlang.params import NotConstant, ParamValue, constant_value
 from govlang.unparse import format_edge, format_expr, format_property, format_sanction
 
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
 MANIFEST_FORMAT = "govlang.manifest"
 MANIFEST_VERSION = 1
 SCOPE_TITLES = {"agent": "per agent", "market": "market"}
-SANCTIONING = frozenset({"fine", "action_bound", "suspend", "exclude"})
-"""Sanction kinds that make a state a *sanction state* (money or action constraints)."""
 COUNT_CLAUSES = ("persistence", "dwell", "clean", "credits", "cooldown")
 """Edge clauses whose value is a count of rounds or credits, resolved to an int."""
 MAX_RESTORATION_PATHS = 16
@@ -41,16 +40,6 @@ MAX_RESTORATION_PATHS = 16
 
 JSON = dict[str, Any]
 _EARN = ("earn", "per", "max")
-
-
-def node_key(scope: str, state: str) -> str:
-    """The graph node of ``state`` in ``scope``: ``"agent.active"``, ``"market.open"``."""
-    return f"{scope}.{state}"
-
-
-def is_sanction_state(state: ir.StateDecl) -> bool:
-    """Whether ``state`` carries a fine, an action cap/floor, a suspension or an exclusion."""
-    return any(s.kind in SANCTIONING for s in (*state.on_enter, *state.on_round))
 
 
 def try_constant(expr: ir.Expr, values: Mapping[str, ParamValue]) -> ParamValue | None:

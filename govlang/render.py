@@ -39,7 +39,8 @@ import graphviz
 
 from govlang import ir
 from govlang.compile import CompiledEdge, CompiledInstitution
-from govlang.manifest import SCOPE_TITLES, node_key, try_constant
+from govlang.graph import node_key
+from govlang.manifest import SCOPE_TITLES, try_constant
 from govlang.unparse import format_expr
 
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -96,9 +97,9 @@ def _overlay(
     compiled: CompiledInstitution, path: Sequence[str]
 ) -> tuple[set[str], set[tuple[str, str]]]:
     """The visited nodes and the (from, to) node pairs stepped along ``path``."""
-    unknown = [key for key in path if key not in compiled.graph]
+    unknown = [key for key in path if key not in compiled.governance]
     if unknown:
-        known = ", ".join(sorted(compiled.graph.nodes))
+        known = ", ".join(sorted(compiled.governance.nodes()))
         raise RenderError(f"path overlay: no state `{unknown[0]}` (states: {known})")
     steps = {(a, b) for a, b in itertools.pairwise(path) if a != b}
     return set(path), steps

@@ -40,8 +40,9 @@ from govlang.analyse.formulas import (
     disjunction,
     negate,
 )
-from govlang.analyse.intervals import FLIPPED, NEGATED, Interval, Ranges, compare, region
-from govlang.check.asserts import CLEAN, ENTERED
+from govlang.analyse.intervals import FLIPPED, NEGATED, Ranges, compare, region
+from govlang.assertions import CLEAN, ENTERED
+from govlang.interval import Interval
 from govlang.params import NotConstant, ParamValue, constant_value
 from govlang.unparse import format_expr
 

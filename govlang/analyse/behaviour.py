@@ -26,7 +26,7 @@ from govlang.analyse.properties import (
     restoration,
 )
 from govlang.analyse.structure import Structure, overlapping_guards, values_of
-from govlang.check.asserts import conditions, scope_of
+from govlang.assertions import conditions, scope_of
 from govlang.compile import CompiledInstitution
 from govlang.unparse import format_expr
 

@@ -1,8 +1,9 @@
 """Interval reasoning: the values a numeric expression can take, and what a comparison can be.
 
-:class:`Interval` is a set of reals ``lo .. hi`` whose ends may be open or infinite.
-:class:`Ranges` computes, for a numeric expression, an interval containing every value it can
-take, from the expression's structure alone:
+:class:`~govlang.interval.Interval` is a set of reals ``lo .. hi`` whose ends may be open or
+infinite. :class:`Ranges` computes, for a numeric expression, an interval containing every
+value it can take, from the expression's structure alone (each built-in function's rule is
+its ``bound`` in :data:`govlang.builtins.BUILTINS`):
 
 - a literal is itself; a param is its declared range (``in [lo, hi]``) in *ranges* mode, its
   value in *values* mode (a param without a range is always its value);
@@ -21,66 +22,15 @@ either way; :func:`region` gives the set of values of ``x`` for which ``x op c``
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Literal
 
-from govlang import ir
-from govlang.check.exprs import names
+from govlang import builtins, ir
+from govlang.interval import EVERYTHING, INF, Interval, point, product
+from govlang.ir import names
 from govlang.params import NotConstant, ParamValue, constant_value
 
-INF = math.inf
 Mode = Literal["values", "ranges"]
-
-
-@dataclass(frozen=True)
-class Interval:
-    """The reals from ``lo`` to ``hi``; an end is excluded when its ``*_open`` flag is set."""
-
-    lo: float = -INF
-    hi: float = INF
-    lo_open: bool = False
-    hi_open: bool = False
-
-    @property
-    def empty(self) -> bool:
-        """Whether no real lies in the interval."""
-        if self.lo > self.hi:
-            return True
-        return self.lo == self.hi and (self.lo_open or self.hi_open)
-
-    def meet(self, other: Interval) -> Interval:
-        """The intersection of two intervals."""
-        lo, lo_open = max((self.lo, self.lo_open), (other.lo, other.lo_open))
-        hi, hi_open = min((self.hi, not self.hi_open), (other.hi, not other.hi_open))
-        return Interval(lo, hi, lo_open, not hi_open)
-
-    def join(self, other: Interval) -> Interval:
-        """The smallest closed interval holding both (the convex hull)."""
-        return Interval(min(self.lo, other.lo), max(self.hi, other.hi))
-
-    def __str__(self) -> str:
-        """``[0, 1]``, ``(-inf, 3)``."""
-        left = "(" if self.lo_open or self.lo == -INF else "["
-        right = ")" if self.hi_open or self.hi == INF else "]"
-        return f"{left}{_show(self.lo)}, {_show(self.hi)}{right}"
-
-
-def _show(value: float) -> str:
-    if math.isinf(value):
-        return "-inf" if value < 0 else "inf"
-    return str(int(value)) if float(value).is_integer() else repr(value)
-
-
-EVERYTHING = Interval()
-NON_NEGATIVE = Interval(0.0)
-UNIT = Interval(0.0, 1.0)
-
-
-def point(value: float) -> Interval:
-    """The interval holding only ``value``."""
-    return Interval(value, value)
 
 
 # ------------------------------------------------------------------------------- comparisons
@@ -235,53 +185,13 @@ class Ranges:
         if expr.op == "-":
             return Interval(left.lo - right.hi, left.hi - right.lo)
         if expr.op == "*":
-            return _product(left, right)
+            return product(left, right)
         if right.lo <= 0 <= right.hi:  # x / 0 = 0, and near 0 anything goes
             return EVERYTHING if (left.lo, left.hi) != (0.0, 0.0) else point(0.0)
-        return _product(left, Interval(1 / right.hi, 1 / right.lo))
+        return product(left, Interval(1 / right.hi, 1 / right.lo))
 
     # --------------------------------------------------------------------- functions
     def _call(self, expr: ir.Expr) -> Interval:
+        """The built-in's own interval abstraction (:data:`govlang.builtins.BUILTINS`)."""
         assert isinstance(expr, ir.Call)
-        name, args = expr.function, expr.args
-        if args and (name in _SAME or (name in ("min", "max") and len(args) == 1)):
-            return self.of(args[0])
-        if name in ("min", "max") and len(args) == 2:
-            return _min_max(name, self.of(args[0]), self.of(args[1]))
-        if name == "clip" and len(args) == 3:  # the value, or one of the limits
-            return self.of(args[1]).join(self.of(args[2]))
-        return self._measure(name, args)
-
-    def _measure(self, name: str, args: tuple[ir.Expr, ...]) -> Interval:
-        """Aggregates and measures with a fixed range."""
-        inner = self.of(args[0]) if args else EVERYTHING
-        non_negative = inner.lo >= 0
-        if name in ("share", "hhi"):
-            return UNIT if non_negative else (NON_NEGATIVE if name == "hhi" else EVERYTHING)
-        if name in ("std", "cv", "dispersion", "abs", "count"):
-            return NON_NEGATIVE
-        if name in ("excess", "pct_change"):
-            ref = self.of(args[1]) if name == "excess" and len(args) > 1 else inner
-            return Interval(-1.0) if non_negative and ref.lo >= 0 else EVERYTHING
-        if name == "count_last" and len(args) == 2:
-            return Interval(0.0, max(0.0, self.of(args[1]).hi))
-        if name in ("sum", "sum_last"):
-            return NON_NEGATIVE if non_negative else EVERYTHING
-        return EVERYTHING
-
-
-_SAME = frozenset({"lag", "mean_last", "min_last", "max_last", "mean"})
-"""Functions whose value lies in their first argument's range (so do one-argument min/max)."""
-
-
-def _product(left: Interval, right: Interval) -> Interval:
-    corners = [a * b for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
-    if any(math.isnan(c) for c in corners):  # 0 * inf: the range is unbounded
-        return EVERYTHING
-    return Interval(min(corners), max(corners))
-
-
-def _min_max(name: str, left: Interval, right: Interval) -> Interval:
-    if name == "min":
-        return Interval(min(left.lo, right.lo), min(left.hi, right.hi))
-    return Interval(max(left.lo, right.lo), max(left.hi, right.hi))
+        return builtins.bound(expr.function, [self.of(arg) for arg in expr.args])

@@ -30,7 +30,8 @@ from typing import NamedTuple
 from govlang.analyse.atoms import Abstraction
 from govlang.analyse.formulas import Formula, Round, Tracker, evaluate
 from govlang.compile import CompiledEdge, CompiledInstitution
-from govlang.manifest import is_sanction_state, try_constant
+from govlang.graph import is_sanction_state
+from govlang.manifest import try_constant
 
 
 class Config(NamedTuple):

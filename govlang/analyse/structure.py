@@ -16,16 +16,15 @@ unused params and monitors (GL109, GL110); the analyser repeats none of them.
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from collections.abc import Iterator
 
 from govlang import ir
 from govlang.analyse.atoms import Abstraction
 from govlang.analyse.codes import Findings
 from govlang.analyse.formulas import Formula, Round, atoms_of, conjunction, evaluate
-from govlang.check.exprs import names
 from govlang.compile import CompiledEdge, CompiledInstitution
-from govlang.manifest import is_sanction_state
+from govlang.graph import is_sanction_state
+from govlang.ir import names
 from govlang.unparse import format_expr
 
 MAX_FORMULA_ATOMS = 16
@@ -76,6 +75,9 @@ class Structure:
         self.current = current
         self.edges = [e for e in compiled.edges if e.scope == scope.kind]
         self.states = {state.name: state for state in scope.states}
+        graph = compiled.governance.scope(scope.kind)
+        assert graph is not None, scope.kind
+        self.graph = graph
         self.dead: set[str] = set()
         """Keys of the edges whose guard never holds (with the current param values)."""
         self.trapped: set[str] = set()
@@ -94,14 +96,7 @@ class Structure:
     def reachable(self) -> set[str]:
         """The states some path of declared edges reaches from the initial state."""
         initial = self.compiled.initial_state(self.scope.kind).name
-        seen, queue = {initial}, deque([initial])
-        while queue:
-            at = queue.popleft()
-            for edge in self.edges:
-                if edge.source == at and edge.target not in seen:
-                    seen.add(edge.target)
-                    queue.append(edge.target)
-        return seen
+        return self.graph.reachable(initial)
 
     def _unreachable(self) -> None:
         reached = self.reachable()
@@ -195,17 +190,7 @@ class Structure:
 
     # --------------------------------------------------------------------- restoration
     def _usable_restoration(self) -> None:
-        back: dict[str, list[str]] = {name: [] for name in self.states}
-        for edge in self.edges:
-            if edge.kind == "restoration" and edge.key not in self.dead:
-                back[edge.target].append(edge.source)
-        good = [n for n, s in self.states.items() if not is_sanction_state(s)]
-        restored, queue = set(good), deque(good)
-        while queue:
-            for source in back[queue.popleft()]:
-                if source not in restored:
-                    restored.add(source)
-                    queue.append(source)
+        restored = self.graph.restorable(lambda t: t.key not in self.dead)
         for name, state in self.states.items():
             if name not in restored and not state.terminal:
                 self.trapped.add(name)

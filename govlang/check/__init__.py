@@ -16,15 +16,17 @@ import math
 from collections.abc import Mapping
 
 from govlang import ir
-from govlang.check.asserts import assert_names, check_asserts
+from govlang.assertions import assert_names
+from govlang.check.asserts import check_asserts
 from govlang.check.context import analyse
 from govlang.check.environment import check_environment
 from govlang.check.graph import check_scopes
 from govlang.check.names import report_unused
 from govlang.check.report import Reporter
 from govlang.check.sanctions import SanctionChecker
-from govlang.check.types import ValueType, dimension_order, normalise_dim
+from govlang.check.types import ValueType
 from govlang.diagnostics import Diagnostic, sort_key
+from govlang.dims import dimension_order, normalise_dim
 from govlang.frontend import Document, collector_paused
 from govlang.params import ParamValue, resolve_params
 from govlang.schema import EnvironmentSchema

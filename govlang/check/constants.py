@@ -11,8 +11,8 @@ import math
 from collections.abc import Collection
 
 from govlang import ir
-from govlang.check.exprs import walk
 from govlang.check.report import Reporter
+from govlang.ir import walk
 from govlang.params import NotConstant, ParamValue, constant_value
 
 Interval = tuple[float, float]

@@ -13,7 +13,8 @@ from govlang.check.constants import Constants
 from govlang.check.infer import Typer
 from govlang.check.names import Declaration, monitor_order, namespace
 from govlang.check.report import Reporter
-from govlang.check.types import DimOrder, ValueType, builtin_types, dimension_order, param_type
+from govlang.check.types import DimOrder, ValueType, builtin_types, param_type
+from govlang.dims import dimension_order
 from govlang.params import ParamValue
 
 

@@ -13,8 +13,8 @@ from govlang.check.constants import show_value
 from govlang.check.context import Context
 from govlang.check.report import Reporter
 from govlang.check.sanctions import ActionSpace
-from govlang.check.types import AGENT
 from govlang.diagnostics import did_you_mean
+from govlang.dims import AGENT
 from govlang.schema import EnvironmentSchema
 
 _LISTED_MAX = 12

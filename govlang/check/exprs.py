@@ -1,51 +1,10 @@
-"""Walking expressions: children, all sub-expressions, and every expression of a file."""
+"""Every expression of a file, of its sanctions and of its edges (sub-expressions: ``ir``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from govlang import ir
-
-
-def _unary(expr: Any) -> tuple[ir.Expr, ...]:
-    return (expr.operand,)
-
-
-def _binary(expr: Any) -> tuple[ir.Expr, ...]:
-    return (expr.left, expr.right)
-
-
-_CHILDREN: dict[type[Any], Callable[[Any], tuple[ir.Expr, ...]]] = {
-    ir.Negate: _unary,
-    ir.Not: _unary,
-    ir.Binary: _binary,
-    ir.Compare: _binary,
-    ir.Logic: _binary,
-    ir.IfThenElse: lambda e: (e.condition, e.then, e.otherwise),
-    ir.Call: lambda e: e.args,
-    ir.ListLit: lambda e: e.items,
-}
-
-
-def children(expr: ir.Expr) -> tuple[ir.Expr, ...]:
-    """The direct sub-expressions of ``expr`` (none for a literal or a name)."""
-    get = _CHILDREN.get(type(expr))
-    return get(expr) if get is not None else ()
-
-
-def walk(expr: ir.Expr) -> Iterator[ir.Expr]:
-    """``expr`` and all its sub-expressions, outermost first (iterative: no recursion limit)."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(children(node)))
-
-
-def names(expr: ir.Expr) -> Iterator[ir.NameRef]:
-    """Every name ``expr`` reads."""
-    return (node for node in walk(expr) if isinstance(node, ir.NameRef))
 
 
 def sanction_exprs(sanction: ir.Sanction) -> Iterator[ir.Expr]:

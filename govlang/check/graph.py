@@ -9,16 +9,15 @@ edges, and a restoration path out of every sanction state that is not terminal.
 from __future__ import annotations
 
 import functools
-from collections import deque
 from collections.abc import Mapping
 
 from govlang import ir
 from govlang.check import locate
 from govlang.check.context import Context
 from govlang.check.names import warn_reserved
-from govlang.check.sanctions import is_sanction_state
-from govlang.check.types import AGENT
 from govlang.diagnostics import did_you_mean
+from govlang.dims import AGENT
+from govlang.graph import scope_graph
 
 _COUNTS = (
     ("persistence", "for", "rounds"),
@@ -219,21 +218,7 @@ class ScopeChecker:
     # --------------------------------------------------------------------- restoration
     def _restoration(self) -> None:
         """GL305 for sanction states with no restore path to good standing; GL306 notes."""
-        back: dict[str, list[str]] = {name: [] for name in self.states}
-        for rule in self.scope.rules:
-            if rule.kind != "restore":
-                continue
-            for edge in rule.edges:
-                if edge.source in back and edge.target in back:
-                    back[edge.target].append(edge.source)
-        good = [n for n, s in self.states.items() if not is_sanction_state(s)]
-        restored = set(good)
-        queue = deque(good)
-        while queue:
-            for source in back[queue.popleft()]:
-                if source not in restored:
-                    restored.add(source)
-                    queue.append(source)
+        restored = scope_graph(self.scope).restorable()
         for name, state in self.states.items():
             self._standing(state, name in restored)
 

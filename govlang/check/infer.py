@@ -11,12 +11,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from govlang import ir
+from govlang.builtins import BUILTINS, MAX_WINDOW, Arg, Builtin, arity_text, needs_over, select
 from govlang.check import locate
 from govlang.check.constants import Constants
-from govlang.check.functions import FUNCTIONS, MAX_WINDOW, Arg, Signature, select
 from govlang.check.report import Reporter
-from govlang.check.types import AGENT, BOOL, LIST, NUMBER, Base, DimOrder, ValueType, plural
+from govlang.check.types import BOOL, LIST, NUMBER, Base, DimOrder, ValueType
 from govlang.diagnostics import did_you_mean
+from govlang.dims import AGENT, plural
 
 Typed = ValueType | None
 """An inferred type, or ``None`` when an error below has already been reported."""
@@ -184,7 +185,7 @@ class Typer:
 
     # --------------------------------------------------------------------- calls
     def _call(self, expr: ir.Call) -> Typed:
-        if expr.function not in FUNCTIONS:
+        if expr.function not in BUILTINS:
             return self._unknown_function(expr)
         signature, fallback = select(expr.function, expr.over is not None)
         if signature is None:
@@ -195,7 +196,7 @@ class Typer:
             self._arg(expr, kind, arg) for kind, arg in zip(signature.args, expr.args, strict=False)
         ]
         over = self._over_dim(expr)
-        if any(t is None for t in typed) or (signature.needs_over and over is None):
+        if any(t is None for t in typed) or (needs_over(signature) and over is None):
             return None
         args = [t for t in typed if t is not None]
         return self._result(expr, signature, args, over)
@@ -210,12 +211,12 @@ class Typer:
             "GL103",
             f"unknown function `{expr.function}`",
             self.reporter.name(expr.span, expr.function),
-            did_you_mean(expr.function, FUNCTIONS)
+            did_you_mean(expr.function, BUILTINS)
             or "the built-in functions are listed in specs/language.md",
         )
         return None
 
-    def _over_mismatch(self, expr: ir.Call, fallback: Signature) -> Typed:
+    def _over_mismatch(self, expr: ir.Call, fallback: Builtin) -> Typed:
         first = [self.infer(arg) for arg in expr.args][:1]
         name = expr.function
         if expr.over is not None:
@@ -234,14 +235,14 @@ class Typer:
         argument = self.reporter.text(expr.args[0].span) if len(expr.args) == 1 else ""
         return f"write e.g. `{expr.function}({argument or 'x'} over {dim})`"
 
-    def _arity(self, expr: ir.Call, signature: Signature) -> Typed:
+    def _arity(self, expr: ir.Call, signature: Builtin) -> Typed:
         self._infer_all(expr)
-        with_over = " with `over`" if signature.needs_over else ""
-        others = [s for s in FUNCTIONS[expr.function] if s is not signature]
+        with_over = " with `over`" if needs_over(signature) else ""
+        others = [s for s in BUILTINS[expr.function] if s is not signature]
         hint = f"write `{signature.usage}`" + "".join(f" or `{s.usage}`" for s in others)
         self.reporter.emit(
             "GL202",
-            f"`{expr.function}`{with_over} takes {signature.arity()}, "
+            f"`{expr.function}`{with_over} takes {arity_text(signature)}, "
             f"but {len(expr.args)} {'is' if len(expr.args) == 1 else 'are'} given",
             expr.span,
             hint,
@@ -290,10 +291,10 @@ class Typer:
         return None
 
     def _result(
-        self, expr: ir.Call, signature: Signature, args: list[ValueType], over: str | None
+        self, expr: ir.Call, signature: Builtin, args: list[ValueType], over: str | None
     ) -> Typed:
         first = args[0]
-        base: Base = first.base if signature.result == "same" else signature.result
+        base: Base = first.base if signature.returns == "same" else signature.returns
         if signature.kind == "elementwise":
             return self.dims.union(base, args)
         if signature.kind == "temporal" or over is None:

@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from govlang import ir
-from govlang.check.exprs import all_exprs, names
+from govlang.check.exprs import all_exprs
 from govlang.check.report import Reporter
 from govlang.check.types import BUILTIN_NAMES
+from govlang.ir import names
 from govlang.parse import keywords
 
 

@@ -14,18 +14,12 @@ from dataclasses import dataclass
 from govlang import ir
 from govlang.check.constants import show_value
 from govlang.check.context import Context
-from govlang.check.types import AGENT
+from govlang.dims import AGENT
 from govlang.money import LIMIT_TEXT, within_limit
 from govlang.params import NotConstant
 
 _CONSTRAINTS = (ir.ActionBound, ir.Suspend, ir.Exclude)
-_SANCTIONING = (ir.Fine, *_CONSTRAINTS)
 _ON_ROUND = "on each round"
-
-
-def is_sanction_state(state: ir.StateDecl) -> bool:
-    """Whether ``state`` carries a fine or an action constraint (on entry or each round)."""
-    return any(isinstance(s, _SANCTIONING) for s in (*state.on_enter, *state.on_round))
 
 
 def _interval_text(low: float | None, high: float | None) -> str:

@@ -3,7 +3,7 @@
 Operations broadcast by dimension *name*: the result of ``a + b`` carries the union of the
 dimensions of ``a`` and ``b``. Dimensions are always kept in the canonical order of the
 institution: ``agent`` first, then every other dimension in order of first appearance in the
-``observe`` and ``action`` declarations (see :func:`dimension_order`).
+``observe`` and ``action`` declarations (see :func:`govlang.dims.dimension_order`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from govlang import ir
-
-AGENT = "agent"
-"""The dimension every institution has: one entry per agent."""
+from govlang.dims import AGENT, singular
 
 Base = Literal["number", "bool", "list"]
 
@@ -52,48 +50,6 @@ class ValueType:
 NUMBER = ValueType("number")
 BOOL = ValueType("bool")
 LIST = ValueType("list")
-
-
-def _declared_dims(institution: ir.Institution) -> list[tuple[int, tuple[str, ...]]]:
-    """The dims of every observe and action declaration with its position."""
-    found = [(o.span.start, o.type.dims) for o in institution.observes]
-    if institution.action is not None:
-        found.append((institution.action.span.start, institution.action.type.dims))
-    return sorted(found, key=lambda item: item[0])
-
-
-def dimension_order(institution: ir.Institution) -> tuple[str, ...]:
-    """``agent``, then the dims of ``observe``/``action`` declarations in order of appearance."""
-    order = [AGENT]
-    for _, dims in _declared_dims(institution):
-        order.extend(d for d in dims if d not in order)
-    return tuple(order)
-
-
-def singular(written: str, known: Iterable[str]) -> str:
-    """The dimension a (possibly plural) name stands for, given the ``known`` dimensions.
-
-    A declared name is kept as written; otherwise ``ies`` becomes ``y`` and a trailing ``s``
-    is dropped (``agents`` -> ``agent``, ``commodities`` -> ``commodity``).
-    """
-    declared = set(known)
-    if written in declared:
-        return written
-    if written.endswith("ies") and len(written) > 3:
-        return written[:-3] + "y"
-    if written.endswith("s") and len(written) > 1:
-        return written[:-1]
-    return written
-
-
-def plural(dim: str) -> str:
-    """The plural a user would write after ``over`` (``agents``, ``commodities``)."""
-    return dim[:-1] + "ies" if dim.endswith("y") else dim + "s"
-
-
-def normalise_dim(institution: ir.Institution, written: str) -> str:
-    """The dimension that ``over written`` reduces (the plural rule of the language)."""
-    return singular(written, dimension_order(institution))
 
 
 class DimOrder:

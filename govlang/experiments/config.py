@@ -16,7 +16,8 @@ names become parts of file names, so they are restricted (:mod:`govlang.experime
 
 Every model is frozen pydantic; :func:`load_experiment` turns any problem into an
 :class:`ExperimentError` that names the file, the key path and what is wrong (exit code 1), and
-a file that cannot be read into :class:`~govlang.frontend.InputError` (exit code 3).
+a file that cannot be read into :class:`~govlang.frontend.InputError` (exit code 3). The
+format is specified in ``specs/experiments.md``.
 """
 
 from __future__ import annotations

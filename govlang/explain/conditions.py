@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from govlang import ir
-from govlang.check.exprs import walk
+from govlang.ir import walk
 from govlang.params import ParamValue
 from govlang.runtime.plan import Plan, Ref
 from govlang.runtime.values import Value, at_agent

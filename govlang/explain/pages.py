@@ -19,7 +19,7 @@ from govlang.explain.acts import TIMES
 from govlang.explain.inputs import log_entries
 from govlang.explain.overlay import path_svg
 from govlang.explain.recorded import event_entries, recorded_acts
-from govlang.manifest import node_key
+from govlang.graph import node_key
 
 Why = Callable[[Mapping[str, Any], int], str]
 """The explanation (HTML) of a round's event at its position in the round, or ``""``."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from govlang.compile import CompiledInstitution
 from govlang.explain.inputs import ExplainError, _lines, _pick_run
-from govlang.manifest import node_key
+from govlang.graph import node_key
 
 
 def trace_file(path: str | Path, run: str | None) -> Path:

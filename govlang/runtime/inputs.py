@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 
 from govlang import ir
-from govlang.check.types import dimension_order, singular
+from govlang.dims import dimension_order, singular
+from govlang.kernels import Array
 from govlang.params import ParamValue
 from govlang.runtime.program import Program, Scope, Signature
-from govlang.runtime.values import Array, OracleError
+from govlang.runtime.values import OracleError
 from govlang.schema import AGENT_DIM
 
 BUILTIN_INPUTS = ("round", "reward", "action")

@@ -67,7 +67,7 @@ Expressions and values
     entry (values without it are the same for every agent). The arrays of returned values
     are shared with the oracle: treat them as read-only.
 
-Built-in functions are listed in :data:`govlang.runtime.functions.BUILTINS`.
+Built-in functions are listed in :data:`govlang.builtins.BUILTINS`.
 """
 
 from __future__ import annotations

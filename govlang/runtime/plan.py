@@ -351,23 +351,8 @@ def referenced_names(expr: ir.Expr | None) -> tuple[str, ...]:
         node = stack.pop()
         if isinstance(node, ir.NameRef):
             found.setdefault(node.name, None)
-        stack.extend(reversed(_children(node)))
+        stack.extend(reversed(ir.children(node)))
     return tuple(found)
-
-
-def _children(node: ir.Expr) -> tuple[ir.Expr, ...]:
-    """The direct sub-expressions of ``node``."""
-    if isinstance(node, ir.Negate | ir.Not):
-        return (node.operand,)
-    if isinstance(node, ir.Binary | ir.Compare | ir.Logic):
-        return (node.left, node.right)
-    if isinstance(node, ir.IfThenElse):
-        return (node.condition, node.then, node.otherwise)
-    if isinstance(node, ir.Call):
-        return node.args
-    if isinstance(node, ir.ListLit):
-        return node.items
-    return ()
 
 
 def monitor_closure(institution: ir.Institution, names: Sequence[str]) -> tuple[str, ...]:

@@ -20,14 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from govlang import ir
-from govlang.check.exprs import children
+from govlang import builtins as fn
+from govlang import ir, kernels
 from govlang.diagnostics import did_you_mean
+from govlang.ir import children
+from govlang.kernels import Array
 from govlang.params import NotConstant, ParamValue, constant_value
-from govlang.runtime import functions as fn
 from govlang.runtime.inline import Call, StraightLine
 from govlang.runtime.values import (
-    Array,
     Instruction,
     OracleError,
     Slots,
@@ -46,7 +46,7 @@ _ARITH: Mapping[str, Callable[[Array, Array], Array]] = {
     "+": np.add,
     "-": np.subtract,
     "*": np.multiply,
-    "/": fn.safe_divide,
+    "/": kernels.safe_divide,
 }
 _COMPARE: Mapping[str, Callable[[Array, Array], Array]] = {
     "<": np.less,
@@ -97,7 +97,7 @@ class Program:
         self.slots: Slots = []
         self.signatures: list[Signature] = []
         self.steps: list[tuple[int, Instruction]] = []
-        self.histories: list[fn.History] = []
+        self.histories: list[kernels.History] = []
         self.used_inputs: set[str] = set()
         self.inputs = {name: self._leaf(None, sig) for name, sig in scope.inputs.items()}
         self._keys: dict[Any, int] = {}
@@ -160,7 +160,7 @@ class Program:
         with np.errstate(all="ignore"):
             for index in range(failed, len(steps)):
                 slot, instruction = steps[index]
-                if index == failed and isinstance(instruction, fn.History):
+                if index == failed and isinstance(instruction, kernels.History):
                     value = instruction.builtin.compute(instruction)
                 else:
                     value = instruction(slots)
@@ -352,7 +352,10 @@ class Program:
     # ------------------------------------------------------------------ calls
 
     def _call(self, expr: ir.Call) -> int:
-        builtin = fn.lookup(expr.function, len(expr.args), expr.over is not None)
+        try:
+            builtin = fn.lookup(expr.function, len(expr.args), expr.over is not None)
+        except fn.BuiltinError as exc:
+            raise OracleError(str(exc)) from None
         if isinstance(builtin, fn.Aggregate):
             return self._aggregate(builtin, expr)
         if isinstance(builtin, fn.Elementwise):
@@ -386,7 +389,7 @@ class Program:
     def _temporal(self, builtin: fn.Temporal, expr: ir.Call) -> int:
         inner = self._operand(expr.args[0], builtin.argument)
         window = self._window(builtin, expr)
-        history = fn.History(builtin, window, inner)
+        history = kernels.History(builtin, window, inner)
         self.histories.append(history)
         sig = self.signatures[inner]
         return self._emit(history, Signature(builtin.result or sig.base, sig.dims), ())

@@ -19,12 +19,9 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
-from numpy.typing import NDArray
 
+from govlang.kernels import Array
 from govlang.schema import AGENT_DIM
-
-Array = NDArray[Any]
-"""A float64 or bool numpy array (0-d for dimensionless values)."""
 
 Expansion = tuple[slice | None, ...]
 """An index that inserts size-1 axes into an array so that it broadcasts by dim name."""

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from hypothesis import strategies as st
 
 from govlang import ir
+from govlang.graph import is_sanction_state
 from govlang.testing._typed import (
     AGENT,
     BOOL,
@@ -244,11 +245,6 @@ def _states(env: Env) -> list[ir.StateDecl]:
     return states
 
 
-def _is_sanction_state(state: ir.StateDecl) -> bool:
-    constraints = (ir.Fine, ir.ActionBound, ir.Suspend, ir.Exclude)
-    return any(isinstance(s, constraints) for s in (*state.on_enter, *state.on_round))
-
-
 Pair = tuple[str, str]
 
 
@@ -259,7 +255,7 @@ def _edges(env: Env, states: list[ir.StateDecl]) -> list[tuple[Pair, str]]:
     for i, state in enumerate(states[1:], start=1):
         source = env.pick([s.name for s in states[:i] if not s.terminal])
         edges.append(((source, state.name), "rule"))
-        if _is_sanction_state(state) and not state.terminal:
+        if is_sanction_state(state) and not state.terminal:
             edges.append(((state.name, states[0].name), "restore"))
     for _ in range(env.between(0, 3)):
         pair = (env.pick(open_), env.pick([s.name for s in states]))
@@ -324,23 +320,13 @@ def _edge(env: Env, pair: Pair, scope: str, clean: bool, credits: bool) -> ir.Ed
 # ------------------------------------------------------------------------------- usage
 
 
-def _children(expr: ir.Expr) -> tuple[ir.Expr, ...]:
-    if isinstance(expr, ir.Negate | ir.Not):
-        return (expr.operand,)
-    if isinstance(expr, ir.Binary | ir.Compare | ir.Logic):
-        return (expr.left, expr.right)
-    if isinstance(expr, ir.IfThenElse):
-        return (expr.condition, expr.then, expr.otherwise)
-    return expr.args if isinstance(expr, ir.Call) else ()
-
-
 def _read(expr: ir.Expr) -> Iterator[str]:
     stack = [expr]
     while stack:
         node = stack.pop()
         if isinstance(node, ir.NameRef):
             yield node.name
-        stack.extend(_children(node))
+        stack.extend(ir.children(node))
 
 
 def _scope_exprs(scope: ir.ScopeDecl) -> Iterator[ir.Expr]:

@@ -10,17 +10,14 @@ from govlang import ir
 from govlang.analyse.atoms import Abstraction
 from govlang.analyse.formulas import AtomF, Const, CountF, Formula, HeldF
 from govlang.analyse.intervals import (
-    EVERYTHING,
-    UNIT,
-    Interval,
     Mode,
     Ranges,
     compare,
-    point,
     region,
 )
 from govlang.analyse.structure import values_of
 from govlang.frontend import parse_text
+from govlang.interval import EVERYTHING, UNIT, Interval, point
 from govlang.params import resolve_params
 
 INF = math.inf

@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
+from govlang.builtins import BUILTINS
 from govlang.check import ValueType, dimension_order, infer_types, normalise_dim
-from govlang.check.functions import FUNCTIONS
-from govlang.check.types import DimOrder, plural, singular
+from govlang.check.types import DimOrder
+from govlang.dims import plural, singular
 from govlang.frontend import parse_text
 
 TYPINGS = [
@@ -65,7 +66,7 @@ def test_typing(type_of: Callable[..., str | None], expr: str, expected: str) ->
 
 def test_every_builtin_function_is_exercised() -> None:
     used = {expr.split("(")[0].lstrip("-") for expr, _ in TYPINGS}
-    assert set(FUNCTIONS) <= used
+    assert set(BUILTINS) <= used
 
 
 ERRORS = [
