@@ -17,21 +17,27 @@ EXIT_OK, EXIT_INVALID = 0, 1
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """``govlang verify LOG --manifest MANIFEST``: check a governance log's chain and keys."""
+    """``govlang verify LOG|RESULTS``: check governance logs' signatures, chains and runs."""
+    from govlang.experiments.logcheck import check_log, check_results
+    from govlang.inputs import InputRefused
     from govlang.runtime.log import LogKeyError
-    from govlang.runtime.verify import verify_log
 
+    target = Path(args.log)
+    key = Path(args.public_key) if args.public_key else None
     try:
-        result = verify_log(args.log, args.manifest)
+        if target.is_dir():
+            if args.manifest or args.run:
+                raise InputError(f"{target}: a results folder takes neither --manifest nor --run")
+            check = check_results(target, key)
+        else:
+            manifest = Path(args.manifest) if args.manifest else None
+            check = check_log(target, manifest, args.run, key)
     except LogKeyError as exc:
-        raise InputError(str(exc)) from None
+        raise InputRefused(exc.message, exc.hint or "see specs/integrity.md") from None
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot verify: {exc}") from None
-    if result.ok:
-        print(f"{args.log}: {result}", file=sys.stderr)
-        return EXIT_OK
-    print(f"{args.log}:{result.line}: tampered or incomplete: {result.message}", file=sys.stderr)
-    return EXIT_INVALID
+    print("\n".join(check.lines), file=sys.stderr)
+    return EXIT_OK if check.ok else EXIT_INVALID
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -78,12 +84,27 @@ def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     """Register ``verify``, ``view`` and ``replay`` on the command line's subparsers."""
     ver = sub.add_parser(
         "verify",
-        help="verify a governance log against its manifest",
-        description="The operator key comes from GOVLANG_LOG_KEY or the file named by "
-        "GOVLANG_LOG_KEY_FILE. Exit 0 on an intact log, 1 with the first bad line otherwise.",
+        help="verify governance logs: signatures, chain, institution and run",
+        description="Checks a governance log (or, given a results folder, every run's log) "
+        "with a key you trust: --public-key, else the operator key from GOVLANG_LOG_KEY or "
+        "GOVLANG_LOG_KEY_FILE, else your own signing key (GOVLANG_KEY_DIR) that the log names. "
+        "A log of an experiment must be bound to its run. Exit 0 when intact, 1 with the "
+        "first bad line otherwise. What this proves: specs/integrity.md.",
     )
-    ver.add_argument("log", metavar="LOG", help="governance log (JSONL)")
-    ver.add_argument("--manifest", required=True, help="the manifest JSON (govlang compile)")
+    ver.add_argument(
+        "log", metavar="LOG", help="governance log (JSONL), or a results folder of `govlang run`"
+    )
+    ver.add_argument(
+        "--manifest",
+        help="the manifest JSON (govlang compile, or a results folder's manifest.json); "
+        "default: the manifest.json of the results folder the log is in",
+    )
+    ver.add_argument(
+        "--run", metavar="RUN_ID", help="the run the log must be bound to (default: its folder)"
+    )
+    ver.add_argument(
+        "--public-key", metavar="PEM", help="the signer's Ed25519 public key (PEM) to trust"
+    )
     ver.set_defaults(handler=cmd_verify)
 
     view = sub.add_parser(

@@ -237,15 +237,26 @@ def test_verify_intact_and_tampered_log(
     assert f"{log}:4:" in err
 
 
-def test_verify_without_key_is_io_error(
+def test_verify_without_a_trusted_key_fails_and_a_public_key_suffices(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from govlang.runtime.signing import private_key, public_pem
+
     log, manifest = _governed_log(tmp_path, monkeypatch)
     monkeypatch.delenv("GOVLANG_LOG_KEY")
     monkeypatch.delenv("GOVLANG_LOG_KEY_FILE", raising=False)
     code, _, err = run(["verify", str(log), "--manifest", str(manifest)], capsys)
-    assert code == 3
-    assert "GOVLANG_LOG_KEY" in err
+    assert code == 1
+    assert "which you neither hold nor named" in err and "--public-key" in err
+    assert "GOVLANG_LOG_KEY" in err and "Traceback" not in err
+    public = tmp_path / "operator.pub.pem"
+    public.write_bytes(public_pem(private_key("operator-secret")))
+    code, _, err = run(
+        ["verify", str(log), "--manifest", str(manifest), "--public-key", str(public)], capsys
+    )
+    assert code == 0, err
+    assert "it does not prove the private key stayed secret" in err
+    assert f"the public key in {public} (given with --public-key)" in err
 
 
 def test_replay_prints_institutional_events(

@@ -215,6 +215,7 @@ def test_key_file_over_the_limit(tmp_path: Path) -> None:
     with pytest.raises(InputRefused, match="the limit for a key file"):
         load_key({"GOVLANG_LOG_KEY_FILE": str(key)})
     key.write_bytes(b"k" * 64 + b"\n")
+    key.chmod(0o600)
     assert load_key({"GOVLANG_LOG_KEY_FILE": str(key)}) == b"k" * 64
 
 

@@ -382,8 +382,10 @@ def notes(spec: ExperimentSpec, rows: Sequence[Mapping[str, Any]], key_source: s
     for regime in (g for g in spec.regimes if g != "ungoverned"):
         out += warnings(worse_off(rows, configs, regime))
     out.append(
-        f"Governance logs are keyed with {key_source}; each run's log is "
-        "runs/<run_id>/governance.jsonl."
+        f"Governance logs are signed with {key_source}; each run's log is "
+        "runs/<run_id>/governance.jsonl, verified with the public key log-public-key.pem "
+        "(`govlang verify RESULTS --public-key log-public-key.pem`; specs/integrity.md says "
+        "what that proves)."
     )
     return out
 
@@ -431,6 +433,14 @@ def _constraint_notes(spec: ExperimentSpec, rows: Sequence[Mapping[str, Any]]) -
 # ---------------------------------------------------------------------------- manifest
 
 
+def public_key_record(out: Path) -> dict[str, str] | None:
+    """The results' public key file and its fingerprint, for ``manifest.json``."""
+    from govlang.experiments.logkey import PUBLIC_KEY_FILE, recorded_fingerprint
+
+    found = recorded_fingerprint(out)
+    return None if found is None else {"file": PUBLIC_KEY_FILE, "fingerprint": found}
+
+
 def write_manifest(
     out: Path,
     spec: ExperimentSpec,
@@ -455,6 +465,7 @@ def write_manifest(
         "diagram": "institution.svg" if diagram_problem is None else None,
         "diagram_problem": diagram_problem,
         "log_key": key_source,
+        "log_public_key": public_key_record(out),
         "runs": [
             {k: getattr(r, k) for k in ("run_id", "population", "regime", "index", "seed")}
             for r in runs

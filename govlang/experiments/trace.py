@@ -311,6 +311,16 @@ def shown_constitution(run: RunSpec, compiled: CompiledInstitution) -> str | Non
     return None
 
 
+def log_binding(run: RunSpec) -> dict[str, Any]:
+    """What a run's governance log header binds it to (``specs/integrity.md``)."""
+    return {
+        "run_id": run.run_id,
+        "population": run.population,
+        "regime": run.regime,
+        "seed": run.seed,
+    }
+
+
 async def play_run(
     run: RunSpec, run_dir: Path, key: bytes, on_round: RoundCallback | None = None
 ) -> dict[str, Any]:
@@ -325,7 +335,11 @@ async def play_run(
     compiled = compiled_for(run)
     market = _market(run.market_kind, run.market_config)
     log = GovernanceLog.create(
-        run_dir / "governance.jsonl", compiled.digest, compiled.institution.name, key=key
+        run_dir / "governance.jsonl",
+        compiled.digest,
+        compiled.institution.name,
+        key=key,
+        run=log_binding(run),
     )
     log.durability(run.log_fsync, run.log_fsync_every)
     text = shown_constitution(run, compiled)

@@ -28,8 +28,8 @@ from govlang.runtime.events import EVENT_KINDS
 from govlang.runtime.log import line_hash
 
 MARKETS = ("cournot", "bertrand")
-CHAIN_FIELDS = ("seq", "digest", "prev", "hmac")
-"""The fields a log entry adds to an event's body."""
+CHAIN_FIELDS = ("seq", "digest", "prev", "hmac", "sig")
+"""The fields a log entry adds to an event's body (`hmac` in logs of format version 1)."""
 
 
 class ExplainError(ValueError):

@@ -1,4 +1,4 @@
-"""The governance log: append-only JSONL, hash-chained and keyed (``specs/artifacts.md``).
+"""The governance log: append-only JSONL, hash-chained and signed (``specs/artifacts.md``).
 
 One entry per line, in canonical JSON (keys sorted, no insignificant whitespace; see
 :func:`govlang.manifest.canonical_json`). Every entry carries
@@ -6,19 +6,23 @@ One entry per line, in canonical JSON (keys sorted, no insignificant whitespace;
 ``seq``      its 0-based position in the log;
 ``digest``   the manifest's semantic digest (the institution's identity);
 ``prev``     the SHA-256 (hex) of the previous line's bytes (64 zeros for the header);
-``hmac``     HMAC-SHA256 (hex) over the canonical JSON of the entry without ``hmac``,
-             keyed with the operator's key;
+``sig``      the Ed25519 signature (hex) of the canonical JSON of the entry without ``sig``
+             (:mod:`govlang.runtime.signing`): every entry is signed on its own, so a third
+             party checks each line with the public key alone;
 
-and a ``kind``: ``header`` (first line: format, institution name), ``episode`` (a reset:
-episode number, seed, regime), one of the event kinds of :mod:`govlang.runtime.events`
-(round, scope, instance, rule, edge, monitors, spans, detail, payoffs before/after), and
-``close`` (last line: ``count``, the number of entries before it). A log without its close
-entry is incomplete: a crash or a truncation.
+and a ``kind``: ``header`` (first line: format, version, institution name, the fingerprint of
+the signing key and the run it records), ``episode`` (a reset: episode number, seed,
+regime), one of the event kinds of :mod:`govlang.runtime.events` (round, scope, instance, rule,
+edge, monitors, spans, detail, payoffs before/after), and ``close`` (last line: ``count``, the
+number of entries before it). A log without its close entry is incomplete: a crash or a
+truncation. Logs of format version 1 carried an ``hmac`` (HMAC-SHA256) instead of ``sig``;
+:func:`entry_mac` still computes it so that they can be verified.
 
-The key comes from the environment variable ``GOVLANG_LOG_KEY`` (its UTF-8 bytes) or, if that
-is unset, from the file named by ``GOVLANG_LOG_KEY_FILE`` (its bytes, trailing newline
-characters removed; at most :data:`govlang.inputs.KEY` bytes, a regular file). It is never
-written anywhere.
+The key comes from the environment variable ``GOVLANG_LOG_KEY`` (an operator secret, its UTF-8
+bytes, from which the Ed25519 key is derived) or, if that is unset, from the file named by
+``GOVLANG_LOG_KEY_FILE`` (an Ed25519 private key in PEM or as 32 raw bytes, or a secret; at
+most :data:`govlang.inputs.KEY` bytes, a regular file that is yours and readable by you
+alone). The private key is never written anywhere by the log.
 
 Durability (:data:`FsyncPolicy`): every round's entries are written to the operating system
 before ``step()`` returns, so a crash of the process loses at most the round in flight. How
@@ -27,7 +31,8 @@ needs, is :meth:`GovernanceLog.durability`'s policy: ``batch`` (the default: eve
 :data:`DEFAULT_FSYNC_EVERY` rounds and at close; a power loss can lose up to that many rounds),
 ``round`` (after every round: it loses at most the round in flight) or ``run`` (at close only:
 it can lose the whole run). A log that lost entries lacks its close entry (and maybe more) and
-fails verification as incomplete, whatever the policy.
+fails verification as incomplete, whatever the policy; the entries it kept are each signed
+and still check.
 """
 
 from __future__ import annotations
@@ -40,13 +45,26 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 import numpy as np
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from govlang.inputs import KEY, read_file
 from govlang.manifest import canonical_json
 from govlang.runtime.events import Event
+from govlang.runtime.keystore import read_private
+from govlang.runtime.signing import (
+    KeyMaterial,
+    LogKeyError,
+    fingerprint,
+    parse_key_file,
+    private_key,
+    sign,
+)
+
+__all__ = ["GovernanceLog", "LogKeyError", "entry_mac", "entry_signature", "load_key"]
 
 LOG_FORMAT = "govlang.log"
-LOG_VERSION = 1
+LOG_VERSION = 2
+HMAC_VERSION = 1
+"""The format version of logs keyed with HMAC-SHA256 (verifiable, no longer written)."""
 KEY_ENV = "GOVLANG_LOG_KEY"
 KEY_FILE_ENV = "GOVLANG_LOG_KEY_FILE"
 GENESIS = "0" * 64
@@ -60,12 +78,12 @@ DEFAULT_FSYNC_EVERY = 100
 """Rounds (writes) between two ``fsync`` calls under the ``batch`` policy."""
 
 
-class LogKeyError(RuntimeError):
-    """No usable operator key: neither variable is set, the key file is unreadable, or empty."""
-
-
 def load_key(environ: Mapping[str, str] | None = None) -> bytes:
-    """The operator key from ``GOVLANG_LOG_KEY`` or the file named by ``GOVLANG_LOG_KEY_FILE``."""
+    """The operator key from ``GOVLANG_LOG_KEY`` or the file named by ``GOVLANG_LOG_KEY_FILE``.
+
+    The key *material* (:func:`govlang.runtime.signing.private_key` makes the key of it): the
+    variable's secret, or the file's PEM (a raw 32-byte key is returned as PEM) or secret.
+    """
     env = os.environ if environ is None else environ
     if env.get(KEY_ENV):
         return env[KEY_ENV].encode("utf-8")
@@ -76,12 +94,15 @@ def load_key(environ: Mapping[str, str] | None = None) -> bytes:
             f"{KEY_FILE_ENV} to the path of a file holding it"
         )
     try:
-        key = read_file(path, KEY).rstrip(b"\r\n")
+        data = read_private(path)
     except OSError as exc:
         raise LogKeyError(f"{KEY_FILE_ENV}={path}: cannot read the key file: {exc}") from None
-    if not key:
-        raise LogKeyError(f"{KEY_FILE_ENV}={path}: the key file is empty")
-    return key
+    except LogKeyError as exc:
+        raise exc.prefixed(f"{KEY_FILE_ENV}=") from None
+    try:
+        return parse_key_file(data)
+    except LogKeyError as exc:
+        raise exc.prefixed(f"{KEY_FILE_ENV}={path}: ") from None
 
 
 def plain(data: Any) -> Any:
@@ -112,34 +133,43 @@ def line_hash(line: str) -> str:
     return hashlib.sha256(line.encode("utf-8")).hexdigest()
 
 
-def entry_mac(key: bytes, entry: Mapping[str, Any]) -> str:
-    """The HMAC-SHA256 (hex) of the canonical JSON of ``entry`` without its ``hmac`` field."""
+def body_json(entry: Mapping[str, Any], field: str = "sig") -> str:
+    """The canonical JSON of ``entry`` without its authenticator ``field`` (what is signed)."""
     if isinstance(entry, _Entry):
-        text = entry.body_json
-    else:
-        text = canonical_json({k: v for k, v in entry.items() if k != "hmac"})
+        return entry.body_json
+    return canonical_json({k: v for k, v in entry.items() if k != field})
+
+
+def entry_signature(key: Ed25519PrivateKey, entry: Mapping[str, Any]) -> str:
+    """The Ed25519 signature (hex) of the canonical JSON of ``entry`` without its ``sig``."""
+    return sign(key, body_json(entry))
+
+
+def entry_mac(key: bytes, entry: Mapping[str, Any]) -> str:
+    """The HMAC-SHA256 (hex) of ``entry`` without its ``hmac`` field (format version 1)."""
+    text = body_json(entry, "hmac")
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class _Entry(dict[str, Any]):
-    """A log entry (without ``hmac``) that carries its canonical JSON, made once.
+    """A log entry (without ``sig``) that carries its canonical JSON, made once.
 
-    The entry is serialised as its keys before ``hmac`` and its keys after it, so that the
-    body the MAC covers and the line with the MAC spliced in come from one serialisation:
+    The entry is serialised as its keys before ``sig`` and its keys after it, so that the
+    body the signature covers and the line with it spliced in come from one serialisation:
     canonical JSON sorts the keys, and the top-level items of a dict serialise independently.
     """
 
     def __init__(self, fields: Mapping[str, Any]) -> None:
         super().__init__(fields)
-        before = {k: v for k, v in fields.items() if k < "hmac"}
-        after = {k: v for k, v in fields.items() if k > "hmac"}
+        before = {k: v for k, v in fields.items() if k < "sig"}
+        after = {k: v for k, v in fields.items() if k > "sig"}
         self._before = canonical_json(before)[1:-1]
         self._after = canonical_json(after)[1:-1]
         self.body_json = "{" + ",".join(p for p in (self._before, self._after) if p) + "}"
 
-    def line(self, mac: str) -> str:
-        """The entry's canonical JSON line with ``hmac`` set to ``mac``."""
-        middle = f'"hmac":"{mac}"'  # a hex digest: nothing to escape
+    def line(self, signature: str) -> str:
+        """The entry's canonical JSON line with ``sig`` set to ``signature``."""
+        middle = f'"sig":"{signature}"'  # hex: nothing to escape
         return "{" + ",".join(p for p in (self._before, middle, self._after) if p) + "}"
 
 
@@ -151,7 +181,7 @@ class GovernanceLog:
     _unsynced: int = 0
     """Writes since the last fsync."""
 
-    def __init__(self, handle: IO[str], key: bytes, digest: str) -> None:
+    def __init__(self, handle: IO[str], key: Ed25519PrivateKey, digest: str) -> None:
         """Wrap an open text file (use :meth:`create` instead)."""
         self._handle = handle
         self._key = key
@@ -162,21 +192,32 @@ class GovernanceLog:
 
     @classmethod
     def create(
-        cls, path: str | Path, digest: str, institution: str, key: bytes | None = None
+        cls,
+        path: str | Path,
+        digest: str,
+        institution: str,
+        key: KeyMaterial | None = None,
+        run: Mapping[str, Any] | None = None,
     ) -> GovernanceLog:
         """Create a new log at ``path`` (it must not exist) and write its header.
 
-        ``key`` defaults to :func:`load_key`; a missing key raises :class:`LogKeyError`
-        before any file is created.
+        ``key``: the signing key or its material (:func:`govlang.runtime.signing.private_key`),
+        by default :func:`load_key`'s; a missing or unusable key raises :class:`LogKeyError`
+        before any file is created. ``run``: what the header binds the log to (``run_id``,
+        ``population``, ``regime``, ``seed`` for a run of an experiment), ``null`` otherwise.
         """
-        secret = load_key() if key is None else key
-        if not secret:
-            raise LogKeyError("the operator key is empty")
+        signer = private_key(load_key() if key is None else key)
         handle = Path(path).open("x", encoding="utf-8", newline="\n")  # noqa: SIM115 (kept open)
-        log = cls(handle, secret, digest)
-        log.write(
-            [{"kind": "header", "format": LOG_FORMAT, "version": LOG_VERSION, "name": institution}]
-        )
+        log = cls(handle, signer, digest)
+        header = {
+            "kind": "header",
+            "format": LOG_FORMAT,
+            "version": LOG_VERSION,
+            "name": institution,
+            "key": fingerprint(signer),
+            "run": None if run is None else dict(run),
+        }
+        log.write([header])
         return log
 
     def durability(self, policy: FsyncPolicy, every: int = DEFAULT_FSYNC_EVERY) -> GovernanceLog:
@@ -201,7 +242,7 @@ class GovernanceLog:
         entry = _Entry(
             {**plain(body), "seq": self.count, "digest": self.digest, "prev": self._prev}
         )
-        line = entry.line(entry_mac(self._key, entry))
+        line = entry.line(sign(self._key, entry.body_json))
         self._prev = line_hash(line)
         self.count += 1
         return line

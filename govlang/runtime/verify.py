@@ -2,11 +2,13 @@
 
 :func:`verify_log` reads the log line by line and stops at the first bad line. A line is bad
 when it is not complete UTF-8 JSON, not in canonical form (edited), of another institution
-(its digest is not the manifest's), not authentic (its HMAC does not match: edited, forged or
-checked with the wrong key), out of sequence (an entry was inserted, deleted or reordered),
-or not chained to the line before it. The first line must be the header; the last must be
-the close entry whose count matches; a log without it is reported as truncated or incomplete
-at the line after its last.
+(its digest is not the manifest's), not authentic (its signature does not check under the
+public key: edited, forged, or signed with another key), out of sequence (an entry was
+inserted, deleted or reordered), or not chained to the line before it. The first line must be
+the header: signed with the key the verifier trusts (its fingerprint is in the header) and,
+when the verifier says which run it expects, bound to that run. The last must be the close
+entry whose count matches; a log without it is reported as truncated or incomplete at the line
+after its last. Logs of format version 1 are checked with their HMAC key instead.
 """
 
 from __future__ import annotations
@@ -14,13 +16,32 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
 from govlang.inputs import LOG, MANIFEST, read_file, read_text
 from govlang.manifest import canonical_json
-from govlang.runtime.log import GENESIS, LOG_FORMAT, entry_mac, line_hash, load_key
+from govlang.runtime.log import (
+    GENESIS,
+    HMAC_VERSION,
+    LOG_FORMAT,
+    LOG_VERSION,
+    body_json,
+    entry_mac,
+    line_hash,
+    load_key,
+)
+from govlang.runtime.signing import fingerprint, private_key, public_raw, signature_ok
+
+VerifyKey = bytes | str | Ed25519PublicKey | Ed25519PrivateKey
+"""What a log is checked with: a public key, a private key, or key material (a secret or
+PEM) from which the key is made; for a version 1 log, its HMAC secret."""
+
+RUN_FIELDS = ("run_id", "population", "regime", "seed")
+"""The fields of a header's ``run`` that bind a log to a run of an experiment."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +52,12 @@ class VerifyResult:
     line: int | None
     message: str
     entries: int = 0
+    version: int | None = None
+    """The log's format version (2: signed; 1: HMAC-keyed), from its header."""
+    key: str | None = None
+    """The fingerprint of the key that checked the log (``ed25519:...``; ``None`` for HMAC)."""
+    run: Mapping[str, Any] | None = field(default=None, compare=False)
+    """The run the header binds the log to (``None`` when it names none)."""
 
     def __str__(self) -> str:
         """``ok: ...`` or ``line N: ...``."""
@@ -58,52 +85,74 @@ def manifest_digest(manifest: str | Path | Mapping[str, Any]) -> str:
 def verify_log(
     log_path: str | Path,
     manifest_path_or_dict: str | Path | Mapping[str, Any],
-    key: bytes | str | None = None,
+    key: VerifyKey | None = None,
+    run: Mapping[str, Any] | None = None,
 ) -> VerifyResult:
     """Verify the log at ``log_path`` against a manifest (path or dict).
 
     ``key`` defaults to the operator key from the environment (:func:`load_key`, which
-    raises :class:`~govlang.runtime.log.LogKeyError` when none is set). Unreadable files raise
-    ``OSError``, files over their size limit or not regular
+    raises :class:`~govlang.runtime.log.LogKeyError` when none is set). ``run``: the run the
+    log must be bound to (any of :data:`RUN_FIELDS`), or ``None`` not to check. Unreadable
+    files raise ``OSError``, files over their size limit or not regular
     :class:`~govlang.inputs.InputRefused`; a manifest without a digest raises ``ValueError``.
     """
     digest = manifest_digest(manifest_path_or_dict)
     secret = load_key() if key is None else key
-    return verify_bytes(read_file(log_path, LOG), digest, secret)
+    return verify_bytes(read_file(log_path, LOG), digest, secret, run)
 
 
-def verify_bytes(data: bytes, digest: str, key: bytes | str) -> VerifyResult:
+def read_header(data: bytes) -> dict[str, Any] | None:
+    """The first line of a log as a JSON object (unchecked), or ``None`` when it is not one."""
+    first = data.split(b"\n", 1)[0]
+    try:
+        entry = json.loads(first.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
+def verify_bytes(
+    data: bytes, digest: str, key: VerifyKey, run: Mapping[str, Any] | None = None
+) -> VerifyResult:
     """Verify a whole log held in memory against the manifest ``digest`` with ``key``."""
-    secret = key.encode("utf-8") if isinstance(key, str) else key
     lines = data.split(b"\n")
     complete = lines[:-1]  # the text after the last newline is an unfinished line
-    checker = _Checker(secret, digest)
+    checker = _Checker(key, digest, run)
+
+    def result(ok: bool, line: int | None, message: str, entries: int) -> VerifyResult:
+        return VerifyResult(ok, line, message, entries, checker.version, checker.key, checker.run)
+
     for number, raw in enumerate(complete, start=1):
         try:
             checker.line(number, raw)
         except _Bad as bad:
-            return VerifyResult(False, number, str(bad), number - 1)
+            return result(False, number, str(bad), number - 1)
     if lines[-1]:
-        number = len(complete) + 1
-        return VerifyResult(False, number, "incomplete last line: truncated", len(complete))
+        return result(False, len(complete) + 1, "incomplete last line: truncated", len(complete))
     if not checker.closed:
-        return VerifyResult(
+        return result(
             False,
             len(complete) + 1,
             "no close entry after the last line: the log is truncated or incomplete",
             len(complete),
         )
-    return VerifyResult(True, None, f"{len(complete)} entries intact", len(complete))
+    return result(True, None, f"{len(complete)} entries intact", len(complete))
 
 
 class _Checker:
     """Checks lines in order, remembering the chain."""
 
-    def __init__(self, key: bytes, digest: str) -> None:
-        self.key = key
+    def __init__(self, key: VerifyKey, digest: str, run: Mapping[str, Any] | None) -> None:
+        self.given = key
         self.digest = digest
+        self.expected_run = run
         self.prev = GENESIS
         self.closed = False
+        self.version: int | None = None
+        self.key: str | None = None
+        self.run: Mapping[str, Any] | None = None
+        self.public = b""
+        self.secret = b""
 
     def line(self, number: int, raw: bytes) -> None:
         """Check line ``number``; raise :class:`_Bad` with the reason."""
@@ -112,14 +161,15 @@ class _Checker:
         entry, text = _parse(raw)
         if number == 1:
             _header(entry)
+            self._keys(entry)
         if entry.get("digest") != self.digest:
             raise _Bad(
                 f"belongs to another institution: digest {entry.get('digest')!r}, "
                 f"manifest {self.digest!r}"
             )
-        mac = entry.get("hmac")
-        if not isinstance(mac, str) or not hmac.compare_digest(mac, entry_mac(self.key, entry)):
-            raise _Bad("HMAC mismatch: the entry was edited or forged, or the key is wrong")
+        self._authentic(entry)
+        if number == 1 and self.version == LOG_VERSION:
+            self._bound(entry)
         if entry.get("seq") != number - 1:
             raise _Bad(
                 f"out of sequence: seq {entry.get('seq')!r} where {number - 1} was expected "
@@ -132,6 +182,57 @@ class _Checker:
             if entry.get("count") != number - 1:
                 raise _Bad(f"close entry counts {entry.get('count')!r} entries, not {number - 1}")
             self.closed = True
+
+    def _keys(self, header: Mapping[str, Any]) -> None:
+        """Take the format version from the header and prepare the key it needs."""
+        self.version = header.get("version") if type(header.get("version")) is int else None
+        given = self.given
+        if self.version == HMAC_VERSION:
+            if isinstance(given, Ed25519PublicKey | Ed25519PrivateKey):
+                raise _Bad(
+                    "an HMAC-keyed log (format version 1) is checked with its HMAC key, "
+                    "not an Ed25519 key"
+                )
+            self.secret = given.encode("utf-8") if isinstance(given, str) else given
+            return
+        if self.version != LOG_VERSION:
+            raise _Bad(f"unknown log format version {header.get('version')!r}")
+        public = given if isinstance(given, Ed25519PublicKey) else private_key(given)
+        self.key = fingerprint(public)
+        self.public = public_raw(public)
+        if header.get("key") != self.key:
+            raise _Bad(
+                f"signed by key {header.get('key')!r}, not by the key used to verify "
+                f"({self.key}): another signer, or a re-signed log"
+            )
+
+    def _authentic(self, entry: Mapping[str, Any]) -> None:
+        """Check the entry's signature (or, in a version 1 log, its HMAC)."""
+        if self.version == HMAC_VERSION:
+            mac = entry.get("hmac")
+            if not isinstance(mac, str) or not hmac.compare_digest(
+                mac, entry_mac(self.secret, entry)
+            ):
+                raise _Bad("HMAC mismatch: the entry was edited or forged, or the key is wrong")
+        elif not signature_ok(self.public, body_json(entry), entry.get("sig")):
+            raise _Bad(
+                "signature mismatch: the entry was edited or forged, or signed with another key"
+            )
+
+    def _bound(self, header: Mapping[str, Any]) -> None:
+        """Check that the header binds the log to the expected run."""
+        recorded = header.get("run")
+        self.run = recorded if isinstance(recorded, dict) else None
+        if self.expected_run is None:
+            return
+        if self.run is None:
+            raise _Bad("the header binds the log to no run, but a run of an experiment is expected")
+        for name, wanted in self.expected_run.items():
+            if self.run.get(name) != wanted:
+                raise _Bad(
+                    f"the log belongs to another run: {name} {self.run.get(name)!r} in its "
+                    f"signed header, {wanted!r} expected (a log copied from another run)"
+                )
 
 
 def _parse(raw: bytes) -> tuple[dict[str, Any], str]:

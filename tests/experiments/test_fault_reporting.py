@@ -18,6 +18,7 @@ from govlang.experiments.faults import firm_faults
 from govlang.experiments.logkey import key_id
 from govlang.experiments.runner import run_experiment
 from govlang.experiments.trace import read_trace
+from govlang.inputs import InputRefused
 from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,7 +92,7 @@ firms = [{{ kind = "colluder" }}, {{ kind = "colluder" }}]
 """
 
 
-def test_resuming_with_another_key_names_the_key_that_signed(
+def test_resuming_with_another_key_is_refused_naming_both_keys(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "experiment.toml"
@@ -99,10 +100,12 @@ def test_resuming_with_another_key_names_the_key_that_signed(
     monkeypatch.delenv(KEY_FILE_ENV, raising=False)
     monkeypatch.setenv(KEY_ENV, "first-key")
     first = run_experiment(path, tmp_path / "results", quiet=True)
-    assert f"(key id {key_id(b'first-key')})" in first.report_md.read_text("utf-8")
-    monkeypatch.setenv(KEY_ENV, "second-key")
-    again = run_experiment(path, tmp_path / "results", quiet=True)
+    assert f"(key {key_id(b'first-key')})" in first.report_md.read_text("utf-8")
+    again = run_experiment(path, tmp_path / "results", quiet=True)  # the same key resumes
     assert again.executed == () and len(again.reused) == 1
-    report = again.report_md.read_text("utf-8")
-    assert f"1 run(s) with key id {key_id(b'first-key')}" in report
-    assert "runs completed earlier with another key" in report
+    monkeypatch.setenv(KEY_ENV, "second-key")
+    with pytest.raises(InputRefused) as refused:
+        run_experiment(path, tmp_path / "results", quiet=True)
+    assert key_id(b"first-key") in str(refused.value)
+    assert key_id(b"second-key") in str(refused.value)
+    assert "hint: " in str(refused.value)

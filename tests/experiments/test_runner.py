@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import stat
 from collections.abc import Iterator, Mapping
@@ -21,6 +22,7 @@ from govlang.experiments.results import ID_COLUMNS
 from govlang.experiments.runner import ExperimentResult, run_experiment
 from govlang.experiments.trace import read_trace
 from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV
+from govlang.runtime.signing import fingerprint, load_public_pem
 from govlang.runtime.verify import verify_log
 
 REPO = Path(__file__).resolve().parents[2]
@@ -141,19 +143,28 @@ def test_trace_has_one_complete_record_per_round(done: ExperimentResult) -> None
     assert set(first["payoffs"]) == {"raw", "mediated"}
 
 
-def test_log_key_is_private_and_logs_verify(done: ExperimentResult) -> None:
+def test_no_private_key_in_the_results_and_logs_verify(done: ExperimentResult) -> None:
     out = done.out_dir
-    key_file = out / ".log-key"
+    assert not (out / ".log-key").exists()
+    assert not [p for p in out.rglob("*") if p.is_file() and b"PRIVATE KEY" in p.read_bytes()]
+    key_file = Path(os.environ["GOVLANG_KEY_DIR"]) / "log-signing-key.pem"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    key = key_file.read_bytes().strip()
-    for name in ("manifest.json", "report.md", "report.html", "runs.csv"):
-        assert key not in (out / name).read_bytes(), name
-    assert ".log-key" in done.report_md.read_text()
+    assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
+    public = load_public_pem((out / "log-public-key.pem").read_bytes(), "public key")
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["log_public_key"]["fingerprint"] == fingerprint(public)
+    assert "log-public-key.pem" in done.report_md.read_text()
     for run in done.runs:
-        result = verify_log(
-            out / "runs" / run.run_id / "governance.jsonl", out / "manifest.json", key
-        )
+        run_dir = out / "runs" / run.run_id
+        assert (run_dir / "log-key-id").read_text().strip() == fingerprint(public)
+        result = verify_log(run_dir / "governance.jsonl", out / "manifest.json", public)
         assert result.ok, result
+        assert result.run == {
+            "run_id": run.run_id,
+            "population": run.population,
+            "regime": run.regime,
+            "seed": run.seed,
+        }
 
 
 def tiers(table: list[dict[str, str]], config: str, regime: str) -> list[int]:
@@ -206,7 +217,7 @@ def drop_wall_time(table: list[dict[str, str]]) -> list[dict[str, str]]:
 def test_process_pool_gives_identical_traces(done: ExperimentResult, tmp_path: Path) -> None:
     out = tmp_path / "results"
     out.mkdir()
-    shutil.copy(done.out_dir / ".log-key", out / ".log-key")
+    # signed by the same key (the user's, in GOVLANG_KEY_DIR): Ed25519 signs deterministically
     pooled = run_experiment(tiny(tmp_path, concurrency=2), out, quiet=True)
     assert len(pooled.executed) == 12
     assert traces(out) == traces(done.out_dir)

@@ -325,12 +325,13 @@ def test_null_identity_catches_reordered_rewards(monkeypatch: Any, compiled: Any
 def test_log_check_catches_a_writer_that_signs_the_wrong_fields(
     monkeypatch: Any, compiled: Any
 ) -> None:
-    monkeypatch.setattr(log, "entry_mac", lambda key, entry: log.line_hash(str(sorted(entry))))
+    signed = log.sign
+    monkeypatch.setattr(log, "sign", lambda key, text: signed(key, str(sorted(text))))
     _detects("log", compiled)
 
 
-def test_log_mutations_catch_a_verifier_without_hmac(monkeypatch: Any, compiled: Any) -> None:
-    monkeypatch.setattr(verify_module, "entry_mac", lambda key, entry: entry.get("hmac", ""))
+def test_log_mutations_catch_a_verifier_without_signatures(monkeypatch: Any, compiled: Any) -> None:
+    monkeypatch.setattr(verify_module, "signature_ok", lambda public, text, signature: True)
     _detects("log mutations", compiled)
 
 

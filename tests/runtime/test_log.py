@@ -16,10 +16,11 @@ from govlang.runtime.log import (
     GENESIS,
     GovernanceLog,
     LogKeyError,
-    entry_mac,
+    entry_signature,
     line_hash,
     load_key,
 )
+from govlang.runtime.signing import private_key
 from govlang.runtime.verify import verify_bytes, verify_log
 
 from .support import compile_text, reference
@@ -83,7 +84,7 @@ def test_entries_carry_everything_the_log_must_hold(
     assert all(e["digest"] == compiled.digest for e in entries)
     for before, after in zip(lines_of(log), entries[1:], strict=False):
         assert after["prev"] == line_hash(before)
-    assert all(e["hmac"] == entry_mac(KEY.encode(), e) for e in entries)
+    assert all(e["sig"] == entry_signature(private_key(KEY), e) for e in entries)
     fine = next(e for e in entries if e["kind"] == "sanction")
     assert fine["rule"] == "P2_independent_decision"
     assert fine["edge"] == "P2_independent_decision:warning->fined"
@@ -127,6 +128,7 @@ def test_the_key_file_is_read_when_the_variable_is_unset(
     monkeypatch.delenv("GOVLANG_LOG_KEY")
     key_file = tmp_path / "key"
     key_file.write_bytes(b"from-a-file\n")
+    key_file.chmod(0o600)
     monkeypatch.setenv("GOVLANG_LOG_KEY_FILE", str(key_file))
     assert load_key() == b"from-a-file"
     path = write_log(tmp_path / "k.jsonl", reference(), 1)
@@ -139,7 +141,7 @@ def test_the_key_file_is_read_when_the_variable_is_unset(
 
 def test_a_wrong_key_fails_at_the_first_line(log: Path, compiled: CompiledInstitution) -> None:
     result = verify_log(log, compiled.manifest, "not-the-key")
-    assert (result.ok, result.line) == (False, 1) and "HMAC" in result.message
+    assert (result.ok, result.line) == (False, 1) and "signed by key" in result.message
 
 
 def test_a_log_of_another_manifest_is_refused(log: Path, tmp_path: Path) -> None:
@@ -173,7 +175,7 @@ def test_every_single_entry_edit_is_detected(log: Path, compiled: CompiledInstit
 def test_every_insertion_is_detected(log: Path, compiled: CompiledInstitution) -> None:
     lines = lines_of(log)
     forged = json.loads(lines[3])
-    forged["hmac"] = entry_mac(b"attacker", forged)
+    forged["sig"] = entry_signature(private_key("attacker"), forged)
     for i in range(len(lines) + 1):
         for j in range(len(lines)):
             inserted = [*lines[:i], lines[j], *lines[i:]]

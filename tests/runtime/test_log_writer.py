@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from govlang.markets import CournotMarket
 from govlang.runtime import log as log_module
 from govlang.runtime.govern import govern
 from govlang.runtime.log import GENESIS, GovernanceLog, line_hash
+from govlang.runtime.signing import fingerprint, private_key
 from govlang.runtime.verify import verify_log
 
 from .support import reference
@@ -27,26 +26,31 @@ BODIES: list[dict[str, Any]] = [
     {"kind": "sanction", "round": 4, "detail": {"amount": np.float64(0.1) + 0.2, "k": np.int64(2)}},
     {"kind": "evidence", "monitors": {"x": np.array([[1.0, -0.0], [2.5, 3.0]]), "y": (1, 2)}},
     {"kind": "blocked", "detail": {"value": float("inf"), "other": float("nan")}},
-    {"aaa": 1, "zzz": 2, "hmac": "given by the caller", "kind": "odd"},
+    {"aaa": 1, "zzz": 2, "sig": "given by the caller", "kind": "odd"},
     {},
 ]
 
 
-def test_every_line_is_the_canonical_json_of_its_entry_with_its_mac(tmp_path: Path) -> None:
+def test_every_line_is_the_canonical_json_of_its_entry_with_its_signature(
+    tmp_path: Path,
+) -> None:
     log = GovernanceLog.create(tmp_path / "log.jsonl", "d" * 64, "inst", key=KEY)
     log.write(BODIES)
     log.close()
     lines = (tmp_path / "log.jsonl").read_text(encoding="utf-8").splitlines()
+    public = private_key(KEY).public_key()
     prev = GENESIS
     for seq, line in enumerate(lines):
         entry = json.loads(line)
         assert line == canonical_json(entry)
-        body = {k: v for k, v in entry.items() if k != "hmac"}
-        mac = hmac.new(KEY, canonical_json(body).encode("utf-8"), hashlib.sha256).hexdigest()
-        assert entry["hmac"] == mac and entry["seq"] == seq and entry["prev"] == prev
+        body = {k: v for k, v in entry.items() if k != "sig"}
+        public.verify(bytes.fromhex(entry["sig"]), canonical_json(body).encode("utf-8"))
+        assert entry["seq"] == seq and entry["prev"] == prev
         prev = line_hash(line)
+    header = json.loads(lines[0])
+    assert header["version"] == 2 and header["key"] == fingerprint(public)
     odd = json.loads(lines[6])
-    assert odd["aaa"] == 1 and odd["zzz"] == 2 and odd["hmac"] != "given by the caller"
+    assert odd["aaa"] == 1 and odd["zzz"] == 2 and odd["sig"] != "given by the caller"
     assert json.loads(lines[5])["detail"] == {"value": "Infinity", "other": "NaN"}
     assert json.loads(lines[4])["monitors"] == {"x": [[1.0, -0.0], [2.5, 3.0]], "y": [1, 2]}
 
