@@ -79,14 +79,23 @@ def compile_document(
     return compile_institution(document.institution, params, source_bytes)
 
 
-BUILTIN_ENVIRONMENTS = ("cournot", "bertrand")
+BUILTIN_ENVIRONMENTS = ("cournot", "bertrand", "cournot+talk", "bertrand+talk")
+
+TALK_SUFFIX = "+talk"
+"""Appended to a built-in market: the market with a monitored channel between its firms."""
 
 
 def environment_schema(spec: str) -> EnvironmentSchema:
     """The schema of a built-in market (``cournot``, ``bertrand``) or of a schema file.
 
-    Raises :class:`InputError` if ``spec`` is neither a known market nor a readable schema.
+    ``cournot+talk`` / ``bertrand+talk``: the market's schema with the message observables of
+    a channel between its (default) firms (:mod:`govlang.channels.observables`). Raises
+    :class:`InputError` if ``spec`` is neither a known market nor a readable schema.
     """
+    if spec in ("cournot" + TALK_SUFFIX, "bertrand" + TALK_SUFFIX):
+        from govlang.channels.talk_env import talking_schema
+
+        return talking_schema(spec.removesuffix(TALK_SUFFIX))
     if spec == "cournot":
         from govlang.markets import CournotMarket
 

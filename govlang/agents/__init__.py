@@ -16,6 +16,7 @@ from govlang.agents.llm import LLMFirm
 from govlang.agents.offline import BestResponseFirm, ColluderFirm, NashFirm, RandomFirm
 from govlang.agents.qlearning import QLearningFirm
 from govlang.agents.reader import ReaderFirm
+from govlang.agents.talker import TalkerFirm
 
 __all__ = [
     "FIRM_KINDS",
@@ -36,6 +37,7 @@ FIRM_KINDS: dict[str, Callable[..., Firm]] = {
     "colluder": ColluderFirm,
     "random": RandomFirm,
     "reader": ReaderFirm,
+    "talker": TalkerFirm,
     # --- LLM firms: one line, "llm": <factory>, goes here ---
     "llm": LLMFirm,
 }

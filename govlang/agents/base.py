@@ -24,6 +24,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from govlang.channels.context import TalkContext
+from govlang.channels.messages import Message
 from govlang.runtime.govern import REGIMES
 
 __all__ = ["Decision", "Firm", "FirmContext", "RoundView", "context_for"]
@@ -39,7 +41,8 @@ class FirmContext:
     ``constitution`` is the norm text shown under the constitutional and institutional
     regimes. ``index`` is the firm's position in the env's ``possible_agents`` and
     ``market_config`` the market's parameters (a ``model_dump()`` of its config; empty when
-    unknown); offline firms need both, LLM firms may ignore them.
+    unknown); offline firms need both, LLM firms may ignore them. ``talk`` is the firm's
+    channel (``None``: the firms cannot talk).
     """
 
     agent: str
@@ -53,6 +56,7 @@ class FirmContext:
     seed: int
     index: int = 0
     market_config: Mapping[str, Any] = field(default_factory=dict)
+    talk: TalkContext | None = None
 
     @property
     def action_shape(self) -> tuple[int, ...]:
@@ -68,7 +72,9 @@ class RoundView:
     oldest first; empty before round 1). ``notices`` are institutional notices addressed to
     this firm, ``standing`` its institutional state label and ``standings`` the public
     standing label of every *other* firm (all three only under the regimes that announce the
-    institution's acts: ``institutional`` and ``announced_unenforced``).
+    institution's acts: ``institutional`` and ``announced_unenforced``). ``inbox`` holds the
+    messages delivered to the firm on its channel (sent in the previous round; empty without
+    a channel).
     """
 
     round: int
@@ -76,6 +82,7 @@ class RoundView:
     notices: tuple[str, ...] = ()
     standing: str | None = None
     standings: Mapping[str, str] = field(default_factory=dict)
+    inbox: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,9 @@ class Decision:
     ``action`` is the requested action (float64, shape ``(len(action_labels),)`` or ``()``).
     ``fallback`` is ``True`` when the firm could not decide and used a declared fallback;
     ``record`` carries trace material (prompts, raw answers, errors, tokens, latency).
+    ``messages`` are the firm's outgoing messages (:class:`~govlang.channels.Outgoing`, or
+    what a model wrote in their place: the channel refuses what is malformed); a firm without
+    a channel sends none.
     """
 
     action: NDArray[np.float64]
@@ -92,6 +102,7 @@ class Decision:
     notes: Mapping[str, str] = field(default_factory=dict)
     fallback: bool = False
     record: Mapping[str, Any] = field(default_factory=dict)
+    messages: tuple[Any, ...] = ()
 
 
 @runtime_checkable

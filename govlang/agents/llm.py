@@ -22,6 +22,9 @@ backoff, latency, usage, cost, cache source), ``reprompts``, ``retries``, ``answ
 ``injection`` (suspected prompt-injection phrases found in the answer, recorded only),
 ``fallback`` (``None`` or rule, action used and reason), ``tokens``, ``cost_usd``,
 ``latency_s`` (sum of the exchanges' latencies; wall time is the caller's to measure).
+
+With a channel the firm also reads its inbox and may write messages in the same answer
+(:mod:`govlang.agents.llm_talk`); ``messages_written`` records them as written.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from govlang.agents.llm_prompt import (
     render_system,
     scan_injection,
 )
+from govlang.agents.llm_talk import render_talk, with_messages, written_messages
 
 __all__ = ["LLMFirm", "LLMFirmOptions", "derived_seed"]
 
@@ -157,6 +161,8 @@ class LLMFirm:
         if opts.json_schema:
             json_mode = True
             schema = answer_schema(labels, context.action_high, opts.note_chars)
+            if context.talk is not None:
+                schema = with_messages(schema, context.talk)
         self._settings = CallSettings(
             model=opts.model,
             api_base=opts.api_base,
@@ -190,6 +196,8 @@ class LLMFirm:
             self.options.history_window,
             self._rewards,
         )
+        if context.talk is not None:
+            user += "\n" + render_talk(context.talk, view.inbox)
         messages = [{"role": "system", "content": self._system}, {"role": "user", "content": user}]
         record: dict[str, Any] = {
             "kind": "llm",
@@ -222,12 +230,16 @@ class LLMFirm:
         action = np.array(answer_quantities(answer, self._labels), dtype=np.float64)
         self._notes = {"plans": capped(answer.plans), "insights": capped(answer.insights)}
         self._last_action = action
+        written = written_messages(record["exchanges"][-1].get("parsed"))
+        if context.talk is not None:
+            record["messages_written"] = list(written)
         return Decision(
             action=action,
             reasoning=answer.observations,
             notes=dict(self._notes),
             fallback=False,
             record=record,
+            messages=written if context.talk is not None else (),
         )
 
     def observe_outcome(self, info: Mapping[str, Any], reward: float) -> None:

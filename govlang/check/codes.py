@@ -77,6 +77,7 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "GL411": ("error", "invalid action space"),
     "GL412": ("error", "amount of money beyond the money limit"),
     "GL413": ("error", "fine ladder without steps"),
+    "GL414": ("error", "message observable without a channel"),
     # GL5xx: assertions (properties for `govlang analyse`)
     "GL501": ("error", "undefined name in an assertion"),
     "GL502": ("error", "`entered` without a state"),

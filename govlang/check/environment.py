@@ -13,6 +13,7 @@ from govlang.check.constants import show_value
 from govlang.check.context import Context
 from govlang.check.report import Reporter
 from govlang.check.sanctions import ActionSpace
+from govlang.check.talk import without_channel
 from govlang.diagnostics import did_you_mean
 from govlang.dims import AGENT
 from govlang.schema import EnvironmentSchema
@@ -36,6 +37,8 @@ def check_environment(
     """Report every mismatch between the institution's declarations and ``schema``."""
     known_dims = {AGENT, *schema.dimensions}
     for observe in context.institution.observes:
+        if without_channel(context.reporter, observe, schema):
+            continue
         if _dims_known(context.reporter, observe.type, known_dims, schema):
             _observable(context.reporter, observe, schema)
     action = context.institution.action

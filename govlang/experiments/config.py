@@ -9,8 +9,10 @@ relative to the file, and ``params``), ``[populations.NAME]`` (``description``, 
 ``{ kind = ..., option = ... }`` per market firm), ``[metrics]`` (tier thresholds and
 aggregation, :class:`~govlang.experiments.metrics.MetricParams`), ``[llm]`` (defaults for
 every ``llm`` firm), ``[constitution]`` (``text`` or ``file``: the text shown under the
-constitutional regime) and ``[log]`` (when each run's governance log is fsynced,
-:class:`LogSpec`). ``examples/reference_offline.toml`` is a complete example. Population
+constitutional regime), ``[log]`` (when each run's governance log is fsynced,
+:class:`LogSpec`) and ``[talk]`` (a channel between the firms,
+:class:`~govlang.channels.spec.ChannelSpec`; without it firms cannot talk).
+``examples/reference_offline.toml`` is a complete example. Population
 names become parts of file names, so they are restricted (:mod:`govlang.experiments.names`,
 ``specs/inputs.md``).
 
@@ -34,6 +36,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from govlang.agents import FIRM_KINDS
+from govlang.channels.spec import ChannelSpec
 from govlang.experiments.metrics import MetricParams
 from govlang.experiments.names import FileName, toml_key
 from govlang.frontend import InputError
@@ -63,8 +66,8 @@ MARKET_KINDS: dict[str, type[CournotConfig] | type[BertrandConfig]] = {
 }
 """Market kinds an experiment may use, with their config models."""
 
-TEXT_BLIND_KINDS = frozenset({"nash", "best_response", "qlearning", "colluder", "random"})
-"""The firm kinds that never read the constitution or notices."""
+TEXT_BLIND_KINDS = frozenset({"nash", "best_response", "qlearning", "colluder", "random", "talker"})
+"""The firm kinds that never read the constitution or notices (a talker reads only messages)."""
 
 MODEL_KINDS = frozenset({"llm"})
 """The firm kinds that call a language model (I/O-bound); every other kind is offline."""
@@ -327,6 +330,9 @@ class ExperimentSpec(_Frozen):
         None, description="The constitutional regime's text (default: the institution's)."
     )
     log: LogSpec = Field(default_factory=LogSpec)
+    talk: ChannelSpec | None = Field(
+        None, description="A channel between the firms (default: none, they cannot talk)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -358,6 +364,11 @@ class ExperimentSpec(_Frozen):
                     f"populations.{name}: {len(population.firms)} firms, but the market has {n}"
                     " (set market.firms, or give one spec per firm)"
                 )
+        if self.talk is not None:
+            try:
+                self.talk.check_firms(n)
+            except ValueError as exc:
+                raise ValueError(f"talk.{exc}") from None
         seen: dict[str, str] = {}
         for name, population in self.populations.items():
             key = repr([f.identity() for f in population.firms])

@@ -44,6 +44,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govlang.channels.spec import ChannelSpec
 from govlang.compile import CompiledInstitution
 from govlang.experiments import results
 from govlang.experiments.config import ExperimentSpec, FirmSpec, load_experiment
@@ -197,6 +198,7 @@ class RunSpec(BaseModel):
     )
     log_fsync: FsyncPolicy = Field(DEFAULT_FSYNC, description="The log's fsync policy.")
     log_fsync_every: int = Field(DEFAULT_FSYNC_EVERY, description="Rounds between fsyncs.")
+    talk: ChannelSpec | None = Field(None, description="The firms' channel (None: no talk).")
 
 
 def run_id(
@@ -207,11 +209,12 @@ def run_id(
     regime: str,
     rounds: int,
     constitution: str | None = None,
+    talk: ChannelSpec | None = None,
 ) -> str:
     """The first 16 hex digits of SHA-256 over the canonical JSON of what defines a run.
 
-    ``constitution`` (a user-supplied text) enters only when given, so runs that show the
-    institution's own text keep their ids.
+    ``constitution`` (a user-supplied text) and ``talk`` (a channel) enter only when given,
+    so runs that show the institution's own text, and runs without talk, keep their ids.
     """
     content: dict[str, Any] = {
         "institution": digest,
@@ -223,6 +226,8 @@ def run_id(
     }
     if constitution is not None:
         content["constitution"] = constitution
+    if talk is not None:
+        content["talk"] = talk.identity()
     return hashlib.sha256(canonical_json(plain(content)).encode("utf-8")).hexdigest()[:16]
 
 
@@ -243,7 +248,9 @@ def plan_runs(spec: ExperimentSpec, digest: str, llm_cache: Path | None) -> list
                 seed = spec.seed + k
                 runs.append(
                     RunSpec(
-                        run_id=run_id(digest, market, firms, seed, regime, spec.rounds, text),
+                        run_id=run_id(
+                            digest, market, firms, seed, regime, spec.rounds, text, spec.talk
+                        ),
                         population=name,
                         regime=regime,
                         index=k,
@@ -258,6 +265,7 @@ def plan_runs(spec: ExperimentSpec, digest: str, llm_cache: Path | None) -> list
                         constitution=text,
                         log_fsync=spec.log.fsync,
                         log_fsync_every=spec.log.fsync_every,
+                        talk=spec.talk,
                     )
                 )
     return runs

@@ -30,6 +30,9 @@ self-play phase.
     standings   per agent: its institutional state after the round (null unless the
                 institution runs: institutional and the two ablations)
     events      the institutional events of the round (:mod:`govlang.runtime.events`)
+    talk        only in runs with a channel (:mod:`govlang.experiments.talk`): the channel's
+                visibility, the messages it delivered (with their extract) and those it
+                refused or truncated, with the reason
 
 Nothing in a trace depends on the clock, so the same run replays to the same bytes (LLM
 answers aside, unless they come from the response cache).
@@ -50,7 +53,9 @@ from numpy.typing import NDArray
 
 from govlang.agents import Firm, RoundView, context_for, make_firm
 from govlang.api import load
+from govlang.channels import Channel
 from govlang.compile import CompiledInstitution
+from govlang.experiments import talk as talking
 from govlang.experiments.config import ExperimentSpec
 from govlang.manifest import canonical_json
 from govlang.markets import BertrandConfig, BertrandMarket, CournotConfig, CournotMarket
@@ -166,6 +171,7 @@ class Seat:
     history: list[Mapping[str, Any]] = field(default_factory=list)
     last_action: FloatArray | None = None
     pending: list[dict[str, str]] = field(default_factory=list)
+    outgoing: tuple[Any, ...] = ()
 
     def fault(self, stage: str, exc: BaseException | str) -> None:
         """Record a fault; it goes into the next round's trace entry of this firm."""
@@ -180,6 +186,7 @@ class Seat:
 
     async def decide(self, view: RoundView, seen: FirmRound) -> FirmRound:
         """Ask the firm; a raising firm or a malformed action falls back (recorded)."""
+        self.outgoing = ()
         try:
             if self.firm is None:
                 raise RuntimeError("the firm could not be built")
@@ -191,6 +198,7 @@ class Seat:
         else:
             seen.action, seen.reasoning, seen.notes = action, decision.reasoning, decision.notes
             seen.fallback, seen.record = decision.fallback, decision.record
+            self.outgoing = tuple(decision.messages)
         self.last_action = np.asarray(seen.action, dtype=np.float64)
         seen.faults, self.pending = self.pending, []
         return seen
@@ -220,10 +228,14 @@ def _market_info(info: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=16)
-def _institution(path: Path, params: str, market: str) -> CompiledInstitution:
-    """The compiled institution, checked against the market's schema (cached per process)."""
+def _institution(path: Path, params: str, market: str, talk: bool = False) -> CompiledInstitution:
+    """The compiled institution, checked against the market's schema (cached per process).
+
+    ``talk``: the run has a channel, so the schema has the message observables.
+    """
     kind, config = json.loads(market)
-    schema = _market(kind, config).schema()
+    env = _market(kind, config)
+    schema = talking.schema_of(env) if talk else env.schema()
     return load(path, json.loads(params), schema)
 
 
@@ -242,14 +254,14 @@ def institution_of(spec: ExperimentSpec) -> CompiledInstitution:
     config = spec.market.resolved(spec.rounds).model_dump(mode="json")
     market = json.dumps([spec.market.kind, config], sort_keys=True)
     params = json.dumps(plain(spec.institution.params), sort_keys=True)
-    return _institution(spec.institution.path, params, market)
+    return _institution(spec.institution.path, params, market, spec.talk is not None)
 
 
 def compiled_for(run: RunSpec) -> CompiledInstitution:
     """The run's institution; ``RuntimeError`` if the file changed since the run was planned."""
     market = json.dumps([run.market_kind, run.market_config], sort_keys=True)
     params = json.dumps(plain(run.institution_params), sort_keys=True)
-    compiled = _institution(run.institution_path, params, market)
+    compiled = _institution(run.institution_path, params, market, run.talk is not None)
     if compiled.digest != run.digest:
         raise RuntimeError(
             f"{run.institution_path}: the institution changed since the experiment was planned"
@@ -271,21 +283,26 @@ def _seats(run: RunSpec, market: Any) -> list[Seat]:
     return seats
 
 
-def _reset(seats: Sequence[Seat], market: Any, run: RunSpec, text: str | None) -> None:
+def _reset(
+    seats: Sequence[Seat], market: Any, run: RunSpec, text: str | None, channel: Channel | None
+) -> None:
     """Reset every firm with its context (the run's seed; firms derive per-firm streams)."""
     for seat in seats:
         if seat.firm is None:
             continue
         try:
             context = context_for(market, seat.agent, regime=run.regime, seed=run.seed)
-            seat.firm.reset(replace(context, constitution=text))
+            told = talking.context_of(channel, seat.agent)
+            seat.firm.reset(replace(context, constitution=text, talk=told))
         except Exception as exc:
             seat.fault("reset", exc)
             seat.firm = None
 
 
-def _view(round_index: int, seat: Seat, observation: Any, info: Mapping[str, Any]) -> RoundView:
-    """What the firm sees: its own past market infos, notices, standing and rivals' standings."""
+def _view(
+    round_index: int, seat: Seat, info: Mapping[str, Any], channel: Channel | None
+) -> RoundView:
+    """What the firm sees: past infos, notices, standings, and the messages delivered to it."""
     governed = info.get("govlang") or {}
     public = governed.get("standings") or {}
     return RoundView(
@@ -294,6 +311,7 @@ def _view(round_index: int, seat: Seat, observation: Any, info: Mapping[str, Any
         notices=tuple(governed.get("notices", ())),
         standing=governed.get("label") or governed.get("state"),
         standings={a: str(label) for a, label in public.items() if a != seat.agent},
+        inbox=channel.inbox(seat.agent) if channel is not None else (),
     )
 
 
@@ -343,14 +361,20 @@ async def play_run(
     )
     log.durability(run.log_fsync, run.log_fsync_every)
     text = shown_constitution(run, compiled)
-    env = govern(market, compiled, regime=run.regime, log=log, constitution=text)
+    channel = talking.channel_of(run, market)
+    if channel is None:
+        env = govern(market, compiled, regime=run.regime, log=log, constitution=text)
+    else:
+        env = talking.governed(market, compiled, channel, run.regime, log, text)
     try:
         observations, infos = env.reset(seed=run.seed)
         seats = _seats(run, market)
-        _reset(seats, market, run, text)
+        _reset(seats, market, run, text, channel)
         with TraceWriter(run_dir / "trace.jsonl") as trace:
             for t in range(1, run.rounds + 1):
-                record, observations, infos = await _round(t, env, seats, observations, infos)
+                record, observations, infos = await _round(
+                    t, env, seats, observations, infos, channel
+                )
                 trace.write(record)
                 if on_round is not None:
                     on_round(1)
@@ -360,22 +384,35 @@ async def play_run(
 
 
 async def _round(
-    t: int, env: Any, seats: Sequence[Seat], observations: Any, infos: Any
+    t: int,
+    env: Any,
+    seats: Sequence[Seat],
+    observations: Any,
+    infos: Any,
+    channel: Channel | None = None,
 ) -> tuple[dict[str, Any], Any, Any]:
-    """Play round ``t``: all firms decide concurrently, the governed market steps, firms learn."""
+    """Play round ``t``: the firms decide and write, the channel admits, the market steps.
+
+    All firms decide concurrently; then the channel (if any) admits their messages, the
+    governed market steps, and the firms learn.
+    """
     seen = [
         FirmRound(s.kind, observations[s.agent], infos[s.agent], *_notices(infos[s.agent]))
         for s in seats
     ]
-    views = [_view(t, s, observations[s.agent], infos[s.agent]) for s in seats]
+    views = [_view(t, s, infos[s.agent], channel) for s in seats]
     decided = await asyncio.gather(
         *(s.decide(v, f) for s, v, f in zip(seats, views, seen, strict=True))
     )
     requested = {s.agent: d.action for s, d in zip(seats, decided, strict=True)}
+    said = None if channel is None else channel.admit(t, {s.agent: s.outgoing for s in seats})
     observations, rewards, _, _, infos = env.step(requested)
     for seat in seats:
         seat.learn(infos[seat.agent], float(rewards[seat.agent]))
-    return _record(t, env, seats, decided, requested, rewards, infos), observations, infos
+    record = _record(t, env, seats, decided, requested, rewards, infos)
+    if channel is not None and said is not None:
+        record["talk"] = said.as_json(channel.spec.visibility)
+    return record, observations, infos
 
 
 def _played(market: Any) -> str:

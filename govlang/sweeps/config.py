@@ -30,7 +30,9 @@ the market's config: ``alpha``, ``beta``, ``capacity``, ``firms``, ...), the der
 reference's checkerboard pattern; the reference is mean 45, asymmetry 10), ``population`` (names
 of base populations), ``firms.OPTION`` (an option set on every firm whose kind accepts it, e.g.
 ``firms.history_window`` or ``firms.model``), ``firm.I.kind`` / ``firm.I.OPTION`` (firm ``I``
-alone), ``rounds`` and ``regime``.
+alone), ``rounds``, ``regime``, and the channel axes ``talk`` (``off``, ``private``,
+``monitored``) and ``talk.FIELD`` (``topology``, ``visibility``, ``messages``, ``chars``,
+``hub``; :mod:`govlang.sweeps.talk`).
 
 Listed values are crossed as a grid by every design; ranges are sampled: ``grid`` takes
 ``steps`` evenly spaced values (``log = true``: geometrically), ``random`` draws ``samples``
@@ -51,6 +53,7 @@ from govlang.experiments.config import ExperimentError, ExperimentSpec, load_exp
 from govlang.experiments.names import FileName, toml_key
 from govlang.frontend import InputError
 from govlang.inputs import TOML, read_text
+from govlang.sweeps.talk import check_talk_axis
 
 __all__ = ["AxisRange", "SweepError", "SweepSpec", "load_sweep"]
 
@@ -177,15 +180,23 @@ def _check_axis(name: str, axis: tuple[AxisValue, ...] | AxisRange, base: Experi
     if head == "market" and rest:
         _check_market_axis(name, rest, base)
         return
-    if head == "firms" and rest:
+    if head == "talk":
+        check_talk_axis(name, axis)
         return
-    parts = name.split(".")
-    if head == "firm" and len(parts) == 3 and parts[1].isdigit():
+    if _firm_axis(name):
         return
     raise ValueError(
         f"axes.{name}: unknown axis (param.NAME, market.FIELD, population, firms.OPTION, "
-        "firm.I.kind, firm.I.OPTION, rounds, regime)"
+        "firm.I.kind, firm.I.OPTION, rounds, regime, talk, talk.FIELD)"
     )
+
+
+def _firm_axis(name: str) -> bool:
+    """Whether ``name`` is ``firms.OPTION``, ``firm.I.kind`` or ``firm.I.OPTION``."""
+    parts = name.split(".")
+    if parts[0] == "firms":
+        return len(parts) > 1 and bool(parts[1])
+    return parts[0] == "firm" and len(parts) == 3 and parts[1].isdigit()
 
 
 def _check_market_axis(name: str, field: str, base: ExperimentSpec) -> None:

@@ -25,11 +25,13 @@ from scipy.stats import qmc
 from govlang.agents import FIRM_KINDS
 from govlang.agents.llm import LLMFirmOptions
 from govlang.api import read_document
+from govlang.diagnostics import GovlangError
 from govlang.experiments.config import ExperimentSpec, MarketSpec, _accepted_options
 from govlang.experiments.runner import RunSpec, plan_runs
 from govlang.experiments.trace import institution_of
 from govlang.params import ParamValue, resolve_params
 from govlang.sweeps.config import AxisRange, AxisValue, SweepError, SweepSpec
+from govlang.sweeps.talk import talk_of
 
 __all__ = ["Point", "SweepRun", "design_points", "experiment_for", "plan_sweep"]
 
@@ -202,6 +204,7 @@ def experiment_for(spec: SweepSpec, point: Point) -> ExperimentSpec:
         "metrics": base.metrics,
         "llm": base.llm,
         "constitution": base.constitution,
+        "talk": talk_of(base.talk, point),
     }
     return ExperimentSpec.model_validate(data)
 
@@ -254,13 +257,25 @@ def plan_sweep(spec: SweepSpec, llm_cache: Path | None, source: str = "<sweep>")
         except (ValidationError, ValueError) as exc:
             problems.append((_where(point), _first_error(exc)))
             continue
-        digest = institution_of(experiment).digest
+        try:
+            digest = institution_of(experiment).digest
+        except GovlangError as exc:  # e.g. GL414: the institution reads a channel turned off
+            problems.append((_where(point), _diagnostic(exc)))
+            continue
         cache = experiment.llm.cache if experiment.llm.cache is not None else llm_cache
         runs = plan_runs(experiment, digest, cache or None)
         planned.extend(SweepRun(cell, point, r.index, r) for r in runs)
     if problems:
         raise SweepError(source, problems)
     return planned
+
+
+def _diagnostic(exc: GovlangError) -> str:
+    """The first diagnostic of an institution that does not check for a point."""
+    if not exc.diagnostics:
+        return str(exc)
+    first = exc.diagnostics[0]
+    return f"{first.code}: {first.message}"
 
 
 def _where(point: Point) -> str:
