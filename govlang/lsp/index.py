@@ -1,0 +1,189 @@
+"""Where every name of an institution is declared and where it is used.
+
+An :class:`Index` lists the declarations (:class:`Symbol`) and the uses (:class:`Occurrence`)
+of a checked document, each with the exact span of the name. Names are keyed by what they
+denote, so that one key gathers a declaration and all its uses:
+
+- ``name:X`` — a param, monitor or observable (one namespace; the first declaration owns it);
+- ``state:K:X`` and ``rule:K:X`` — a state or rule of the ``K`` scope (``agent``, ``market``);
+- ``assert:X`` — an assertion;
+- ``builtin:X`` — ``round``, ``reward``, ``action``; ``function:F`` — a built-in function.
+
+States are named by edges and by assertions (a name in an assertion's condition is a state of
+its scope when the scope has such a state); params, monitors and observables by expressions
+and by ``evidence``. Built-ins have uses but no declaration.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from govlang import ir
+from govlang.check.asserts import ENTERED, conditions, scope_of
+from govlang.check.exprs import all_exprs, walk
+from govlang.check.locate import keyword_span, name_span, tokens
+from govlang.check.types import BUILTIN_NAMES
+from govlang.diagnostics import Source
+
+SymbolKind = Literal[
+    "param", "monitor", "observable", "benchmark", "state", "rule", "restore", "assert"
+]
+Declared = ir.ParamDecl | ir.MonitorDecl | ir.ObserveDecl | ir.StateDecl | ir.RuleDecl
+DeclNode = Declared | ir.AssertDecl
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A declaration: what it declares, the span of its name, and the whole declaration."""
+
+    key: str
+    kind: SymbolKind
+    name: str
+    span: ir.Span
+    node: DeclNode
+    scope: Literal["agent", "market"] | None = None
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One place a name stands (a declaration's name, or a use), keyed by what it denotes."""
+
+    key: str
+    span: ir.Span
+    declaration: bool = False
+
+
+@dataclass
+class Index:
+    """Declarations and uses of one document, searchable by offset and by key."""
+
+    symbols: list[Symbol] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
+    _starts: list[int] = field(default_factory=list, repr=False)
+
+    def finish(self) -> None:
+        """Sort the occurrences by position (done once, after they are all added)."""
+        self.occurrences.sort(key=lambda o: (o.span.start, o.span.end))
+        self._starts = [o.span.start for o in self.occurrences]
+
+    def at(self, offset: int) -> Occurrence | None:
+        """The occurrence whose name covers ``offset`` (its end included: a cursor after it)."""
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i >= 0 and offset <= self.occurrences[i].span.end:
+            return self.occurrences[i]
+        return None
+
+    def definitions(self, key: str) -> list[Symbol]:
+        """The declarations of ``key`` (the first one owns the name; later ones are duplicates)."""
+        return [s for s in self.symbols if s.key == key]
+
+    def uses(self, key: str, include_declaration: bool = True) -> list[Occurrence]:
+        """Every occurrence of ``key``, in source order."""
+        return [
+            o
+            for o in self.occurrences
+            if o.key == key and (include_declaration or not o.declaration)
+        ]
+
+
+def name_key(name: str) -> str:
+    """The key of a name read by an expression (a built-in, or a declared name)."""
+    return f"builtin:{name}" if name in BUILTIN_NAMES else f"name:{name}"
+
+
+def build_index(institution: ir.Institution, source: Source) -> Index:
+    """The index of a document that parsed."""
+    index = Index()
+    builder = _Builder(index, source)
+    builder.declarations(institution)
+    for expr in all_exprs(institution):
+        builder.expression(expr, set())
+    for scope in institution.scopes:
+        builder.scope(scope)
+    for decl in institution.asserts:
+        builder.assertion(institution, decl)
+    index.finish()
+    return index
+
+
+class _Builder:
+    def __init__(self, index: Index, source: Source) -> None:
+        self.index = index
+        self.source = source
+
+    def declare(self, symbol: Symbol) -> None:
+        self.index.symbols.append(symbol)
+        self.index.occurrences.append(Occurrence(symbol.key, symbol.span, declaration=True))
+
+    def use(self, key: str, span: ir.Span) -> None:
+        if span != ir.NO_SPAN:
+            self.index.occurrences.append(Occurrence(key, span))
+
+    def declarations(self, institution: ir.Institution) -> None:
+        for observe in institution.observes:
+            kind: SymbolKind = "benchmark" if "." in observe.name else "observable"
+            span = name_span(self.source, observe.span, observe.name, after="observe")
+            self.declare(Symbol(name_key(observe.name), kind, observe.name, span, observe))
+        for param in institution.params:
+            span = name_span(self.source, param.span, param.name, after="param")
+            self.declare(Symbol(name_key(param.name), "param", param.name, span, param))
+        for monitor in institution.monitors:
+            span = name_span(self.source, monitor.span, monitor.name, after="monitor")
+            self.declare(Symbol(name_key(monitor.name), "monitor", monitor.name, span, monitor))
+        for scope in institution.scopes:
+            for state in scope.states:
+                span = name_span(self.source, state.span, state.name, after="state")
+                key = f"state:{scope.kind}:{state.name}"
+                self.declare(Symbol(key, "state", state.name, span, state, scope.kind))
+            for rule in scope.rules:
+                span = name_span(self.source, rule.span, rule.id, after=rule.kind)
+                key = f"rule:{scope.kind}:{rule.id}"
+                self.declare(Symbol(key, rule.kind, rule.id, span, rule, scope.kind))
+        for decl in institution.asserts:
+            span = name_span(self.source, decl.span, decl.id, after="assert")
+            self.declare(Symbol(f"assert:{decl.id}", "assert", decl.id, span, decl))
+
+    def expression(self, expr: ir.Expr, states: set[str], scope: str = "") -> None:
+        """Record the names and function calls of ``expr`` (``states``: names that are states)."""
+        for node in walk(expr):
+            if isinstance(node, ir.NameRef):
+                key = f"state:{scope}:{node.name}" if node.name in states else name_key(node.name)
+                self.use(key, node.span)
+            elif isinstance(node, ir.Call) and node.function != ENTERED:
+                self.use(f"function:{node.function}", self._function_span(node))
+
+    def _function_span(self, call: ir.Call) -> ir.Span:
+        found = tokens(self.source, call.span)[:1] if call.span != ir.NO_SPAN else []
+        if not found or found[0].text != call.function:
+            return ir.NO_SPAN
+        return self.source.span(found[0].start, found[0].end)
+
+    def scope(self, scope: ir.ScopeDecl) -> None:
+        """``evidence`` names a monitor; every edge names two states."""
+        if scope.evidence is not None:
+            span = keyword_span(self.source, scope.span, "evidence", scope.evidence)
+            if span != scope.span:
+                self.use(name_key(scope.evidence), span)
+        states = {state.name for state in scope.states}
+        for rule in scope.rules:
+            for edge in rule.edges:
+                for name, after in ((edge.source, None), (edge.target, "->")):
+                    span = name_span(self.source, edge.span, name, after=after)
+                    if span != edge.span and name in states:
+                        self.use(f"state:{scope.kind}:{name}", span)
+
+    def assertion(self, institution: ir.Institution, decl: ir.AssertDecl) -> None:
+        scope = scope_of(institution, decl)
+        states = {s.name for s in scope.states} if scope is not None else set()
+        kind = scope.kind if scope is not None else ""
+        for expr in _assert_exprs(decl):
+            self.expression(expr, states, kind)
+
+
+def _assert_exprs(decl: ir.AssertDecl) -> Iterator[ir.Expr]:
+    yield from (expr for _, expr in conditions(decl))
+    if decl.within is not None:
+        yield decl.within
