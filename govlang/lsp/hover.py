@@ -20,6 +20,10 @@ _BUILTIN_DOCS = {
     "reward": "Each agent's raw payoff this round.",
     "action": "Each agent's effective action this round (after the institution's bounds).",
 }
+_ASSERTION_DOCS = {
+    "clean": "In an assertion: true in a round without evidence (the scope's `evidence`).",
+    "entered": "In an assertion: `entered(S)` is true in the round an instance enters state `S`.",
+}
 _KIND_WORDS = {
     "aggregate": "aggregate: reduces the `over` dimension",
     "share": "share: each entry's share of the total along the `over` dimension",
@@ -129,6 +133,9 @@ def _assert(decl: ir.AssertDecl) -> str:
 
 
 def _builtin(institution: ir.Institution, name: str) -> str | None:
+    if name in _ASSERTION_DOCS:
+        usage = "entered(STATE): bool" if name == "entered" else "clean: bool"
+        return _with_doc(_code(usage), _ASSERTION_DOCS[name], "built-in of assertions")
     types = builtin_types(institution, DimOrder(dimension_order(institution)))
     if name not in types:
         return None

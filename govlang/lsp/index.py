@@ -7,7 +7,8 @@ denote, so that one key gathers a declaration and all its uses:
 - ``name:X`` — a param, monitor or observable (one namespace; the first declaration owns it);
 - ``state:K:X`` and ``rule:K:X`` — a state or rule of the ``K`` scope (``agent``, ``market``);
 - ``assert:X`` — an assertion;
-- ``builtin:X`` — ``round``, ``reward``, ``action``; ``function:F`` — a built-in function.
+- ``builtin:X`` — ``round``, ``reward``, ``action``, and in assertions ``clean`` and
+  ``entered``; ``function:F`` — a built-in function.
 
 States are named by edges and by assertions (a name in an assertion's condition is a state of
 its scope when the scope has such a state); params, monitors and observables by expressions
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from govlang import ir
-from govlang.check.asserts import ENTERED, conditions, scope_of
+from govlang.check.asserts import CLEAN, ENTERED, conditions, scope_of
 from govlang.check.exprs import all_exprs, walk
 from govlang.check.locate import keyword_span, name_span, tokens
 from govlang.check.types import BUILTIN_NAMES
@@ -114,6 +115,10 @@ class _Builder:
         self.index = index
         self.source = source
 
+    @property
+    def declared(self) -> set[str]:
+        return {symbol.key for symbol in self.index.symbols}
+
     def declare(self, symbol: Symbol) -> None:
         self.index.symbols.append(symbol)
         self.index.occurrences.append(Occurrence(symbol.key, symbol.span, declaration=True))
@@ -147,13 +152,24 @@ class _Builder:
             self.declare(Symbol(f"assert:{decl.id}", "assert", decl.id, span, decl))
 
     def expression(self, expr: ir.Expr, states: set[str], scope: str = "") -> None:
-        """Record the names and function calls of ``expr`` (``states``: names that are states)."""
+        """Record the names and function calls of ``expr``.
+
+        ``states`` are the names that are states (of the ``scope`` of an assertion); in an
+        assertion, ``clean`` (when nothing else) and ``entered`` are built-ins too.
+        """
+        assertion = bool(scope)
         for node in walk(expr):
             if isinstance(node, ir.NameRef):
-                key = f"state:{scope}:{node.name}" if node.name in states else name_key(node.name)
+                key = name_key(node.name)
+                if node.name in states:
+                    key = f"state:{scope}:{node.name}"
+                elif assertion and node.name == CLEAN and key not in self.declared:
+                    key = f"builtin:{CLEAN}"
                 self.use(key, node.span)
-            elif isinstance(node, ir.Call) and node.function != ENTERED:
-                self.use(f"function:{node.function}", self._function_span(node))
+            elif isinstance(node, ir.Call):
+                entered = assertion and node.function == ENTERED
+                key = f"builtin:{ENTERED}" if entered else f"function:{node.function}"
+                self.use(key, self._function_span(node))
 
     def _function_span(self, call: ir.Call) -> ir.Span:
         found = tokens(self.source, call.span)[:1] if call.span != ir.NO_SPAN else []
