@@ -18,6 +18,7 @@ and by ``evidence``. Built-ins have uses but no declaration.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,7 +26,7 @@ from typing import Literal
 from govlang import ir
 from govlang.check.asserts import CLEAN, ENTERED, conditions, scope_of
 from govlang.check.exprs import all_exprs, walk
-from govlang.check.locate import keyword_span, name_span, tokens
+from govlang.check.locate import iter_tokens, keyword_span
 from govlang.check.types import BUILTIN_NAMES
 from govlang.diagnostics import Source
 
@@ -120,6 +121,10 @@ class _Builder:
         return {symbol.key for symbol in self.index.symbols}
 
     def declare(self, symbol: Symbol) -> None:
+        """Record a declaration (its name's span, or the whole declaration's if not found)."""
+        if symbol.span == ir.NO_SPAN:
+            self.index.symbols.append(dataclasses.replace(symbol, span=symbol.node.span))
+            return
         self.index.symbols.append(symbol)
         self.index.occurrences.append(Occurrence(symbol.key, symbol.span, declaration=True))
 
@@ -130,25 +135,25 @@ class _Builder:
     def declarations(self, institution: ir.Institution) -> None:
         for observe in institution.observes:
             kind: SymbolKind = "benchmark" if "." in observe.name else "observable"
-            span = name_span(self.source, observe.span, observe.name, after="observe")
+            span = _find(self.source, observe.span, observe.name, after="observe")
             self.declare(Symbol(name_key(observe.name), kind, observe.name, span, observe))
         for param in institution.params:
-            span = name_span(self.source, param.span, param.name, after="param")
+            span = _find(self.source, param.span, param.name, after="param")
             self.declare(Symbol(name_key(param.name), "param", param.name, span, param))
         for monitor in institution.monitors:
-            span = name_span(self.source, monitor.span, monitor.name, after="monitor")
+            span = _find(self.source, monitor.span, monitor.name, after="monitor")
             self.declare(Symbol(name_key(monitor.name), "monitor", monitor.name, span, monitor))
         for scope in institution.scopes:
             for state in scope.states:
-                span = name_span(self.source, state.span, state.name, after="state")
+                span = _find(self.source, state.span, state.name, after="state")
                 key = f"state:{scope.kind}:{state.name}"
                 self.declare(Symbol(key, "state", state.name, span, state, scope.kind))
             for rule in scope.rules:
-                span = name_span(self.source, rule.span, rule.id, after=rule.kind)
+                span = _find(self.source, rule.span, rule.id, after=rule.kind)
                 key = f"rule:{scope.kind}:{rule.id}"
                 self.declare(Symbol(key, rule.kind, rule.id, span, rule, scope.kind))
         for decl in institution.asserts:
-            span = name_span(self.source, decl.span, decl.id, after="assert")
+            span = _find(self.source, decl.span, decl.id, after="assert")
             self.declare(Symbol(f"assert:{decl.id}", "assert", decl.id, span, decl))
 
     def expression(self, expr: ir.Expr, states: set[str], scope: str = "") -> None:
@@ -172,10 +177,12 @@ class _Builder:
                 self.use(key, self._function_span(node))
 
     def _function_span(self, call: ir.Call) -> ir.Span:
-        found = tokens(self.source, call.span)[:1] if call.span != ir.NO_SPAN else []
-        if not found or found[0].text != call.function:
+        if call.span == ir.NO_SPAN:
             return ir.NO_SPAN
-        return self.source.span(found[0].start, found[0].end)
+        first = next(iter_tokens(self.source, call.span), None)
+        if first is None or first.text != call.function:
+            return ir.NO_SPAN
+        return self.source.span(first.start, first.end)
 
     def scope(self, scope: ir.ScopeDecl) -> None:
         """``evidence`` names a monitor; every edge names two states."""
@@ -187,8 +194,8 @@ class _Builder:
         for rule in scope.rules:
             for edge in rule.edges:
                 for name, after in ((edge.source, None), (edge.target, "->")):
-                    span = name_span(self.source, edge.span, name, after=after)
-                    if span != edge.span and name in states:
+                    span = _find(self.source, edge.span, name, after=after)
+                    if span != ir.NO_SPAN and name in states:
                         self.use(f"state:{scope.kind}:{name}", span)
 
     def assertion(self, institution: ir.Institution, decl: ir.AssertDecl) -> None:
@@ -197,6 +204,32 @@ class _Builder:
         kind = scope.kind if scope is not None else ""
         for expr in _assert_exprs(decl):
             self.expression(expr, states, kind)
+
+
+def _find(source: Source, span: ir.Span, name: str, after: str | None = None) -> ir.Span:
+    """The span of ``name`` (dotted names too) in ``span``, after the token ``after``.
+
+    As :func:`govlang.check.locate.name_span`, but reading tokens only up to the name (which
+    follows its keyword at once), so that indexing a large file stays linear; ``NO_SPAN``
+    when the name is not there.
+    """
+    if span == ir.NO_SPAN or span.end > len(source.text):
+        return ir.NO_SPAN
+    parts = name.split(".")
+    width = 2 * len(parts) - 1
+    window: list[tuple[str, int, int]] = []
+    seen = after is None
+    for token in iter_tokens(source, span):
+        if not seen:
+            seen = token.text == after
+            continue
+        window.append((token.text, token.start, token.end))
+        if len(window) > width:
+            del window[0]
+        texts = [text for text, _, _ in window]
+        if len(window) == width and texts[::2] == parts and all(d == "." for d in texts[1::2]):
+            return source.span(window[0][1], window[-1][2])
+    return ir.NO_SPAN
 
 
 def _assert_exprs(decl: ir.AssertDecl) -> Iterator[ir.Expr]:
