@@ -6,12 +6,28 @@ pygls is imported only when the command runs, so other commands start as fast as
 from __future__ import annotations
 
 import argparse
+import sys
+
+EXIT_IO = 3
 
 
 def cmd_lsp(args: argparse.Namespace) -> int:
-    """``govlang lsp``: serve the Language Server Protocol on standard input and output."""
-    from govlang.lsp.server import main
+    """``govlang lsp``: serve the Language Server Protocol on standard input and output.
 
+    Exit code 0 after the client's ``shutdown`` and ``exit``; 3 when pygls is missing.
+    """
+    try:
+        from govlang.lsp.server import main
+    except ImportError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in ("pygls", "lsprotocol"):
+            raise
+        print(
+            f"govlang: error: govlang lsp needs {missing}, which is not installed\n"
+            "  hint: pip install 'pygls>=2' (or reinstall govlang, which depends on it)",
+            file=sys.stderr,
+        )
+        return EXIT_IO
     return main()
 
 

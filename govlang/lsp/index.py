@@ -27,7 +27,7 @@ from govlang import ir
 from govlang.check.asserts import CLEAN, ENTERED, conditions, scope_of
 from govlang.check.exprs import all_exprs, walk
 from govlang.check.locate import iter_tokens, keyword_span
-from govlang.check.types import BUILTIN_NAMES
+from govlang.check.types import BUILTIN_NAMES, dimension_order
 from govlang.diagnostics import Source
 
 SymbolKind = Literal[
@@ -64,6 +64,8 @@ class Index:
 
     symbols: list[Symbol] = field(default_factory=list)
     occurrences: list[Occurrence] = field(default_factory=list)
+    dims: tuple[str, ...] = ()
+    """The institution's dimensions, ``agent`` first."""
     _starts: list[int] = field(default_factory=list, repr=False)
 
     def finish(self) -> None:
@@ -98,7 +100,7 @@ def name_key(name: str) -> str:
 
 def build_index(institution: ir.Institution, source: Source) -> Index:
     """The index of a document that parsed."""
-    index = Index()
+    index = Index(dims=dimension_order(institution))
     builder = _Builder(index, source)
     builder.declarations(institution)
     for expr in all_exprs(institution):

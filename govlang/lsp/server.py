@@ -199,9 +199,12 @@ def _register_requests(server: GovServer) -> None:
     @guarded(None)
     def complete(ls: GovServer, params: types.CompletionParams) -> types.CompletionList | None:
         uri = params.text_document.uri
-        if uri not in ls.analyses:
+        located = ls.offset(uri, params.position)
+        if located is None:
             return None
-        items = completions(ls.parsed.get(uri))
+        analysis, offset = located
+        before = analysis.text[analysis.lines.offset(params.position.line, 0) : offset]
+        items = completions(ls.parsed.get(uri), before)
         return types.CompletionList(is_incomplete=False, items=items)
 
 

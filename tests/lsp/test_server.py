@@ -271,7 +271,7 @@ def test_formatting_leaves_a_file_that_does_not_parse(server: LspClient) -> None
 def test_completion_offers_names_functions_and_keywords(server: LspClient) -> None:
     uri = uri_of("complete.gov")
     server.open(uri, REFERENCE)
-    where = position(REFERENCE, "evidence coordination", 0, len("evidence "))
+    where = position(REFERENCE, "when coordination then", 0, len("when "))
     result = at(server, "textDocument/completion", uri, where)
     labels = {item["label"]: item for item in result["items"]}
     for name in ("coordination", "fine_floor", "suspended", "quantity", "round", "held", "rule"):
@@ -289,7 +289,26 @@ def test_completion_in_a_half_typed_line_keeps_the_names(server: LspClient) -> N
     assert diagnostics and diagnostics[0]["code"].startswith("GL00")
     result = at(server, "textDocument/completion", uri, position(typing, "active -> ", 0, 10))
     labels = {item["label"] for item in result["items"]}
-    assert {"warning", "fined", "coordination"} <= labels
+    assert labels == {"active", "warning", "fined", "credited", "suspended"}
+
+
+def test_completion_follows_the_word_before_the_cursor(server: LspClient) -> None:
+    uri = uri_of("complete-context.gov")
+    server.open(uri, REFERENCE)
+
+    def labels(needle: str, delta: int) -> set[str]:
+        result = at(server, "textDocument/completion", uri, position(REFERENCE, needle, 0, delta))
+        return {item["label"] for item in result["items"]}
+
+    monitors = {
+        line.split()[1].rstrip(":")
+        for line in REFERENCE.splitlines()
+        if line.startswith("monitor ")
+    }
+    assert labels("evidence coordination", len("evidence ")) == monitors
+    assert labels("over commodities)", len("over ")) == {"agents", "commodities"}
+    assert labels("param fine_floor", len("param ")) == set()
+    assert labels("state warning", len("state ")) == set()
 
 
 def test_shutdown_and_exit_end_the_process_cleanly() -> None:
