@@ -142,3 +142,21 @@ def test_a_buffer_over_the_size_limit_is_refused_with_one_message() -> None:
         assert client.close() == 0
     finally:
         client.kill()
+
+
+def test_utf8_positions_when_the_client_asks_for_them() -> None:
+    client = LspClient()
+    try:
+        capabilities = {"general": {"positionEncodings": ["utf-8", "utf-16"]}}
+        reply = client.initialize(capabilities)
+        assert reply["capabilities"]["positionEncoding"] == "utf-8"
+        text = 'institution T\nmonitor m: number = 1 "é😀" + 2\n'
+        (found,) = client.open(uri_of("utf8.gov"), text)
+        assert found["code"] == "GL001"
+        line = text.splitlines()[1]
+        # Before `+`: 27 code points, 28 UTF-16 code units, 31 bytes of UTF-8.
+        assert found["range"]["start"] == {"line": 1, "character": 31}
+        assert len(line[: line.index("+")].encode("utf-8")) == 31
+        assert client.close() == 0
+    finally:
+        client.kill()
