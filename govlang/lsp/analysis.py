@@ -15,6 +15,7 @@ from govlang.frontend import Document, decode, parse_source
 from govlang.inputs import GOV, InputRefused, shown
 from govlang.lsp.index import Index, build_index
 from govlang.lsp.positions import Lines
+from govlang.lsp.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,17 @@ class Analysis:
         return infer_types(self.document.institution)
 
 
-def analyse_text(text: str, name: str, encoding: str = "utf-16") -> Analysis:
-    """Parse, check and index ``text`` (reported under ``name``)."""
+def analyse_text(
+    text: str, name: str, encoding: str = "utf-16", settings: Settings | None = None
+) -> Analysis:
+    """Parse, check and index ``text`` (reported under ``name``), as ``settings`` ask."""
+    settings = settings or Settings()
     lines = Lines(text, encoding)
     refused = _refused(text, name)
     if refused is not None:
         return Analysis(text, Document(Source(name, ""), None), [], lines, None, refused)
     document = _parse(text, name)
-    diagnostics = check(document)
+    diagnostics = check(document, settings.schema, settings.params or None)
     index = None
     if document.institution is not None:
         index = build_index(document.institution, document.source)

@@ -27,6 +27,7 @@ from govlang.lsp.formatting import format_edits
 from govlang.lsp.hover import hover_text
 from govlang.lsp.index import Index
 from govlang.lsp.navigation import definition, document_symbols, references
+from govlang.lsp.settings import Settings, read_settings
 
 VERSION = "0.1.0"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,6 +42,7 @@ class GovServer(LanguageServer):
         )
         self.analyses: dict[str, Analysis] = {}
         self.parsed: dict[str, Index] = {}
+        self.settings = Settings()
 
     def encoding(self) -> str:
         """The negotiated position encoding: ``utf-8``, ``utf-16`` or ``utf-32``."""
@@ -55,7 +57,7 @@ class GovServer(LanguageServer):
 
     def refresh(self, uri: str, text: str, version: int | None) -> None:
         """Analyse a buffer's new text and publish its diagnostics."""
-        analysis = analysed(text, display_name(uri), self.encoding())
+        analysis = analysed(text, display_name(uri), self.encoding(), self.settings)
         self.analyses[uri] = analysis
         if analysis.index is not None:
             self.parsed[uri] = analysis.index
@@ -80,7 +82,7 @@ class GovServer(LanguageServer):
         return analysis, analysis.lines.offset(position.line, position.character)
 
 
-def analysed(text: str, name: str, encoding: str) -> Analysis:
+def analysed(text: str, name: str, encoding: str, settings: Settings) -> Analysis:
     """:func:`analyse_text` with Python's cyclic garbage collector paused.
 
     As the command line does (:func:`govlang.frontend.collector_paused`): parsing and checking
@@ -91,7 +93,7 @@ def analysed(text: str, name: str, encoding: str) -> Analysis:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return analyse_text(text, name, encoding)
+        return analyse_text(text, name, encoding, settings)
     finally:
         if enabled:
             gc.enable()
@@ -132,6 +134,15 @@ def build_server() -> GovServer:
 
 
 def _register_sync(server: GovServer) -> None:
+    @server.feature(types.INITIALIZE)
+    @guarded(None)
+    def initialize(ls: GovServer, params: types.InitializeParams) -> None:
+        ls.settings, problems = read_settings(params.initialization_options)
+        for problem in problems:
+            ls.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"govlang: {problem}")
+            )
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded(None)
     def did_open(ls: GovServer, params: types.DidOpenTextDocumentParams) -> None:

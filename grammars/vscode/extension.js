@@ -14,6 +14,10 @@ function activate(context) {
   const args = settings.get("server.args", ["lsp"]);
   const server = { command, args, transport: TransportKind.stdio };
   const options = {
+    initializationOptions: {
+      env: settings.get("env", ""),
+      params: settings.get("params", []),
+    },
     documentSelector: [
       { scheme: "file", language: "govlang" },
       { scheme: "untitled", language: "govlang" },

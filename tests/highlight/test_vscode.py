@@ -112,6 +112,10 @@ def test_extension_starts_govlang_lsp_over_stdio(tmp_path: Path) -> None:
         "transport": 0,
     }
     assert client["server"]["command"] == "govlang" and client["server"]["args"] == ["lsp"]
+    assert client["options"]["initializationOptions"] == {
+        "env": settings["govlang.env"]["default"],
+        "params": settings["govlang.params"]["default"],
+    }
     selectors = client["options"]["documentSelector"]
     assert {"scheme": "file", "language": "govlang"} in selectors
     assert result["state"] == "started" and result["stopped"] == "stopped"

@@ -112,13 +112,16 @@ class LspClient:
                 return list(params["diagnostics"])
 
     # ------------------------------------------------------------------------ session
-    def initialize(self, capabilities: dict[str, Any] | None = None) -> dict[str, Any]:
+    def initialize(
+        self, capabilities: dict[str, Any] | None = None, options: Any = None
+    ) -> dict[str, Any]:
         caps = capabilities or {
             "textDocument": {"publishDiagnostics": {"relatedInformation": True}}
         }
-        result = self.result(
-            "initialize", {"processId": os.getpid(), "rootUri": ROOT.as_uri(), "capabilities": caps}
-        )
+        params = {"processId": os.getpid(), "rootUri": ROOT.as_uri(), "capabilities": caps}
+        if options is not None:
+            params["initializationOptions"] = options
+        result = self.result("initialize", params)
         self.notify("initialized", {})
         return dict(result)
 
