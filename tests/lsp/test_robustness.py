@@ -160,3 +160,33 @@ def test_utf8_positions_when_the_client_asks_for_them() -> None:
         assert client.close() == 0
     finally:
         client.kill()
+
+
+def test_without_related_information_the_hint_joins_the_message() -> None:
+    client = LspClient()
+    try:
+        client.initialize({"textDocument": {}})
+        text = REFERENCE.replace("active -> warning when", "active -> warnng when")
+        (found,) = client.open(uri_of("plain.gov"), text)
+        assert found["message"] == "undefined state `warnng`\nhint: did you mean `warning`?"
+        assert "relatedInformation" not in found
+        assert client.close() == 0
+    finally:
+        client.kill()
+
+
+def test_a_failing_handler_is_logged_and_answers_its_default() -> None:
+    from govlang.lsp.server import guarded
+
+    logged: list[str] = []
+
+    class Recorder:
+        def window_log_message(self, params: object) -> None:
+            logged.append(getattr(params, "message", ""))
+
+    @guarded([])
+    def broken(ls: object, params: object) -> list[int]:
+        raise RuntimeError("boom")
+
+    assert broken(Recorder(), None) == []
+    assert "broken failed" in logged[0] and "RuntimeError: boom" in logged[0]
