@@ -2,8 +2,8 @@
 
 A param shows its type, default, range and doc; a monitor its type and expression; an
 observable its type and doc; a state its scope, markers, label, description and sanctions;
-a rule its norm text and edges; an assertion its property; ``round``, ``reward`` and
-``action`` their types; a built-in function every signature it has.
+a rule its norm text and edges (with their clauses); an assertion its property; ``round``,
+``reward`` and ``action`` their types; a built-in function every signature it has.
 """
 
 from __future__ import annotations
@@ -13,7 +13,13 @@ from govlang.check.functions import FUNCTIONS, Signature
 from govlang.check.types import DimOrder, builtin_types, dimension_order
 from govlang.lsp.analysis import Analysis
 from govlang.lsp.index import Occurrence, Symbol
-from govlang.unparse import format_expr, format_property, format_sanction, format_type
+from govlang.unparse import (
+    format_edge,
+    format_expr,
+    format_property,
+    format_sanction,
+    format_type,
+)
 
 _BUILTIN_DOCS = {
     "round": "The 1-based number of the current round.",
@@ -119,7 +125,7 @@ def _rule(rule: ir.RuleDecl, scope: str) -> str:
     parts = [_code(f"{rule.kind} {rule.id}"), f"*{what} of the `{_scope_word(scope)}` scope*"]
     if rule.text:
         parts.append(rule.text)
-    edges = [f"- `{edge.source} -> {edge.target}`" for edge in rule.edges]
+    edges = [f"- `{format_edge(edge)}`" for edge in rule.edges]
     if edges:
         parts.append("\n".join(edges))
     return "\n\n".join(parts)
