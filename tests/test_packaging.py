@@ -134,3 +134,17 @@ def test_installed_wheel_checks_and_renders_outside_checkout(wheel: Path, tmp_pa
     )
     assert render.returncode == 0, render.stderr
     assert svg.read_text().lstrip().startswith(("<?xml", "<svg"))
+    # The wheel's entry point makes the Pygments lexer known to Pygments.
+    lexer = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "from pygments.lexers import get_lexer_for_filename as find; "
+            "print(type(find('inst.gov')).__name__)",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=isolated(),
+    )
+    assert lexer.stdout.strip() == "GovlangLexer", lexer.stderr

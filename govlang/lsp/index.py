@@ -1,0 +1,240 @@
+"""Where every name of an institution is declared and where it is used.
+
+An :class:`Index` lists the declarations (:class:`Symbol`) and the uses (:class:`Occurrence`)
+of a checked document, each with the exact span of the name. Names are keyed by what they
+denote, so that one key gathers a declaration and all its uses:
+
+- ``name:X`` — a param, monitor or observable (one namespace; the first declaration owns it);
+- ``state:K:X`` and ``rule:K:X`` — a state or rule of the ``K`` scope (``agent``, ``market``);
+- ``assert:X`` — an assertion;
+- ``builtin:X`` — ``round``, ``reward``, ``action``, and in assertions ``clean`` and
+  ``entered``; ``function:F`` — a built-in function.
+
+States are named by edges and by assertions (a name in an assertion's condition is a state of
+its scope when the scope has such a state); params, monitors and observables by expressions
+and by ``evidence``. Built-ins have uses but no declaration.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from govlang import ir
+from govlang.check.asserts import CLEAN, ENTERED, conditions, scope_of
+from govlang.check.exprs import all_exprs, walk
+from govlang.check.locate import iter_tokens, keyword_span
+from govlang.check.types import BUILTIN_NAMES, dimension_order
+from govlang.diagnostics import Source
+
+SymbolKind = Literal[
+    "param", "monitor", "observable", "benchmark", "state", "rule", "restore", "assert"
+]
+Declared = ir.ParamDecl | ir.MonitorDecl | ir.ObserveDecl | ir.StateDecl | ir.RuleDecl
+DeclNode = Declared | ir.AssertDecl
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A declaration: what it declares, the span of its name, and the whole declaration."""
+
+    key: str
+    kind: SymbolKind
+    name: str
+    span: ir.Span
+    node: DeclNode
+    scope: Literal["agent", "market"] | None = None
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One place a name stands (a declaration's name, or a use), keyed by what it denotes."""
+
+    key: str
+    span: ir.Span
+    declaration: bool = False
+
+
+@dataclass
+class Index:
+    """Declarations and uses of one document, searchable by offset and by key."""
+
+    symbols: list[Symbol] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
+    dims: tuple[str, ...] = ()
+    """The institution's dimensions, ``agent`` first."""
+    _starts: list[int] = field(default_factory=list, repr=False)
+
+    def finish(self) -> None:
+        """Sort the occurrences by position (done once, after they are all added)."""
+        self.occurrences.sort(key=lambda o: (o.span.start, o.span.end))
+        self._starts = [o.span.start for o in self.occurrences]
+
+    def at(self, offset: int) -> Occurrence | None:
+        """The occurrence whose name covers ``offset`` (its end included: a cursor after it)."""
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i >= 0 and offset <= self.occurrences[i].span.end:
+            return self.occurrences[i]
+        return None
+
+    def definitions(self, key: str) -> list[Symbol]:
+        """The declarations of ``key`` (the first one owns the name; later ones are duplicates)."""
+        return [s for s in self.symbols if s.key == key]
+
+    def uses(self, key: str, include_declaration: bool = True) -> list[Occurrence]:
+        """Every occurrence of ``key``, in source order."""
+        return [
+            o
+            for o in self.occurrences
+            if o.key == key and (include_declaration or not o.declaration)
+        ]
+
+
+def name_key(name: str) -> str:
+    """The key of a name read by an expression (a built-in, or a declared name)."""
+    return f"builtin:{name}" if name in BUILTIN_NAMES else f"name:{name}"
+
+
+def build_index(institution: ir.Institution, source: Source) -> Index:
+    """The index of a document that parsed."""
+    index = Index(dims=dimension_order(institution))
+    builder = _Builder(index, source)
+    builder.declarations(institution)
+    for expr in all_exprs(institution):
+        builder.expression(expr, set())
+    for scope in institution.scopes:
+        builder.scope(scope)
+    for decl in institution.asserts:
+        builder.assertion(institution, decl)
+    index.finish()
+    return index
+
+
+class _Builder:
+    def __init__(self, index: Index, source: Source) -> None:
+        self.index = index
+        self.source = source
+
+    @property
+    def declared(self) -> set[str]:
+        return {symbol.key for symbol in self.index.symbols}
+
+    def declare(self, symbol: Symbol) -> None:
+        """Record a declaration (its name's span, or the whole declaration's if not found)."""
+        if symbol.span == ir.NO_SPAN:
+            self.index.symbols.append(dataclasses.replace(symbol, span=symbol.node.span))
+            return
+        self.index.symbols.append(symbol)
+        self.index.occurrences.append(Occurrence(symbol.key, symbol.span, declaration=True))
+
+    def use(self, key: str, span: ir.Span) -> None:
+        if span != ir.NO_SPAN:
+            self.index.occurrences.append(Occurrence(key, span))
+
+    def declarations(self, institution: ir.Institution) -> None:
+        for observe in institution.observes:
+            kind: SymbolKind = "benchmark" if "." in observe.name else "observable"
+            span = _find(self.source, observe.span, observe.name, after="observe")
+            self.declare(Symbol(name_key(observe.name), kind, observe.name, span, observe))
+        for param in institution.params:
+            span = _find(self.source, param.span, param.name, after="param")
+            self.declare(Symbol(name_key(param.name), "param", param.name, span, param))
+        for monitor in institution.monitors:
+            span = _find(self.source, monitor.span, monitor.name, after="monitor")
+            self.declare(Symbol(name_key(monitor.name), "monitor", monitor.name, span, monitor))
+        for scope in institution.scopes:
+            for state in scope.states:
+                span = _find(self.source, state.span, state.name, after="state")
+                key = f"state:{scope.kind}:{state.name}"
+                self.declare(Symbol(key, "state", state.name, span, state, scope.kind))
+            for rule in scope.rules:
+                span = _find(self.source, rule.span, rule.id, after=rule.kind)
+                key = f"rule:{scope.kind}:{rule.id}"
+                self.declare(Symbol(key, rule.kind, rule.id, span, rule, scope.kind))
+        for decl in institution.asserts:
+            span = _find(self.source, decl.span, decl.id, after="assert")
+            self.declare(Symbol(f"assert:{decl.id}", "assert", decl.id, span, decl))
+
+    def expression(self, expr: ir.Expr, states: set[str], scope: str = "") -> None:
+        """Record the names and function calls of ``expr``.
+
+        ``states`` are the names that are states (of the ``scope`` of an assertion); in an
+        assertion, ``clean`` (when nothing else) and ``entered`` are built-ins too.
+        """
+        assertion = bool(scope)
+        for node in walk(expr):
+            if isinstance(node, ir.NameRef):
+                key = name_key(node.name)
+                if node.name in states:
+                    key = f"state:{scope}:{node.name}"
+                elif assertion and node.name == CLEAN and key not in self.declared:
+                    key = f"builtin:{CLEAN}"
+                self.use(key, node.span)
+            elif isinstance(node, ir.Call):
+                entered = assertion and node.function == ENTERED
+                key = f"builtin:{ENTERED}" if entered else f"function:{node.function}"
+                self.use(key, self._function_span(node))
+
+    def _function_span(self, call: ir.Call) -> ir.Span:
+        if call.span == ir.NO_SPAN:
+            return ir.NO_SPAN
+        first = next(iter_tokens(self.source, call.span), None)
+        if first is None or first.text != call.function:
+            return ir.NO_SPAN
+        return self.source.span(first.start, first.end)
+
+    def scope(self, scope: ir.ScopeDecl) -> None:
+        """``evidence`` names a monitor; every edge names two states."""
+        if scope.evidence is not None:
+            span = keyword_span(self.source, scope.span, "evidence", scope.evidence)
+            if span != scope.span:
+                self.use(name_key(scope.evidence), span)
+        states = {state.name for state in scope.states}
+        for rule in scope.rules:
+            for edge in rule.edges:
+                for name, after in ((edge.source, None), (edge.target, "->")):
+                    span = _find(self.source, edge.span, name, after=after)
+                    if span != ir.NO_SPAN and name in states:
+                        self.use(f"state:{scope.kind}:{name}", span)
+
+    def assertion(self, institution: ir.Institution, decl: ir.AssertDecl) -> None:
+        scope = scope_of(institution, decl)
+        states = {s.name for s in scope.states} if scope is not None else set()
+        kind = scope.kind if scope is not None else ""
+        for expr in _assert_exprs(decl):
+            self.expression(expr, states, kind)
+
+
+def _find(source: Source, span: ir.Span, name: str, after: str | None = None) -> ir.Span:
+    """The span of ``name`` (dotted names too) in ``span``, after the token ``after``.
+
+    As :func:`govlang.check.locate.name_span`, but reading tokens only up to the name (which
+    follows its keyword at once), so that indexing a large file stays linear; ``NO_SPAN``
+    when the name is not there.
+    """
+    if span == ir.NO_SPAN or span.end > len(source.text):
+        return ir.NO_SPAN
+    parts = name.split(".")
+    width = 2 * len(parts) - 1
+    window: list[tuple[str, int, int]] = []
+    seen = after is None
+    for token in iter_tokens(source, span):
+        if not seen:
+            seen = token.text == after
+            continue
+        window.append((token.text, token.start, token.end))
+        if len(window) > width:
+            del window[0]
+        texts = [text for text, _, _ in window]
+        if len(window) == width and texts[::2] == parts and all(d == "." for d in texts[1::2]):
+            return source.span(window[0][1], window[-1][2])
+    return ir.NO_SPAN
+
+
+def _assert_exprs(decl: ir.AssertDecl) -> Iterator[ir.Expr]:
+    yield from (expr for _, expr in conditions(decl))
+    if decl.within is not None:
+        yield decl.within
