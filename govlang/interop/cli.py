@@ -59,6 +59,54 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _rounds(text: str) -> tuple[int | None, int | None]:
+    """``--rounds A:B`` (either end may be left out) as inclusive bounds."""
+    first, sep, last = text.partition(":")
+    try:
+        low = int(first) if first.strip() else None
+        high = (int(last) if last.strip() else None) if sep else low
+    except ValueError:
+        message = f"expected A:B, A: or :B (round numbers), got {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+    if (low is not None and low < 1) or (low is not None and high is not None and high < low):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a range of rounds (1-based, A <= B)")
+    return low, high
+
+
+def cmd_export_sft(args: argparse.Namespace) -> int:
+    """``govlang export-sft RESULTS -o data.jsonl``: chat-format JSONL and its dataset card."""
+    from govlang.interop.card import card_path, card_text
+    from govlang.interop.results_source import ExportError, open_results
+    from govlang.interop.sft import Filters, export, jsonl
+
+    first, last = args.rounds if args.rounds is not None else (None, None)
+    filters = Filters(
+        regimes=tuple(args.regime),
+        tiers=tuple(args.tier),
+        standings=tuple(args.standing),
+        runs=tuple(args.run),
+        agents=tuple(args.agent),
+        first_round=first,
+        last_round=last,
+        unsanctioned=args.unsanctioned,
+    )
+    out = Path(args.output)
+    try:
+        results = open_results(args.results)
+        done = export(results, filters)
+    except ExportError as exc:
+        print(f"govlang: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    write_atomically(out, jsonl(done.records))
+    card = card_path(out)
+    write_atomically(card, card_text(out, results, filters, done))
+    print(
+        f"wrote {out} ({len(done.records)} records from {len(done.runs)} runs) and {card}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``import`` and ``export-sft`` on the command line's subparsers."""
     imp = sub.add_parser(
@@ -73,3 +121,46 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks"
     )
     imp.set_defaults(handler=cmd_import)
+
+    sft = sub.add_parser(
+        "export-sft",
+        help="export governed trajectories as chat-format JSONL (one record per firm-round)",
+        description="Reads a results folder written by `govlang run` and writes one chat "
+        "record per firm-round (system/user/assistant turns as the firm saw them) with its "
+        "provenance (digest, run, round, agent, edges fired, governance-log line hashes), and "
+        "a dataset card beside it. See specs/interop.md.",
+    )
+    sft.add_argument("results", metavar="RESULTS", help="results folder of `govlang run`")
+    sft.add_argument("-o", "--output", required=True, metavar="DATA.jsonl")
+    sft.add_argument("--regime", action="append", default=[], help="only this regime (repeatable)")
+    sft.add_argument(
+        "--tier",
+        action="append",
+        type=int,
+        default=[],
+        help="only runs of this collusion tier, 0-4 (repeatable)",
+    )
+    sft.add_argument(
+        "--standing",
+        action="append",
+        default=[],
+        help="only rounds the firm decided in this state, e.g. fined (repeatable)",
+    )
+    sft.add_argument(
+        "--run",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this run (id or unique prefix; repeatable)",
+    )
+    sft.add_argument("--agent", action="append", default=[], help="only this agent (repeatable)")
+    sft.add_argument("--rounds", type=_rounds, metavar="A:B", help="only rounds A to B (inclusive)")
+    sft.add_argument(
+        "--unsanctioned",
+        action="store_true",
+        help="only rounds in which no sanction took effect on the firm",
+    )
+    sft.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks"
+    )
+    sft.set_defaults(handler=cmd_export_sft)
