@@ -77,9 +77,11 @@ def parse_manifest(text: str, name: str) -> ManifestSource:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         if data is None:
             data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        raise InteropError(name, [_yaml_problem(exc)]) from None
     except yaml.YAMLError as exc:
+        if data is not None:  # valid JSON that YAML cannot read (tabs): no positions, no error
+            return ManifestSource(name, text, data)
+        if isinstance(exc, yaml.MarkedYAMLError):
+            raise InteropError(name, [_yaml_problem(exc)]) from None
         raise InteropError(name, [Problem((), f"invalid YAML: {exc}")]) from None
     positions: dict[KeyPath, tuple[int, int]] = {}
     repeated: list[Problem] = []

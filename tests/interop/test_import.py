@@ -189,3 +189,9 @@ def test_cli_bad_manifest_exits_1_and_writes_nothing(
 def test_cli_missing_manifest_is_an_io_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["import", "no/such.yaml"], capsys)
     assert code == 3 and "no/such.yaml: no such file" in err
+
+
+def test_json_that_yaml_cannot_read_still_imports(tmp_path: Path) -> None:
+    path = tmp_path / "tabs.json"
+    path.write_text(json.dumps(manifest_data(), indent="\t"))
+    assert import_manifest(str(path)).text == EXPECTED.read_text()
