@@ -39,6 +39,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from govlang.interop.problems import InteropError
     from govlang.interop.to_gov import import_manifest
 
+    if args.export:
+        return _export_manifest(args)
     try:
         imported = import_manifest(args.manifest)
     except InteropError as exc:
@@ -56,6 +58,33 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         write_atomically(Path(args.output), imported.text)
         print(f"wrote {args.output} ({imported.institution.name}, checked)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export_manifest(args: argparse.Namespace) -> int:
+    """``govlang import --export FILE.gov [-o MANIFEST]``: the manifest of an institution."""
+    from govlang.api import read_document
+    from govlang.check import check
+    from govlang.cli import _print_diagnostics
+    from govlang.interop.from_gov import ExportManifestError, manifest_text, to_manifest
+
+    document, _ = read_document(args.manifest)
+    errors = [d for d in check(document) if d.is_error]
+    if errors or document.institution is None:
+        _print_diagnostics(document, errors or document.diagnostics, "text")
+        return EXIT_INVALID
+    try:
+        data = to_manifest(document.institution)
+    except ExportManifestError as exc:
+        print(f"govlang: error: {args.manifest}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    as_json = args.output is not None and args.output.lower().endswith(".json")
+    text = manifest_text(data, as_json)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(Path(args.output), text)
+        print(f"wrote {args.output} (manifest of {document.institution.name})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -115,8 +144,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Reads a manifest (schema: specs/interop.md), prints it as canonical .gov "
         "text and checks it; writes the file only if it checks without errors.",
     )
-    imp.add_argument("manifest", metavar="MANIFEST", help="manifest file (.yaml, .yml or .json)")
+    imp.add_argument(
+        "manifest",
+        metavar="MANIFEST",
+        help="manifest file (.yaml, .yml or .json); with --export, the .gov file",
+    )
     imp.add_argument("-o", "--output", metavar="FILE.gov", help="write here instead of stdout")
+    imp.add_argument(
+        "--export",
+        action="store_true",
+        help="the reverse direction: read a .gov file, write its manifest (YAML, or JSON for "
+        "an -o ending in .json); comments are not kept",
+    )
     imp.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks"
     )

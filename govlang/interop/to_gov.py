@@ -450,7 +450,8 @@ def _locations(inst: ir.Institution, origins: Origins) -> list[tuple[int, int, K
         "edge": [edge for rule in scope.rules for edge in rule.edges],
         "assert": list(inst.asserts),
     }
-    found = []
+    scope_path: KeyPath = ("states",)  # where scope-wide problems are reported
+    found = [(scope.span.line, scope.span.end_line, scope_path)]
     for kind, paths in origins.items():
         for node, path in zip(nodes[kind], paths, strict=True):
             found.append((node.span.line, node.span.end_line, path))

@@ -195,3 +195,11 @@ def test_json_that_yaml_cannot_read_still_imports(tmp_path: Path) -> None:
     path = tmp_path / "tabs.json"
     path.write_text(json.dumps(manifest_data(), indent="\t"))
     assert import_manifest(str(path)).text == EXPECTED.read_text()
+
+
+def test_scope_wide_checker_errors_point_at_the_states() -> None:
+    text = MANIFEST.read_text().replace("active: {initial: true, label:", "active: {label:")
+    message = problems_of(text)
+    assert "at `states`: the `per agent` scope has no initial state [GL301]" in message
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("states:"))
+    assert f"m.yaml:{line}:1:" in message
