@@ -10,26 +10,15 @@ parse the text back and run the checker on it. Any problem at any step raises
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
-from pydantic import ValidationError
-
 from govlang import ir
 from govlang.interop import schema as sm
+from govlang.interop.checked import Imported, Origins, checked
 from govlang.interop.exprs import ExprError, parse_expr, parse_property, value_text
 from govlang.interop.problems import InteropError, KeyPath, Problem, known
 from govlang.interop.source import ManifestSource, read_manifest
+from govlang.interop.validate import validate
 
-
-@dataclass(frozen=True)
-class Imported:
-    """The result of an import: the ``.gov`` text, its institution and the checker's warnings."""
-
-    text: str
-    institution: ir.Institution
-    warnings: list[str]
+__all__ = ["Imported", "import_manifest", "import_source", "validate"]
 
 
 def import_manifest(path: str) -> Imported:
@@ -44,84 +33,7 @@ def import_source(source: ManifestSource) -> Imported:
     institution = builder.institution()
     if builder.problems:
         raise InteropError(source.name, builder.problems)
-    return _checked(source, institution, builder.origins)
-
-
-def validate(source: ManifestSource) -> sm.Manifest:
-    """The manifest model of ``source``; every schema problem at once otherwise."""
-    if not isinstance(source.data, dict):
-        kind = "empty" if source.data is None else type(source.data).__name__
-        problem = source.problem((), f"a manifest is a mapping at the top level, got {kind}")
-        raise InteropError(source.name, [problem])
-    try:
-        return sm.Manifest.model_validate(source.data)
-    except ValidationError as exc:
-        problems = [_schema_problem(source, error) for error in exc.errors()]
-        raise InteropError(source.name, problems) from None
-
-
-def _schema_problem(source: ManifestSource, error: Any) -> Problem:
-    path: KeyPath = tuple(part for part in error["loc"] if isinstance(part, str | int))
-    path = tuple(_alias(part) for part in path)
-    kind, message = error["type"], str(error["msg"]).removeprefix("Value error, ")
-    hint = None
-    if kind == "extra_forbidden":
-        parent = _allowed_keys(path[:-1])
-        message = f"unknown key `{path[-1]}`"
-        hint = f"the keys allowed here are: {', '.join(parent)}" if parent else None
-    elif kind == "missing":
-        message = f"`{path[-1]}` is required"
-    elif kind == "literal_error":
-        message = f"{message}, got {error.get('input')!r}"
-    elif kind.endswith("_type"):
-        message = f"{message}, got {type(error.get('input')).__name__} {error.get('input')!r}"
-    return source.problem(path, message, hint)
-
-
-def _alias(part: str | int) -> str | int:
-    return {"source": "from", "target": "to"}.get(part, part) if isinstance(part, str) else part
-
-
-_SECTION_MODELS: Mapping[str, type[sm.Model]] = {
-    "institution": sm.Meta,
-    "observe": sm.Observe,
-    "action": sm.Action,
-    "params": sm.Param,
-    "signals": sm.Signal,
-    "sanctions": sm.Sanction,
-    "credits": sm.Credits,
-    "states": sm.State,
-    "rules": sm.Rule,
-    "edges": sm.Edge,
-    "asserts": sm.Assertion,
-}
-_NESTED_MODELS: Mapping[str, type[sm.Model]] = {
-    "fine": sm.FineSpec,
-    "cap": sm.Bound,
-    "floor": sm.Bound,
-    "grant": sm.Grant,
-    "suspend": sm.Empty,
-    "exclude": sm.Empty,
-}
-
-
-def _allowed_keys(path: KeyPath) -> list[str]:
-    """The keys the model at ``path`` accepts (its aliases, as a manifest writes them)."""
-    if not path:
-        return list(sm.TOP_LEVEL_KEYS)
-    model: type[sm.Model] | None = _SECTION_MODELS.get(str(path[0]))
-    if path[0] == "sanctions" and len(path) >= 3:
-        model = _NESTED_MODELS.get(str(path[2]))
-    if model is None:
-        return []
-    return [str(_alias(name)) for name in model.model_fields]
-
-
-# ------------------------------------------------------------------------------- building
-
-
-Origins = dict[str, list[KeyPath]]
-"""For each kind of declaration, the manifest key path of each one, in ``.gov`` order."""
+    return checked(source, institution, builder.origins)
 
 
 class _Builder:
@@ -396,72 +308,3 @@ class _Builder:
         return ir.AssertDecl.model_validate(
             {**fields, "id": name, "text": decl.text, "scope": decl.scope}
         )
-
-
-# ------------------------------------------------------------------------------- checking
-
-
-def _checked(source: ManifestSource, institution: ir.Institution, origins: Origins) -> Imported:
-    """Format, parse back and check; map the checker's errors to manifest key paths."""
-    from govlang.check import check
-    from govlang.fmt import format_institution
-    from govlang.frontend import parse_text
-
-    text = format_institution(institution)
-    document = parse_text(text, "<generated>")
-    diagnostics = check(document)
-    parsed = document.institution
-    if parsed is None or parsed != institution:  # the printer and parser disagree: a bug
-        detail = "; ".join(d.message for d in diagnostics if d.is_error) or "different IR"
-        raise InteropError(
-            source.name,
-            [
-                Problem(
-                    (),
-                    f"the generated .gov does not read back: {detail}",
-                    "report this as a govlang bug",
-                )
-            ],
-        )
-    located = _locations(parsed, origins)
-    problems, warnings = [], []
-    for diagnostic in diagnostics:
-        path = _path_at(located, diagnostic.span.line)
-        line_text = document.source.line_text(diagnostic.span.line).strip()
-        message = f"{diagnostic.message} [{diagnostic.code}] in the generated line `{line_text}`"
-        if diagnostic.is_error:
-            problems.append(source.problem(path, message, diagnostic.hint))
-        elif diagnostic.severity == "warning":
-            warnings.append(source.problem(path, message, diagnostic.hint).render(source.name))
-    if problems:
-        raise InteropError(source.name, problems)
-    return Imported(text, parsed, warnings)
-
-
-def _locations(inst: ir.Institution, origins: Origins) -> list[tuple[int, int, KeyPath]]:
-    """(first line, last line, key path) of every generated declaration."""
-    scope = inst.scopes[0]
-    nodes: dict[str, list[Any]] = {
-        "observe": list(inst.observes),
-        "param": list(inst.params),
-        "monitor": list(inst.monitors),
-        "state": list(scope.states),
-        "rule": list(scope.rules),
-        "edge": [edge for rule in scope.rules for edge in rule.edges],
-        "assert": list(inst.asserts),
-    }
-    scope_path: KeyPath = ("states",)  # where scope-wide problems are reported
-    found = [(scope.span.line, scope.span.end_line, scope_path)]
-    for kind, paths in origins.items():
-        for node, path in zip(nodes[kind], paths, strict=True):
-            found.append((node.span.line, node.span.end_line, path))
-    return found
-
-
-def _path_at(located: list[tuple[int, int, KeyPath]], line: int) -> KeyPath:
-    """The innermost declaration's key path at ``line`` (``()`` for the header)."""
-    best: tuple[int, KeyPath] | None = None
-    for first, last, path in located:
-        if first <= line <= last and (best is None or last - first < best[0]):
-            best = (last - first, path)
-    return best[1] if best is not None else ()
