@@ -8,9 +8,7 @@ registering them costs ``govlang check`` nothing. Exit codes are the command lin
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 EXIT_OK, EXIT_INVALID = 0, 1
@@ -18,6 +16,9 @@ EXIT_OK, EXIT_INVALID = 0, 1
 
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder (no torn file)."""
+    import os
+    import tempfile
+
     from govlang.inputs import InputError
 
     try:
