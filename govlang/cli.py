@@ -28,6 +28,7 @@ from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, so
 from govlang.frontend import Document, InputError
 from govlang.inputs import InputRefused
 from govlang.lsp.cli import register as add_lsp_command
+from govlang.interop.cli import register as add_interop_commands
 from govlang.params import ParamValue, parse_override
 from govlang.runtime.ledger import AccountingError
 from govlang.schema import EnvironmentSchema
@@ -349,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_runtime_commands(sub)
     add_explain_commands(sub)
+    add_interop_commands(sub)
 
     from govlang.deterrence.cli import add_deterrence_command
 

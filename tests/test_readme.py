@@ -104,3 +104,16 @@ def test_python_snippet_runs() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith("UNDER REVIEW")
+
+
+def test_interop_import_command_writes_the_fixture_institution(tmp_path: Path) -> None:
+    block = next(b for b in blocks("sh") if "govlang import " in b)
+    line = next(x for x in block.splitlines() if x.startswith("govlang import "))
+    argv = shlex.split(line)[1:]
+    argv[argv.index("-o") + 1] = str(tmp_path / "institution.gov")
+    result = subprocess.run(
+        [sys.executable, "-m", "govlang", *argv], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    expected = ROOT / "tests" / "interop" / "fixtures" / "reference_manifest.gov"
+    assert (tmp_path / "institution.gov").read_text() == expected.read_text()
