@@ -27,8 +27,8 @@ from govlang.cli_runtime import add_runtime_commands
 from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, sort_key, to_json
 from govlang.frontend import Document, InputError
 from govlang.inputs import InputRefused
-from govlang.lsp.cli import register as add_lsp_command
 from govlang.interop.cli import register as add_interop_commands
+from govlang.lsp.cli import register as add_lsp_command
 from govlang.params import ParamValue, parse_override
 from govlang.runtime.ledger import AccountingError
 from govlang.schema import EnvironmentSchema

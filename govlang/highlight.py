@@ -24,7 +24,7 @@ from pygments.token import (
     _TokenType,
 )
 
-from govlang.check.functions import FUNCTIONS
+from govlang.builtins import BUILTINS
 
 DECLARATIONS = (
     "institution",
@@ -93,7 +93,7 @@ LOGIC = ("and", "or", "not")
 KEYWORD_GROUPS = (DECLARATIONS, MODIFIERS, CLAUSES, SANCTIONS, TYPES, CONSTANTS, LOGIC)
 """Every keyword group; together, exactly the grammar's keywords."""
 
-BUILTIN_FUNCTIONS = (*sorted(FUNCTIONS), "entered")
+BUILTIN_FUNCTIONS = (*sorted(BUILTINS), "entered")
 """The built-in functions, and ``entered`` of assertions."""
 
 _Rule = tuple[object, _TokenType] | tuple[object, _TokenType, str]

@@ -14,8 +14,9 @@ from collections.abc import Collection
 
 from lsprotocol import types
 
-from govlang.check.functions import FUNCTIONS
-from govlang.check.types import BUILTIN_NAMES, plural
+from govlang.builtins import BUILTINS
+from govlang.check.types import BUILTIN_NAMES
+from govlang.dims import plural
 from govlang.lsp.index import Index, Symbol, SymbolKind
 from govlang.parse import keywords
 
@@ -89,7 +90,7 @@ def everything(index: Index | None) -> list[types.CompletionItem]:
                 sort_text=f"1{name}",
             )
         )
-    for name, signatures in sorted(FUNCTIONS.items()):
+    for name, signatures in sorted(BUILTINS.items()):
         seen.add(name)
         items.append(
             types.CompletionItem(

@@ -9,8 +9,9 @@ a rule its norm text and edges (with their clauses); an assertion its property; 
 from __future__ import annotations
 
 from govlang import ir
-from govlang.check.functions import FUNCTIONS, Signature
-from govlang.check.types import DimOrder, builtin_types, dimension_order
+from govlang.builtins import BUILTINS, Builtin
+from govlang.check.types import DimOrder, builtin_types
+from govlang.dims import dimension_order
 from govlang.lsp.analysis import Analysis
 from govlang.lsp.index import Occurrence, Symbol
 from govlang.unparse import (
@@ -149,13 +150,13 @@ def _builtin(institution: ir.Institution, name: str) -> str | None:
 
 
 def _function(name: str) -> str:
-    signatures = FUNCTIONS.get(name, ())
+    signatures = BUILTINS.get(name, ())
     if not signatures:
         return _code(f"{name}(...)") + "\n\n*not a built-in function*"
     lines = [_signature(s) for s in signatures]
     return "\n\n".join([_code("\n".join(s.usage for s in signatures)), *lines])
 
 
-def _signature(signature: Signature) -> str:
-    result = signature.result if signature.result != "same" else "the type of its first argument"
+def _signature(signature: Builtin) -> str:
+    result = signature.returns if signature.returns != "same" else "the type of its first argument"
     return f"`{signature.usage}` → {result} ({_KIND_WORDS[signature.kind]})"

@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from govlang import ir
-from govlang.check.asserts import CLEAN, ENTERED, conditions, scope_of
-from govlang.check.exprs import all_exprs, walk
+from govlang.assertions import CLEAN, ENTERED, conditions, scope_of
+from govlang.check.exprs import all_exprs
 from govlang.check.locate import iter_tokens, keyword_span
-from govlang.check.types import BUILTIN_NAMES, dimension_order
+from govlang.check.types import BUILTIN_NAMES
 from govlang.diagnostics import Source
+from govlang.dims import dimension_order
+from govlang.ir import walk
 
 SymbolKind = Literal[
     "param", "monitor", "observable", "benchmark", "state", "rule", "restore", "assert"

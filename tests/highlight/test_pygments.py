@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pygments.token import Error, Keyword, Name, Number, Operator, String, Token
 
+from govlang.builtins import BUILTINS
 from govlang.check import check
-from govlang.check.functions import FUNCTIONS
 from govlang.frontend import parse_text
 from govlang.highlight import BUILTIN_FUNCTIONS, KEYWORD_GROUPS, GovlangLexer
 from govlang.parse import keywords
@@ -27,7 +27,7 @@ def test_keyword_groups_are_the_grammars_keywords() -> None:
     assert len(grouped) == len(set(grouped))
     assert set(grouped) == keywords()
     assert lark_keywords() <= set(grouped)
-    assert set(BUILTIN_FUNCTIONS) == {*FUNCTIONS, "entered"}
+    assert set(BUILTIN_FUNCTIONS) == {*BUILTINS, "entered"}
 
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: str(p.relative_to(ROOT)))

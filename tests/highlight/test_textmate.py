@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from govlang.builtins import BUILTINS
 from govlang.check import check
-from govlang.check.functions import FUNCTIONS
 from govlang.frontend import parse_text
 from govlang.parse import keywords
 from tests.highlight.textmate import GRAMMAR, load, tokenise
@@ -52,7 +52,7 @@ def test_every_builtin_function_is_highlighted_as_one() -> None:
     calls = grammar["repository"]["function-call"]["patterns"]
     builtins = [rule for rule in calls if rule["name"].startswith("support.function")]
     named = set().union(*(alternatives(r["match"]) for r in builtins if "(?:" in r["match"]))
-    assert named == set(FUNCTIONS)
+    assert named == set(BUILTINS)
 
 
 def test_patterns_are_plain_regular_expressions() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from govlang.check.functions import FUNCTIONS
+from govlang.builtins import BUILTINS
 from govlang.lsp.analysis import analyse_text
 from govlang.lsp.hover import hover_text
 from govlang.lsp.positions import Lines
@@ -28,7 +28,7 @@ def test_every_name_resolves_and_spans_its_text(path: Path) -> None:
         if kind in ("name", "state", "rule", "assert"):
             assert index.definitions(occurrence.key), occurrence
         elif kind == "function":
-            assert name in FUNCTIONS
+            assert name in BUILTINS
         else:
             assert kind == "builtin", occurrence
         assert index.at(span.start) == occurrence
