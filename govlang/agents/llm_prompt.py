@@ -13,6 +13,7 @@ prompt-injection phrases (:func:`scan_injection`) so that traces can flag them.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -299,7 +300,15 @@ def answer_model(labels: Sequence[str], capacity: float, high: float) -> type[Fi
     """Pydantic model of a valid answer: one quantity per label in ``[0, high]``, sum <= capacity.
 
     Quantity keys must be exactly ``labels``; values finite numbers (numeric strings accepted).
+    Models are built once per ``(labels, capacity, high)`` and shared: building one costs
+    several milliseconds, paid otherwise by every firm of every run.
     """
+    return _answer_model(tuple(labels), float(capacity), float(high))
+
+
+@functools.lru_cache(maxsize=256)
+def _answer_model(labels: tuple[str, ...], capacity: float, high: float) -> type[FirmAnswer]:
+    """:func:`answer_model`, built once per distinct argument."""
     tolerance = 1e-9 * max(1.0, capacity)
 
     def within_capacity(self: BaseModel) -> BaseModel:
