@@ -29,8 +29,8 @@ from govlang.frontend import Document, InputError
 from govlang.inputs import InputRefused
 from govlang.interop.cli import register as add_interop_commands
 from govlang.lsp.cli import register as add_lsp_command
+from govlang.money import AccountingError
 from govlang.params import ParamValue, parse_override
-from govlang.runtime.ledger import AccountingError
 from govlang.schema import EnvironmentSchema
 
 if TYPE_CHECKING:

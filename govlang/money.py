@@ -21,3 +21,7 @@ LIMIT_TEXT: Final = "1e15"
 def within_limit(value: float) -> bool:
     """Whether ``value`` is a finite amount of at most :data:`MONEY_LIMIT` in magnitude."""
     return math.isfinite(value) and abs(value) <= MONEY_LIMIT
+
+
+class AccountingError(RuntimeError):
+    """An accounting identity failed or a payoff cannot be mediated (a runtime bug or bad input)."""

@@ -16,9 +16,9 @@ import pytest
 
 from govlang.check.codes import CODES
 from govlang.cli import main
+from govlang.money import AccountingError
 from govlang.params import parse_value
 from govlang.runtime.govern import govern
-from govlang.runtime.ledger import AccountingError
 from tests.runtime.support import EchoEnv, compile_text
 
 ROUND = (

@@ -9,8 +9,26 @@ deter (:mod:`.search`). ``govlang deterrence`` (:mod:`.cli`) prints it (:mod:`.r
 ``specs/deterrence.md`` is the normative description.
 """
 
-from govlang.deterrence.analysis import Assessment, PatternAssessment, assess
-from govlang.deterrence.market import Market, MarketError, build_market, market_from_cli
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from govlang.deterrence.analysis import Assessment, PatternAssessment, assess
+    from govlang.deterrence.market import Market, MarketError, build_market, market_from_cli
+
+_HOMES = {
+    "Assessment": "analysis",
+    "PatternAssessment": "analysis",
+    "assess": "analysis",
+    "Market": "market",
+    "MarketError": "market",
+    "build_market": "market",
+    "market_from_cli": "market",
+}
+"""Where each public name lives: imported on first use, so that registering the
+``deterrence`` command (``govlang.deterrence.cli``) does not import the markets and scipy."""
 
 __all__ = [
     "Assessment",
@@ -21,3 +39,11 @@ __all__ = [
     "build_market",
     "market_from_cli",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The public names, imported from their module on first use."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

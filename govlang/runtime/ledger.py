@@ -22,13 +22,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from govlang import ir
-from govlang.money import LIMIT_TEXT, MONEY_LIMIT
+from govlang.money import LIMIT_TEXT, MONEY_LIMIT, AccountingError
 
 ZERO = Fraction(0)
-
-
-class AccountingError(RuntimeError):
-    """An accounting identity failed or a payoff cannot be mediated (a runtime bug or bad input)."""
 
 
 @dataclass(frozen=True)

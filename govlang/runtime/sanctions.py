@@ -19,8 +19,9 @@ from fractions import Fraction
 from typing import Any
 
 from govlang import ir
+from govlang.money import AccountingError
 from govlang.runtime.events import Event, MonitorView, span_json
-from govlang.runtime.ledger import ZERO, AccountingError, Ledger, RoundBook, Settlement, exact
+from govlang.runtime.ledger import ZERO, Ledger, RoundBook, Settlement, exact
 from govlang.runtime.plan import Amount, EdgePlan, Instance, Plan, SanctionSite
 from govlang.runtime.state import InstanceState, RoundRecord, resolver
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 import govlang.api as api
 from govlang.markets import CournotMarket
+from govlang.money import AccountingError
 from govlang.runtime.govern import govern
-from govlang.runtime.ledger import AccountingError, Ledger, RoundBook
+from govlang.runtime.ledger import Ledger, RoundBook
 
 from .support import ROOT
 

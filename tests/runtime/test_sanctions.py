@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from govlang import ir
+from govlang.money import AccountingError
 from govlang.runtime.constraints import Bounds, constrain
-from govlang.runtime.ledger import AccountingError, Ledger, RoundBook
+from govlang.runtime.ledger import Ledger, RoundBook
 from govlang.runtime.plan import SanctionSite
 from govlang.runtime.sanctions import fine_amount
 
