@@ -150,6 +150,16 @@ def test_hover_on_a_builtin_function_shows_its_signatures(server: LspClient) -> 
     assert "max(a, b)" in value
 
 
+def test_hover_on_a_rule_shows_its_text_and_edges(server: LspClient) -> None:
+    uri = uri_of("hover-rule.gov")
+    server.open(uri, REFERENCE)
+    where = position(REFERENCE, "restore R3_credits", 0, len("restore "))
+    value = at(server, "textDocument/hover", uri, where)["contents"]["value"]
+    assert "*restore rule of the `per agent` scope*" in value
+    assert "Credits earned by clean rounds buy a step down" in value
+    assert "- `fined -> credited when not coordination spend 1 credits priority 1`" in value
+
+
 def test_hover_over_nothing_is_null(server: LspClient) -> None:
     uri = uri_of("hover-none.gov")
     server.open(uri, REFERENCE)
