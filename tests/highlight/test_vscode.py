@@ -91,7 +91,7 @@ Promise.resolve(extension.activate(context)).then(async (state) => {
 
 def test_extension_starts_govlang_lsp_over_stdio(tmp_path: Path) -> None:
     node = shutil.which("node")
-    assert node is not None, "node is needed to load the extension (it is on the machine image)"
+    assert node is not None, "node is needed to load the extension (.ci/install installs it)"
     harness = tmp_path / "harness.js"
     harness.write_text(HARNESS, encoding="utf-8")
     package = manifest()
