@@ -79,7 +79,7 @@ def compile_document(
     return compile_institution(document.institution, params, source_bytes)
 
 
-BUILTIN_ENVIRONMENTS = ("cournot", "bertrand", "cournot+talk", "bertrand+talk")
+BUILTIN_ENVIRONMENTS = ("cournot", "bertrand")
 
 TALK_SUFFIX = "+talk"
 """Appended to a built-in market: the market with a monitored channel between its firms."""
@@ -107,7 +107,10 @@ def environment_schema(spec: str) -> EnvironmentSchema:
     path = Path(spec)
     if not path.exists():
         known = ", ".join(BUILTIN_ENVIRONMENTS)
-        raise InputError(f"--env {spec}: not a built-in market ({known}) nor a schema file")
+        raise InputError(
+            f"--env {spec}: not a built-in market ({known}) nor a schema file"
+            f" ({TALK_SUFFIX} after a market adds a channel between its firms)"
+        )
     try:
         return load_schema(path)
     except SchemaError as exc:

@@ -143,6 +143,12 @@ def parse_market_params(pairs: Sequence[str]) -> dict[str, Any]:
 def market_from_cli(env: str, params: Mapping[str, Any]) -> Market:
     """The market named by ``--env`` (``cournot``, ``bertrand`` or a schema file naming one)."""
     name, schema_file = env, None
+    if env.endswith("+talk"):
+        raise MarketError(
+            f"--env {env}: deterrence plays the market's collusive patterns without talk, so it "
+            "cannot feed an institution's message observables; use a market without a channel "
+            f"({', '.join(MARKETS)})"
+        )
     if env not in MARKETS:
         name, schema_file = _schema_market(env), env
     return build_market(name, params, schema_file)

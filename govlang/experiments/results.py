@@ -29,6 +29,7 @@ from govlang.experiments.faults import firm_faults
 from govlang.experiments.metrics import Benchmarks, MetricParams, bertrand_metrics, cournot_metrics
 from govlang.experiments.regime_notes import regime_notes, text_reactions
 from govlang.experiments.run_page import write_run_page
+from govlang.experiments.talk import talk_notes
 from govlang.experiments.tidy import IDENTITY, combine_tables, write_run_tables
 from govlang.experiments.trace import compiled_for, iter_trace
 from govlang.experiments.welfare_summary import (
@@ -360,6 +361,7 @@ def notes(spec: ExperimentSpec, rows: Sequence[Mapping[str, Any]], key_source: s
     """The honesty notes of the report (plain text, one paragraph each)."""
     out = []
     out += regime_notes(spec, rows)
+    out += talk_notes(spec)
     trouble = sum(int(r["faults"]) for r in rows), sum(int(r["fallbacks"]) for r in rows)
     if any(trouble):
         out.append(

@@ -4,7 +4,8 @@ The worker writes the page when the run completes, beside its trace (before
 ``summary.json``, the completion marker), so the experiment report stays small: it links to
 each run's page instead of inlining every round of every run. A run's page lists its facts,
 links to the rounds with institutional events, and per round each firm's requested and
-effective action, raw and mediated profit, standing, the notices it read, its stated
+effective action, raw and mediated profit, standing, the notices it read, what it said on the
+channel (runs with one), its stated
 reasoning, fallbacks and faults, the market's prices and the institutional events that
 followed. :func:`ensure_run_page` writes the page of a run played before pages existed.
 """
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from govlang.experiments.faults import fallback_reason, firm_faults
 from govlang.experiments.numbers import table_number
+from govlang.experiments.talk import said_html
 from govlang.experiments.trace import read_trace
 from govlang.explain.pages import Why, act_notes, event_item, paths_html
 from govlang.runtime.events import Event
@@ -120,6 +122,7 @@ def _round_row(record: Mapping[str, Any], agents: Sequence[str], why: Why | None
 
         if decision["reasoning"]:
             text += f'<div class="reason">{e(decision["reasoning"])}</div>'
+        text += said_html(record, agent)
         faults = firm_faults(firm)
         if decision["fallback"]:
             text += f'<div class="muted">fallback: {e(fallback_reason(firm))}</div>'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from govlang.channels import Channel
@@ -14,9 +16,10 @@ from govlang.runtime.log import GovernanceLog
 from govlang.schema import EnvironmentSchema
 
 if TYPE_CHECKING:
+    from govlang.experiments.config import ExperimentSpec
     from govlang.experiments.runner import RunSpec
 
-__all__ = ["channel_of", "context_of", "governed", "schema_of"]
+__all__ = ["channel_of", "context_of", "governed", "said_html", "schema_of", "talk_notes"]
 
 
 def schema_of(market: Any) -> EnvironmentSchema:
@@ -54,3 +57,44 @@ def context_of(channel: Channel | None, agent: str) -> TalkContext | None:
         chars=spec.chars,
         monitored=channel.monitored,
     )
+
+
+def talk_notes(spec: ExperimentSpec) -> list[str]:
+    """The report's note on the experiment's channel (none without one)."""
+    talk = spec.talk
+    if talk is None:
+        return []
+    topology = talk.topology if isinstance(talk.topology, str) else "explicit edges"
+    if talk.topology == "hub":
+        topology += f" (hub: firm {talk.hub})"
+    seen = (
+        "monitored: the institution reads the message observables"
+        if talk.visibility == "monitored"
+        else "private: the institution reads every message observable as silence"
+    )
+    return [
+        f"The firms can talk: topology {topology}, {seen}; at most {talk.messages} message(s) "
+        f"and {talk.chars} characters per firm and round. Every message, delivered or refused, "
+        "is in its run's trace (talk) and on its run page."
+    ]
+
+
+def said_html(record: Mapping[str, Any], agent: str) -> str:
+    """What ``agent`` said (and had refused) in a round, for its run page cell."""
+    talk = record.get("talk")
+    if not talk:
+        return ""
+    e = html.escape
+    parts = [
+        f'<div class="said">said to {e(", ".join(m["to"]))}: &ldquo;{e(m["text"])}&rdquo;'
+        + (" (truncated)" if m["truncated"] else "")
+        + "</div>"
+        for m in talk["delivered"]
+        if m["from"] == agent
+    ]
+    parts += [
+        f'<div class="muted">refused: {e(r["reason"])}: {e(r["given"][:200])}</div>'
+        for r in talk["refused"]
+        if r["from"] == agent and not r["reason"].startswith("truncated")
+    ]
+    return "".join(parts)

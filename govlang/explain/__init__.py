@@ -18,6 +18,7 @@ from govlang.explain.acts import RoundStory, Storyteller
 from govlang.explain.conditions import watched
 from govlang.explain.inputs import ExplainError, RunSource, open_run
 from govlang.explain.replay import RUNNING, Replay, check_reproduced, replay_run
+from govlang.explain.talk import said, talk_lines
 from govlang.explain.text import block, story_lines, why_not_lines
 from govlang.explain.whynot import WhyNot, why_not
 from govlang.runtime.plan import build_plan
@@ -51,7 +52,7 @@ class Explanation:
             },
             "reproduced": self.checked,
             "log_entries": self.logged,
-            "rounds": [s.as_json() for s in self.stories],
+            "rounds": [self._with_talk(s.as_json(), s) for s in self.stories],
         }
         if self.why_not:
             out["why_not"] = [w.as_json() for w in self.why_not]
@@ -77,7 +78,29 @@ class Explanation:
             return block(header, (why_not_lines(w) for w in self.why_not))
         if not self.stories:
             header.append("no institutional acts in the selection")
-        return block(header, (story_lines(s) for s in self.stories))
+        return block(header, (story_lines(s) + self._talk_lines(s) for s in self.stories))
+
+    def _messages(self, story: RoundStory) -> list[Any]:
+        """What the story's firm said in its round (runs with a channel)."""
+        talk = self.source.talk
+        if talk is None:
+            return []
+        agents = list(self.source.market.possible_agents)
+        return said(talk[story.round - 1], story.instance, agents)
+
+    def _with_talk(self, data: dict[str, Any], story: RoundStory) -> dict[str, Any]:
+        """A story's JSON with the messages of its round, in a run with a channel."""
+        if self.source.talk is not None:
+            data["said"] = self._messages(story)
+        return data
+
+    def _talk_lines(self, story: RoundStory) -> list[str]:
+        """A story's messages as text lines."""
+        talk = self.source.talk
+        if talk is None:
+            return []
+        visibility = talk[story.round - 1].get("visibility")
+        return talk_lines(self._messages(story), visibility)
 
 
 def replay_source(source: RunSource) -> tuple[Replay, bool]:
@@ -90,7 +113,13 @@ def replay_source(source: RunSource) -> tuple[Replay, bool]:
         )
     plan = build_plan(source.compiled, list(source.market.possible_agents))
     replay = replay_run(
-        source.compiled, source.market, source.requested, source.seed, source.regime, watched(plan)
+        source.compiled,
+        source.market,
+        source.requested,
+        source.seed,
+        source.regime,
+        watched(plan),
+        source.talk,
     )
     if source.recorded is not None:
         check_reproduced(replay, source.recorded)

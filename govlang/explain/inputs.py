@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from govlang.api import compile_document, read_document
+from govlang.channels.observables import with_channel
 from govlang.compile import CompiledInstitution
 from govlang.diagnostics import GovlangError
 from govlang.frontend import InputError
@@ -70,6 +71,8 @@ class RunSource:
     requested: tuple[Mapping[str, Any], ...]
     recorded: tuple[Sequence[Mapping[str, Any]], ...] | None
     log: tuple[LogEntry, ...]
+    talk: tuple[Mapping[str, Any], ...] | None = None
+    """Per round, the trace's ``talk`` entry (``None``: the run had no channel)."""
 
 
 def open_run(
@@ -135,8 +138,9 @@ def _run_dir(folder: Path) -> RunSource:
     try:
         kind, config = str(spec["market_kind"]), dict(spec["market_config"])
         env = _market(kind, config)
+        channel = spec.get("talk") is not None
         compiled, name, text = _institution(
-            spec["institution_path"], spec.get("institution_params") or {}, env
+            spec["institution_path"], spec.get("institution_params") or {}, env, channel
         )
         regime, seed = str(spec["regime"]), spec.get("seed")
     except KeyError as exc:
@@ -162,6 +166,7 @@ def _run_dir(folder: Path) -> RunSource:
         requested=tuple(r.get("requested", {}) for r in records),
         recorded=tuple(r.get("events", []) for r in records),
         log=log_entries(folder / "governance.jsonl"),
+        talk=tuple(r.get("talk") or {} for r in records) if channel else None,
     )
 
 
@@ -211,15 +216,22 @@ def _market(kind: str, config: Mapping[str, Any]) -> CournotMarket | BertrandMar
 
 
 def _institution(
-    path: str, params: Mapping[str, Any], env: CournotMarket | BertrandMarket
+    path: str,
+    params: Mapping[str, Any],
+    env: CournotMarket | BertrandMarket,
+    channel: bool = False,
 ) -> tuple[CompiledInstitution, str, str]:
-    """The compiled institution, its source name and text (checked against the market)."""
+    """The compiled institution, its source name and text (checked against the market).
+
+    ``channel``: the run had a channel, so the schema has the message observables.
+    """
     try:
         document, data = read_document(path)
     except (InputError, OSError) as exc:
         raise ExplainError(f"cannot read the institution: {exc}") from None
     try:
-        compiled = compile_document(document, params, env.schema(), data)
+        schema = with_channel(env.schema(), env.possible_agents) if channel else env.schema()
+        compiled = compile_document(document, params, schema, data)
     except GovlangError as exc:
         first = exc.diagnostics[0] if exc.diagnostics else None
         raise ExplainError(f"{path}: the institution does not check: {first}") from None

@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 
 from govlang import ir
+from govlang.channels.observables import with_channel
 from govlang.compile import CompiledInstitution
+from govlang.explain.talk import observables_of
 from govlang.runtime.bridge import OracleBridge
 from govlang.runtime.constraints import constrain_round
 from govlang.runtime.controller import RoundRecord, RuntimeState, initial_state, step
@@ -72,18 +74,24 @@ def replay_run(
     seed: int | None,
     regime: str,
     watch: Sequence[ir.Expr] = (),
+    talk: Sequence[Mapping[str, Any]] | None = None,
 ) -> Replay:
     """Play ``requested`` (one mapping of agent to action per round) and keep every round.
 
     ``watch``: expressions whose value is kept every round (sub-expressions of monitors and
     guards; they must be compiled by the oracle already, or free of temporal operators).
+    ``talk``: per round, the trace's ``talk`` entry of a run with a channel (its message
+    observables are recomputed from the recorded messages).
     """
     if regime not in RUNNING:
         raise ValueError(f"the institution does not run under regime {regime!r}")
     enforce = regime in ENFORCING
     agents = list(market.possible_agents)
     plan = build_plan(compiled, agents)
-    bridge = OracleBridge(plan, market.schema().dimensions)
+    schema = market.schema()
+    if talk is not None:
+        schema = with_channel(schema, agents)
+    bridge = OracleBridge(plan, schema.dimensions)
     market.reset(seed=seed)
     state, previous = initial_state(plan), None
     rounds: list[ReplayedRound] = []
@@ -96,7 +104,10 @@ def replay_run(
         _, rewards, _, _, _ = market.step(dict(effective))
         raw = tuple(rewards.get(agent) for agent in plan.agents)
         action = _action_array(compiled, market, agents, effective)
-        record = bridge.record(number, raw, market.observables(), action)
+        observables = market.observables()
+        if talk is not None:
+            observables = {**observables, **observables_of(agents, talk[number - 1])}
+        record = bridge.record(number, raw, observables, action)
         values = {expr: _copy(bridge.oracle.value(expr)) for expr in watch}
         after, _, events = step(plan, state, record, prelude)
         rounds.append(ReplayedRound(number, state, after, record, events, values))

@@ -322,3 +322,11 @@ def test_trace_records_the_talk(tmp_path: Path) -> None:
     reason = f"truncated: {len(written)} characters, 20 left of 20"
     assert [r["reason"] for r in first["refused"]] == [reason]
     assert all("talk" in record for record in trace)
+
+
+def test_deterrence_refuses_a_talking_market(capsys: pytest.CaptureFixture[str]) -> None:
+    """Deterrence plays tacit patterns: a market with a channel is a usage error, not a crash."""
+    code = main(["analyse", "--deterrence", "--env", "cournot+talk", str(DIVISION)])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "deterrence plays the market's collusive patterns without talk" in error
