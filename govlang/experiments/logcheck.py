@@ -190,7 +190,8 @@ def _explain(
         return (f"{log}:{result.line}: tampered or incomplete: {result.message}",)
     lines = [f"{log}: ok: {result.message}"]
     if legacy:
-        return (*lines, f"  checked with {source}", f"  {HMAC_WARNING}")
+        unbound = "  not bound to its run: a format version 1 header names none"
+        return (*lines, f"  checked with {source}", unbound, f"  {HMAC_WARNING}")
     lines.append(f"  signed by key {result.key} ({source})")
     run = result.run
     if expected is not None and run is not None:

@@ -385,9 +385,10 @@ def notes(spec: ExperimentSpec, rows: Sequence[Mapping[str, Any]], key_source: s
         out += warnings(worse_off(rows, configs, regime))
     out.append(
         f"Governance logs are signed with {key_source}; each run's log is "
-        "runs/<run_id>/governance.jsonl, verified with the public key log-public-key.pem "
-        "(`govlang verify RESULTS --public-key log-public-key.pem`; specs/integrity.md says "
-        "what that proves)."
+        "runs/<run_id>/governance.jsonl. The key's holder verifies them with `govlang verify "
+        "RESULTS`; anyone else with `govlang verify RESULTS --public-key PEM` and the signer's "
+        "public key (log-public-key.pem here is a copy that whoever can edit this folder could "
+        "replace; specs/integrity.md says what a verified log proves)."
     )
     return out
 

@@ -320,11 +320,21 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         return self._observations(observations), self._infos(infos)
 
     def step(self, actions: Mapping[str, Any]) -> tuple[Any, Any, Any, Any, Any]:
-        """Play one governed round (``specs/semantics.md``)."""
+        """Play one governed round (``specs/semantics.md``).
+
+        Raises ``ValueError``, before the market moves, when a live agent has no action.
+        """
         if not self._started:
             raise RuntimeError("step() called before reset()")
         if self._failure is not None:
             raise RuntimeError(f"the episode cannot continue: {self._failure}; reset() starts anew")
+        missing = [agent for agent in self._env.agents if agent not in actions]
+        if missing:
+            raise ValueError(
+                f"step(): no action for live agent(s) {', '.join(missing)}: every live agent "
+                f"({', '.join(self._env.agents)}) acts each round; nothing was played, the "
+                "market did not move"
+            )
         if not self._institutional:
             observations, rewards, terminated, truncated, infos = self._env.step(actions)
             return (

@@ -243,6 +243,7 @@ def test_an_hmac_log_of_old_results_verifies_with_a_warning(
     code, err = verify([str(log)], capsys)
     assert code == 0, err
     assert "HMAC key in" in err and "WARNING" in err and "re-key it without trace" in err
+    assert "not bound to its run" in err
     (results / ".log-key").write_bytes(b"another key\n")
     code, err = verify([str(log)], capsys)
     assert code == 1 and "HMAC mismatch" in err

@@ -89,6 +89,24 @@ def test_step_before_reset_is_refused() -> None:
         env.step({"firm_0": [1, 1], "firm_1": [1, 1]})
 
 
+@pytest.mark.parametrize("regime", ["institutional", "ungoverned"])
+def test_a_step_without_a_live_agent_is_refused_before_the_market_moves(
+    regime: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVLANG_LOG_KEY", "k")
+    market = CournotMarket()
+    log = tmp_path / "log.jsonl"
+    env = govern(market, reference(), regime=regime, log=log)
+    env.reset(seed=0)
+    before = (log.read_bytes(), market.round, list(market.cumulative_profit))
+    with pytest.raises(ValueError, match=r"no action for live agent\(s\) firm_1: every live"):
+        env.step({"firm_0": [60.0, 0.0]})
+    assert (log.read_bytes(), market.round, list(market.cumulative_profit)) == before
+    env.step({"firm_0": [60.0, 0.0], "firm_1": [0.0, 60.0]})  # the env is still usable
+    assert market.round == 1
+    env.close()
+
+
 def test_every_parallel_env_member_is_forwarded() -> None:
     inner = CournotMarket(render_mode="ansi")
     env = govern(inner, reference())
