@@ -171,7 +171,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "a dataset card beside it. See specs/interop.md.",
     )
     sft.add_argument("results", metavar="RESULTS", help="results folder of `govlang run`")
-    sft.add_argument("-o", "--output", required=True, metavar="DATA.jsonl")
+    sft.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="DATA.jsonl",
+        help="the JSONL file; its dataset card is written beside it (DATA.card.md)",
+    )
     sft.add_argument("--regime", action="append", default=[], help="only this regime (repeatable)")
     sft.add_argument(
         "--tier",
