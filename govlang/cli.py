@@ -70,7 +70,7 @@ def _print_diagnostics(document: Document, diagnostics: list[Diagnostic], fmt: s
 def _schema(spec: str | None) -> EnvironmentSchema | None:
     if spec is None:
         return None
-    from govlang.api import environment_schema
+    from govlang.markets.registry import environment_schema
 
     return environment_schema(spec)
 

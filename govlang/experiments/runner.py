@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -186,7 +186,7 @@ class RunSpec(BaseModel):
     index: int = Field(description="Run number k within its condition (seed = base + k).")
     seed: int
     rounds: int
-    market_kind: Literal["cournot", "bertrand"]
+    market_kind: str
     market_config: dict[str, Any]
     firms: tuple[FirmSpec, ...]
     institution_path: Path
