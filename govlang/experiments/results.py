@@ -42,7 +42,7 @@ from govlang.frontend import InputError
 from govlang.manifest import canonical_json
 
 if TYPE_CHECKING:
-    from govlang.experiments.runner import RunSpec
+    from govlang.experiments.runs import RunSpec
     from govlang.experiments.stats import Comparison, RegimeSummary
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Playing one run and recording its trace.
 
-A run (:class:`~govlang.experiments.runner.RunSpec`) is one population under one regime with
+A run (:class:`~govlang.experiments.runs.RunSpec`) is one population under one regime with
 one seed. :func:`play_run` plays it round by round --
 all firms decide concurrently (``asyncio.gather``), the governed market steps, the firms learn
 -- and writes its trace and governance log. A firm that raises (when built, reset, asked to
@@ -58,7 +58,7 @@ from govlang.runtime.govern import ANNOUNCING, RUNNING, govern
 from govlang.runtime.log import GovernanceLog, plain
 
 if TYPE_CHECKING:
-    from govlang.experiments.runner import RunSpec
+    from govlang.experiments.runs import RunSpec
 
 __all__ = [
     "FirmRound",
