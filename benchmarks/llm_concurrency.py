@@ -22,7 +22,7 @@ from pathlib import Path
 
 from govlang.agents.fakeserver import FakeLLMServer
 from govlang.experiments.config import ExperimentSpec
-from govlang.experiments.runner import RunSpec, plan_runs
+from govlang.experiments.runs import RunSpec, plan_runs
 from govlang.experiments.trace import institution_of, play_run
 
 ROOT = Path(__file__).resolve().parent.parent

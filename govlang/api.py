@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from govlang.check import check
 from govlang.diagnostics import Diagnostic, GovlangError
-from govlang.frontend import Document, InputError, parse_bytes, read_bytes
+from govlang.frontend import Document, parse_bytes, read_bytes
 from govlang.params import ParamValue
-from govlang.schema import EnvironmentSchema, SchemaError, load_schema
+from govlang.schema import EnvironmentSchema
 
 if TYPE_CHECKING:  # the compiler (and networkx) is imported only when something is compiled
     from govlang.compile import CompiledInstitution
@@ -77,41 +77,3 @@ def compile_document(
     if errors or document.institution is None:
         raise GovlangError(errors, document.source)
     return compile_institution(document.institution, params, source_bytes)
-
-
-BUILTIN_ENVIRONMENTS = ("cournot", "bertrand")
-
-TALK_SUFFIX = "+talk"
-"""Appended to a built-in market: the market with a monitored channel between its firms."""
-
-
-def environment_schema(spec: str) -> EnvironmentSchema:
-    """The schema of a built-in market (``cournot``, ``bertrand``) or of a schema file.
-
-    ``cournot+talk`` / ``bertrand+talk``: the market's schema with the message observables of
-    a channel between its (default) firms (:mod:`govlang.channels.observables`). Raises
-    :class:`InputError` if ``spec`` is neither a known market nor a readable schema.
-    """
-    if spec in ("cournot" + TALK_SUFFIX, "bertrand" + TALK_SUFFIX):
-        from govlang.channels.talk_env import talking_schema
-
-        return talking_schema(spec.removesuffix(TALK_SUFFIX))
-    if spec == "cournot":
-        from govlang.markets import CournotMarket
-
-        return CournotMarket().schema()
-    if spec == "bertrand":
-        from govlang.markets import BertrandMarket
-
-        return BertrandMarket().schema()
-    path = Path(spec)
-    if not path.exists():
-        known = ", ".join(BUILTIN_ENVIRONMENTS)
-        raise InputError(
-            f"--env {spec}: not a built-in market ({known}) nor a schema file"
-            f" ({TALK_SUFFIX} after a market adds a channel between its firms)"
-        )
-    try:
-        return load_schema(path)
-    except SchemaError as exc:
-        raise InputError(str(exc)) from None

@@ -72,7 +72,7 @@ def _print_diagnostics(document: Document, diagnostics: list[Diagnostic], fmt: s
 def _schema(spec: str | None) -> EnvironmentSchema | None:
     if spec is None:
         return None
-    from govlang.api import environment_schema
+    from govlang.channels.talk_env import environment_schema
 
     return environment_schema(spec)
 

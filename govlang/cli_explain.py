@@ -11,6 +11,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from govlang.cli_runtime import RegisteredMarkets
+
 if TYPE_CHECKING:
     from govlang.compile import CompiledInstitution
 
@@ -102,7 +104,7 @@ def add_explain_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
         "--institution", metavar="FILE", help="the .gov file of a bare trace (no summary.json)"
     )
     exp.add_argument(
-        "--market", choices=("cournot", "bertrand"), default="cournot", help="of a bare trace"
+        "--market", choices=RegisteredMarkets(), default="cournot", help="of a bare trace"
     )
     exp.add_argument("--seed", type=int, default=0, help="of a bare trace (default 0)")
     exp.add_argument(

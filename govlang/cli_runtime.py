@@ -9,11 +9,34 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from govlang.frontend import InputError
 
 EXIT_OK, EXIT_INVALID = 0, 1
+
+
+class RegisteredMarkets:
+    """The registered market names as argparse ``choices``, read only when argparse asks.
+
+    The registry imports every market, so a command that takes no ``--market`` does not pay
+    for it.
+    """
+
+    def __contains__(self, name: object) -> bool:
+        """Whether ``name`` is a registered market."""
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        """The registered names, built-ins first."""
+        return iter(self._names())
+
+    @staticmethod
+    def _names() -> tuple[str, ...]:
+        from govlang.markets.registry import market_names
+
+        return market_names()
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -43,8 +66,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     """``govlang replay SPEC ACTIONS``: what this institution would have done to that run."""
     from govlang.cli import parse_params
+    from govlang.experiments.replay import replay
     from govlang.runtime.log import LogKeyError
-    from govlang.runtime.replay import ReplayError, replay
+    from govlang.runtime.replay import ReplayError
 
     try:
         result = replay(
@@ -127,7 +151,7 @@ def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     )
     rep.add_argument("file", metavar="FILE", help=".gov institution")
     rep.add_argument("actions", metavar="ACTIONS", help="recorded requested actions (JSONL)")
-    rep.add_argument("--market", choices=("cournot", "bertrand"), default="cournot")
+    rep.add_argument("--market", choices=RegisteredMarkets(), default="cournot")
     rep.add_argument("--seed", type=int, default=0)
     rep.add_argument("--log", help="also write a governance log here (needs an operator key)")
     rep.add_argument(

@@ -28,12 +28,14 @@ from govlang.markets import (
     MarketEnv,
     bertrand_best_response,
     cournot_best_response,
+    registry,
 )
 from govlang.markets.equilibrium import cournot_joint_closed_form, cournot_nash_closed_form
 from govlang.schema import EnvironmentSchema
 
 FloatArray = NDArray[np.float64]
 MARKETS = ("cournot", "bertrand")
+"""The registered markets deterrence can play: it needs their best responses (below)."""
 
 __all__ = [
     "MARKETS",
@@ -75,11 +77,8 @@ class Market:
 
     def env(self, rounds: int) -> MarketEnv:
         """A fresh market lasting ``rounds`` rounds."""
-        data = self.config.model_dump()
-        data["max_rounds"] = max(rounds, 1)
-        if self.name == "cournot":
-            return CournotMarket(CournotConfig.model_validate(data))
-        return BertrandMarket(BertrandConfig.model_validate(data))
+        env: MarketEnv = registry.market(self.name).make(self.config.model_dump(), rounds)
+        return env
 
     def schema(self) -> EnvironmentSchema:
         """The market's environment schema (what the institution is checked against)."""
@@ -156,8 +155,8 @@ def market_from_cli(env: str, params: Mapping[str, Any]) -> Market:
 
 def _schema_market(path: str) -> str:
     """The built-in market a schema file describes (its ``name``)."""
-    from govlang.api import environment_schema
     from govlang.frontend import InputError
+    from govlang.markets.registry import environment_schema
 
     try:
         schema = environment_schema(path)
@@ -174,9 +173,8 @@ def _schema_market(path: str) -> str:
 
 def build_market(name: str, params: Mapping[str, Any], schema_file: str | None = None) -> Market:
     """Validate ``params`` for market ``name`` and solve its benchmarks."""
-    config_type: type[CournotConfig | BertrandConfig] = (
-        CournotConfig if name == "cournot" else BertrandConfig
-    )
+    kind = registry.market(name)
+    config_type = kind.config
     fields = sorted(set(config_type.model_fields) - {"max_rounds"})
     for key in params:
         if key not in fields:
@@ -184,6 +182,7 @@ def build_market(name: str, params: Mapping[str, Any], schema_file: str | None =
             raise MarketError(f"--market-param {key}: no such {name} parameter ({hint})")
     try:
         config = config_type.model_validate(dict(params))
+        assert isinstance(config, CournotConfig | BertrandConfig), name  # MARKETS only
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in error['loc']) or 'market'}: {error['msg']}"
@@ -191,14 +190,11 @@ def build_market(name: str, params: Mapping[str, Any], schema_file: str | None =
         )
         raise MarketError(f"--market-param: invalid {name} market: {problems}") from None
     try:
-        env: CournotMarket | BertrandMarket = (
-            CournotMarket(config) if isinstance(config, CournotConfig) else BertrandMarket(config)
-        )
+        env = kind.build(config)
     except (ValueError, RuntimeError) as exc:  # a benchmark solver failed
         raise MarketError(f"--env {name}: cannot solve the market's benchmarks: {exc}") from None
     benchmarks = env.benchmarks
-    nash_key = "nash.quantity" if name == "cournot" else "nash.price"
-    joint_key = "monopoly.quantity" if name == "cournot" else "monopoly.price"
+    nash_key, joint_key = f"nash.{kind.played}", f"monopoly.{kind.played}"
     return Market(
         name,
         config,

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from govlang.agents import FIRM_KINDS
 from govlang.channels.spec import ChannelSpec
@@ -41,13 +41,12 @@ from govlang.experiments.metrics import MetricParams
 from govlang.experiments.names import FileName, toml_key
 from govlang.frontend import InputError
 from govlang.inputs import TOML, read_text
-from govlang.markets import BertrandConfig, CournotConfig
+from govlang.markets import registry
 from govlang.params import ParamValue
 from govlang.runtime.govern import Regime
 from govlang.runtime.log import DEFAULT_FSYNC, DEFAULT_FSYNC_EVERY, FsyncPolicy
 
 __all__ = [
-    "MARKET_KINDS",
     "ConstitutionSpec",
     "ExperimentError",
     "ExperimentSpec",
@@ -59,12 +58,6 @@ __all__ = [
     "PopulationSpec",
     "load_experiment",
 ]
-
-MARKET_KINDS: dict[str, type[CournotConfig] | type[BertrandConfig]] = {
-    "cournot": CournotConfig,
-    "bertrand": BertrandConfig,
-}
-"""Market kinds an experiment may use, with their config models."""
 
 TEXT_BLIND_KINDS = frozenset({"nash", "best_response", "qlearning", "colluder", "random", "talker"})
 """The firm kinds that never read the constitution or notices (a talker reads only messages)."""
@@ -201,7 +194,7 @@ class PopulationSpec(_Frozen):
 class MarketSpec(_Frozen):
     """The market: its kind and overrides of its config (every key but ``kind`` in TOML)."""
 
-    kind: Literal["cournot", "bertrand"] = Field("cournot", description="Market kind.")
+    kind: str = Field("cournot", description="A registered market (govlang.markets.registry).")
     config: dict[str, Any] = Field(default_factory=dict, description="Config overrides.")
 
     @model_validator(mode="before")
@@ -215,6 +208,13 @@ class MarketSpec(_Frozen):
             }
         return data
 
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, kind: str) -> str:
+        """The kind must name a registered market."""
+        registry.market(kind)
+        return kind
+
     @model_validator(mode="after")
     def _valid(self) -> Self:
         """The overrides must make a valid config; the horizon is the experiment's."""
@@ -223,13 +223,14 @@ class MarketSpec(_Frozen):
         self.resolved(1)
         return self
 
-    def resolved(self, rounds: int) -> CournotConfig | BertrandConfig:
-        """The validated market config with ``rounds`` rounds."""
-        return MARKET_KINDS[self.kind].model_validate({**self.config, "max_rounds": rounds})
+    def resolved(self, rounds: int) -> Any:
+        """The validated market config (its registered config model) with ``rounds`` rounds."""
+        config = registry.market(self.kind).config
+        return config.model_validate({**self.config, "max_rounds": rounds})
 
     def n_firms(self) -> int:
         """The number of firms of the market."""
-        return self.resolved(1).n_firms
+        return int(self.resolved(1).n_firms)
 
 
 class InstitutionSpec(_Frozen):

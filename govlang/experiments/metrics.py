@@ -48,6 +48,7 @@ from govlang.experiments.welfare import (
     tier_on,
     welfare_class,
 )
+from govlang.markets import registry
 from govlang.markets.measures import coefficient_of_variation, excess_over, hhi
 
 FloatArray = NDArray[np.float64]
@@ -463,8 +464,33 @@ def metrics_from_observables(
     nash = Benchmarks.from_observables(rounds[0], "nash")
     monopoly = Benchmarks.from_observables(rounds[0], "monopoly")
     q, p, profit, cs = (stack(n) for n in ("quantity", "price", "round_profit", "consumer_surplus"))
-    if market == "cournot":
-        return cournot_metrics(q, p, profit, cs, nash, monopoly, events, params)
-    if market == "bertrand":
-        return bertrand_metrics(p, q, profit, cs, nash, monopoly, events, params)
-    raise ValueError(f"no collusion metrics for market {market!r} (cournot or bertrand)")
+    return market_metrics(market, q, p, profit, cs, nash, monopoly, events, params)
+
+
+def market_metrics(
+    market: str,
+    quantities: ArrayLike,
+    prices: ArrayLike,
+    profits: ArrayLike,
+    consumer_surplus: ArrayLike,
+    nash: Benchmarks,
+    monopoly: Benchmarks,
+    events: Iterable[Any] = (),
+    params: MetricParams | None = None,
+) -> CournotMetrics | BertrandMetrics:
+    """The metrics of one run of the registered market ``market``, by its metric family.
+
+    ``concentration`` markets get :func:`cournot_metrics`, ``profit_gain`` markets
+    :func:`bertrand_metrics` (``specs/metrics.md``); an unknown market is a ``ValueError``.
+    """
+    try:
+        family = registry.market(market).metrics
+    except registry.UnknownMarketError as exc:
+        raise ValueError(f"no collusion metrics for market {market!r}: {exc}") from None
+    if family == "concentration":
+        return cournot_metrics(
+            quantities, prices, profits, consumer_surplus, nash, monopoly, events, params
+        )
+    return bertrand_metrics(
+        prices, quantities, profits, consumer_surplus, nash, monopoly, events, params
+    )

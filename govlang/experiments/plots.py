@@ -34,7 +34,7 @@ from govlang.experiments.results import Comparisons, run_dir
 from govlang.experiments.trace import read_trace
 
 if TYPE_CHECKING:
-    from govlang.experiments.runner import RunSpec
+    from govlang.experiments.runs import RunSpec
 
 __all__ = [
     "Figure",

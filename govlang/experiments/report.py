@@ -43,7 +43,7 @@ from govlang.explain.recorded import RecordedActs
 from govlang.frontend import InputError
 
 if TYPE_CHECKING:
-    from govlang.experiments.runner import RunSpec
+    from govlang.experiments.runs import RunSpec
 
 __all__ = ["write_report"]
 

@@ -26,7 +26,7 @@ from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
 from govlang.experiments.false_positives import run_false_positives
 from govlang.experiments.faults import firm_faults
-from govlang.experiments.metrics import Benchmarks, MetricParams, bertrand_metrics, cournot_metrics
+from govlang.experiments.metrics import Benchmarks, MetricParams, market_metrics
 from govlang.experiments.regime_notes import regime_notes, text_reactions
 from govlang.experiments.run_page import write_run_page
 from govlang.experiments.talk import talk_notes
@@ -43,7 +43,7 @@ from govlang.frontend import InputError
 from govlang.manifest import canonical_json
 
 if TYPE_CHECKING:
-    from govlang.experiments.runner import RunSpec
+    from govlang.experiments.runs import RunSpec
     from govlang.experiments.stats import Comparison, RegimeSummary
 
 __all__ = [
@@ -116,9 +116,7 @@ def run_metrics(
     events = [e for r in records for e in r["events"]]
     q, p = stack("quantity"), stack("price")
     profit, surplus = stack("round_profit"), stack("consumer_surplus")
-    if market == "cournot":
-        return cournot_metrics(q, p, profit, surplus, nash, monopoly, events, params).as_row()
-    return bertrand_metrics(p, q, profit, surplus, nash, monopoly, events, params).as_row()
+    return market_metrics(market, q, p, profit, surplus, nash, monopoly, events, params).as_row()
 
 
 def _usage(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

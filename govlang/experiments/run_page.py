@@ -28,7 +28,7 @@ from govlang.runtime.events import Event
 
 if TYPE_CHECKING:
     from govlang.compile import CompiledInstitution
-    from govlang.experiments.runner import RunSpec
+    from govlang.experiments.runs import RunSpec
 
 __all__ = ["PAGE", "ensure_run_page", "run_page", "template", "write_run_page"]
 

@@ -17,7 +17,7 @@ from govlang.schema import EnvironmentSchema
 
 if TYPE_CHECKING:
     from govlang.experiments.config import ExperimentSpec
-    from govlang.experiments.runner import RunSpec
+    from govlang.experiments.runs import RunSpec
 
 __all__ = ["channel_of", "context_of", "governed", "said_html", "schema_of", "talk_notes"]
 

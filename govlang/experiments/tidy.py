@@ -33,6 +33,7 @@ from govlang.experiments.numbers import flat_numbers
 from govlang.experiments.reasons import CODES, code_reason, reason_text
 from govlang.experiments.trace import iter_trace
 from govlang.frontend import InputError
+from govlang.markets import registry
 from govlang.markets.measures import excess_over, hhi
 
 __all__ = [
@@ -267,7 +268,7 @@ def series_rows(
     nash_profit = float(np.sum(benchmarks["nash.profit"]))
     mono_profit = float(np.sum(benchmarks["monopoly.profit"]))
     nash_cs = float(np.sum(benchmarks["nash.consumer_surplus"]))
-    if market == "cournot":
+    if registry.market(market).metrics == "concentration":
         hhi_ex, cv_ex = _series_cournot(q, nash_q)
     else:
         hhi_ex = excess_over(hhi(q, axis=1), hhi(nash_q, axis=0))

@@ -1,6 +1,6 @@
 """Playing one run and recording its trace.
 
-A run (:class:`~govlang.experiments.runner.RunSpec`) is one population under one regime with
+A run (:class:`~govlang.experiments.runs.RunSpec`) is one population under one regime with
 one seed. :func:`play_run` plays it round by round --
 all firms decide concurrently (``asyncio.gather``), the governed market steps, the firms learn
 -- and writes its trace and governance log. A firm that raises (when built, reset, asked to
@@ -58,12 +58,12 @@ from govlang.compile import CompiledInstitution
 from govlang.experiments import talk as talking
 from govlang.experiments.config import ExperimentSpec
 from govlang.manifest import canonical_json
-from govlang.markets import BertrandConfig, BertrandMarket, CournotConfig, CournotMarket
+from govlang.markets import registry
 from govlang.runtime.govern import ANNOUNCING, RUNNING, govern
 from govlang.runtime.log import GovernanceLog, plain
 
 if TYPE_CHECKING:
-    from govlang.experiments.runner import RunSpec
+    from govlang.experiments.runs import RunSpec
 
 __all__ = [
     "FirmRound",
@@ -156,10 +156,6 @@ def iter_trace(path: Path) -> Iterator[dict[str, Any]]:
 RoundCallback = Callable[[int], None]
 """Called with 1 after every round (progress reporting)."""
 
-PLAYED = {"cournot": "quantity", "bertrand": "price"}
-"""The observable holding each market's effective actions."""
-
-
 @dataclass
 class Seat:
     """One firm of a run and what the runner keeps for it (history, last action, faults)."""
@@ -239,11 +235,9 @@ def _institution(path: Path, params: str, market: str, talk: bool = False) -> Co
     return load(path, json.loads(params), schema)
 
 
-def _market(kind: str, config: Mapping[str, Any]) -> CournotMarket | BertrandMarket:
-    """A fresh market env of ``kind`` with ``config``."""
-    if kind == "cournot":
-        return CournotMarket(CournotConfig.model_validate(config))
-    return BertrandMarket(BertrandConfig.model_validate(config))
+def _market(kind: str, config: Mapping[str, Any]) -> Any:
+    """A fresh market env of the registered market ``kind`` with ``config``."""
+    return registry.market(kind).make(config)
 
 
 def institution_of(spec: ExperimentSpec) -> CompiledInstitution:
@@ -420,7 +414,7 @@ def _played(market: Any) -> str:
     kind = type(market)
     found = _PLAYED_BY_CLASS.get(kind)
     if found is None:
-        found = _PLAYED_BY_CLASS[kind] = PLAYED[market.schema().name]
+        found = _PLAYED_BY_CLASS[kind] = registry.market(market.schema().name).played
     return found
 
 

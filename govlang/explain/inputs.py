@@ -24,11 +24,11 @@ from govlang.channels.observables import with_channel
 from govlang.compile import CompiledInstitution
 from govlang.diagnostics import GovlangError
 from govlang.frontend import InputError
-from govlang.markets import BertrandConfig, BertrandMarket, CournotConfig, CournotMarket
+from govlang.markets import registry
+from govlang.markets.base import MarketEnv
 from govlang.runtime.events import EVENT_KINDS
 from govlang.runtime.log import line_hash
 
-MARKETS = ("cournot", "bertrand")
 CHAIN_FIELDS = ("seq", "digest", "prev", "hmac", "sig")
 """The fields a log entry adds to an event's body (`hmac` in logs of format version 1)."""
 
@@ -172,8 +172,9 @@ def _run_dir(folder: Path) -> RunSource:
 
 def _bare_trace(path: Path, institution: str, market: str, seed: int | None) -> RunSource:
     """A golden-style trace or an actions file, with the institution named on the command line."""
-    if market not in MARKETS:
-        raise ExplainError(f"--market {market}: choose one of {', '.join(MARKETS)}")
+    if market not in registry.markets():
+        known = ", ".join(registry.markets())
+        raise ExplainError(f"--market {market}: choose one of {known}")
     requested: list[Mapping[str, Any]] = []
     recorded: list[list[Mapping[str, Any]]] = []
     golden = False
@@ -207,18 +208,19 @@ def _bare_trace(path: Path, institution: str, market: str, seed: int | None) -> 
     )
 
 
-def _market(kind: str, config: Mapping[str, Any]) -> CournotMarket | BertrandMarket:
-    if kind == "cournot":
-        return CournotMarket(CournotConfig.model_validate(config))
-    if kind == "bertrand":
-        return BertrandMarket(BertrandConfig.model_validate(config))
-    raise ExplainError(f"unknown market {kind!r}; choose one of {', '.join(MARKETS)}")
+def _market(kind: str, config: Mapping[str, Any]) -> MarketEnv:
+    try:
+        found = registry.market(kind)
+    except registry.UnknownMarketError as exc:
+        raise ExplainError(str(exc)) from None
+    env: MarketEnv = found.make(config)
+    return env
 
 
 def _institution(
     path: str,
     params: Mapping[str, Any],
-    env: CournotMarket | BertrandMarket,
+    env: MarketEnv,
     channel: bool = False,
 ) -> tuple[CompiledInstitution, str, str]:
     """The compiled institution, its source name and text (checked against the market).

@@ -46,7 +46,7 @@ def _schema(env: object, problems: list[str]) -> EnvironmentSchema | None:
     if not isinstance(env, str):
         problems.append("initializationOptions.env: expected a market name or a schema path")
         return None
-    from govlang.api import environment_schema
+    from govlang.channels.talk_env import environment_schema
 
     try:
         return environment_schema(env)

@@ -5,9 +5,10 @@ The actions file is JSONL, one line per round, rounds 1, 2, ... in order::
     {"round": 1, "actions": {"firm_0": [60, 0], "firm_1": [0, 60]}}
 
 The actions are the *requested* ones: the institution's constraints apply to them as in a
-live run. :func:`replay` loads, checks and compiles the institution against the market's
-schema, governs a fresh market with it, and returns every round's trace (effective actions,
-raw and mediated payoffs, standings, events); :meth:`ReplayResult.summary` prints them.
+live run. :func:`replay_actions` governs a market with a compiled institution and returns
+every round's trace (effective actions, raw and mediated payoffs, standings, events);
+:meth:`ReplayResult.summary` prints them (:func:`govlang.experiments.replay.replay` does the
+same from files, on a fresh registered market).
 :func:`write_actions` records a governed run's requested actions in this format.
 """
 
@@ -22,12 +23,9 @@ from typing import Any
 from govlang.compile import CompiledInstitution
 from govlang.inputs import LOG, read_text
 from govlang.manifest import canonical_json
-from govlang.params import ParamValue
 from govlang.runtime.events import Event, RoundTrace
 from govlang.runtime.govern import govern
 from govlang.runtime.log import GovernanceLog
-
-MARKETS = ("cournot", "bertrand")
 
 
 class ReplayError(ValueError):
@@ -106,17 +104,6 @@ def write_actions(history: Sequence[RoundTrace], path: str | Path) -> None:
     Path(path).write_text(text, encoding="utf-8")
 
 
-def make_market(market: str, rounds: int) -> Any:
-    """A fresh built-in market (default configuration) lasting at least ``rounds`` rounds."""
-    from govlang.markets import BertrandMarket, CournotMarket
-
-    if market == "cournot":
-        return CournotMarket(max_rounds=max(rounds, 1))
-    if market == "bertrand":
-        return BertrandMarket(max_rounds=max(rounds, 1))
-    raise ReplayError(f"unknown market {market!r}; choose one of {', '.join(MARKETS)}")
-
-
 def replay_actions(
     compiled: CompiledInstitution,
     env: Any,
@@ -140,25 +127,3 @@ def replay_actions(
         governed.close()
     name = market or str(env)
     return ReplayResult(compiled.institution.name, compiled.digest, name, tuple(governed.history))
-
-
-def replay(
-    institution_path: str | Path,
-    actions_path: str | Path,
-    market: str = "cournot",
-    params: Mapping[str, ParamValue] | None = None,
-    seed: int | None = 0,
-    log: str | Path | None = None,
-) -> ReplayResult:
-    """Replay the actions file through the institution file on a fresh built-in market.
-
-    Raises :class:`~govlang.diagnostics.GovlangError` if the institution has errors (checked
-    against the market's schema), :class:`ReplayError` for a bad actions file or market, and
-    :class:`~govlang.frontend.InputError` / ``OSError`` for unreadable files.
-    """
-    from govlang.api import load
-
-    actions = read_actions(actions_path)
-    env = make_market(market, len(actions))
-    compiled = load(institution_path, params=params, schema=env.schema())
-    return replay_actions(compiled, env, actions, seed, log, market)

@@ -27,7 +27,7 @@ from govlang.agents.llm import LLMFirmOptions
 from govlang.api import read_document
 from govlang.diagnostics import GovlangError
 from govlang.experiments.config import ExperimentSpec, MarketSpec, _accepted_options
-from govlang.experiments.runner import RunSpec, plan_runs
+from govlang.experiments.runs import RunSpec, plan_runs
 from govlang.experiments.trace import institution_of
 from govlang.params import ParamValue, resolve_params
 from govlang.sweeps.config import AxisRange, AxisValue, SweepError, SweepSpec

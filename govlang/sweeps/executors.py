@@ -1,6 +1,6 @@
 """Executors: play a sweep's pending runs on a local process pool or on a Ray cluster.
 
-Every run is a pure function of its :class:`~govlang.experiments.runner.RunSpec` (LLM answers
+Every run is a pure function of its :class:`~govlang.experiments.runs.RunSpec` (LLM answers
 aside), and its files are written exactly as ``govlang run`` writes them (``summary.json``
 last), so both executors leave the same results store and the same tables.
 
@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from govlang.experiments import results
 from govlang.experiments.metrics import MetricParams
-from govlang.experiments.runner import RunSpec
+from govlang.experiments.runs import RunSpec
 from govlang.experiments.trace import play_run
 from govlang.sweeps.limits import FileSlots, provider_of
 from govlang.workers import die_with_parent, interrupts_deferred

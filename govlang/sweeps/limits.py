@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from govlang.experiments.runner import RunSpec
+from govlang.experiments.runs import RunSpec
 
 __all__ = ["GATE_NAME", "FileSlots", "provider_of", "ray_gate"]
 

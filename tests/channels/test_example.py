@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from govlang.api import check_file, environment_schema
+from govlang.api import check_file
+from govlang.channels.talk_env import environment_schema
 from govlang.cli import main
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from govlang.api import environment_schema, load
+from govlang.api import load
 from govlang.channels import Channel, ChannelSpec, Outgoing
 from govlang.channels.extractor import extract
 from govlang.channels.govern import govern_talking
@@ -17,11 +17,12 @@ from govlang.channels.observables import (
     message_observables,
     with_channel,
 )
+from govlang.channels.talk_env import environment_schema
 from govlang.channels.topology import edges
 from govlang.cli import main
 from govlang.diagnostics import GovlangError
 from govlang.experiments.config import ExperimentError, load_experiment
-from govlang.experiments.runner import plan_runs, run_id
+from govlang.experiments.runs import plan_runs, run_id
 from govlang.experiments.trace import institution_of
 from govlang.markets import CournotConfig, CournotMarket
 

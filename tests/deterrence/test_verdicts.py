@@ -10,7 +10,7 @@ import pytest
 from govlang.deterrence import Assessment, PatternAssessment, assess, build_market
 from govlang.deterrence.patterns import patterns
 from govlang.deterrence.play import play
-from govlang.runtime.replay import replay
+from govlang.experiments.replay import replay
 
 from .support import HHI_WATCH, REFERENCE, WARN_ONLY, compiled_for, write
 

@@ -16,7 +16,7 @@ from govlang.experiments.config import (
     PopulationSpec,
     load_experiment,
 )
-from govlang.experiments.runner import plan_runs, run_id
+from govlang.experiments.runs import plan_runs, run_id
 from govlang.experiments.trace import institution_of
 from govlang.frontend import InputError
 

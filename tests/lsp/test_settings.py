@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govlang.api import environment_schema
+from govlang.channels.talk_env import environment_schema
 from govlang.check import check
 from govlang.frontend import parse_text
 from tests.lsp.client import ROOT, LspClient

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from govlang.experiments.replay import replay
 from govlang.markets import CournotMarket
 from govlang.runtime.govern import govern
-from govlang.runtime.replay import ReplayError, read_actions, replay, write_actions
+from govlang.runtime.replay import ReplayError, read_actions, write_actions
 from govlang.runtime.verify import verify_log
 
 from .support import REFERENCE, reference
