@@ -22,14 +22,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govlang.cli_args import UsageError, parse_params
 from govlang.cli_explain import add_explain_commands, add_path_options
 from govlang.cli_runtime import add_runtime_commands
-from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, sort_key, to_json
-from govlang.frontend import Document, InputError
-from govlang.inputs import InputRefused
-from govlang.params import ParamValue, parse_override
+from govlang.lang.diagnostics import Diagnostic, GovlangError, Source, render_all, sort_key, to_json
+from govlang.lang.frontend import Document, InputError
+from govlang.lang.inputs import InputRefused
+from govlang.lang.schema import EnvironmentSchema
 from govlang.runtime.ledger import AccountingError
-from govlang.schema import EnvironmentSchema
 
 if TYPE_CHECKING:
     from govlang.deterrence.market import Market
@@ -41,22 +41,6 @@ INTERRUPTED = "govlang: interrupted"
 EPILOG = """exit codes: 0 ok, 1 the institution has errors or an input was refused, 2 usage,
 3 I/O or runtime failure, 130 interrupted.
 Read a file from standard input with `-`."""
-
-
-class UsageError(Exception):
-    """Bad command-line usage (exit code 2)."""
-
-
-def parse_params(pairs: Sequence[str]) -> dict[str, ParamValue]:
-    """``--param NAME=VALUE`` options as a dict; :class:`UsageError` on malformed text."""
-    values: dict[str, ParamValue] = {}
-    for pair in pairs:
-        try:
-            name, value = parse_override(pair)
-        except ValueError as exc:
-            raise UsageError(f"--param: {exc}") from None
-        values[name] = value
-    return values
 
 
 def _print_diagnostics(document: Document, diagnostics: list[Diagnostic], fmt: str) -> None:
@@ -108,8 +92,8 @@ def _tally(diagnostics: list[Diagnostic]) -> str:
 def cmd_fmt(args: argparse.Namespace) -> int:
     """``govlang fmt FILE...``: print (or ``--write``, or ``--check``) the canonical layout."""
     from govlang.api import read_document
-    from govlang.check import check
-    from govlang.fmt import format_document
+    from govlang.lang.check import check
+    from govlang.lang.fmt import format_document
 
     status = EXIT_OK
     for path in args.files:
@@ -150,7 +134,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     """``govlang render FILE -o OUT``: draw the governance graph with Graphviz."""
     from govlang.api import load
     from govlang.cli_explain import OverlayError, path_overlay
-    from govlang.render import RenderError, render
+    from govlang.lang.render import RenderError, render
 
     compiled = load(args.file, parse_params(args.param), _schema(args.env))
     try:
@@ -229,7 +213,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     """``govlang analyse FILE``: what the institution can and cannot do; exit 1 on an error."""
     from govlang.analyse import analyse
     from govlang.api import read_document
-    from govlang.manifest import canonical_json
+    from govlang.lang.manifest import canonical_json
 
     if args.bound < 1:
         raise UsageError(f"--bound must be at least 1, got {args.bound}")

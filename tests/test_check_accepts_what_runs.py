@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from govlang.check.codes import CODES
 from govlang.cli import main
-from govlang.params import parse_value
+from govlang.lang.check.codes import CODES
+from govlang.lang.params import parse_value
 from govlang.runtime.govern import govern
 from govlang.runtime.ledger import AccountingError
 from tests.runtime.support import EchoEnv, compile_text

@@ -12,8 +12,8 @@ import os
 import secrets
 from pathlib import Path
 
-from govlang.frontend import InputError
-from govlang.inputs import KEY, read_file
+from govlang.lang.frontend import InputError
+from govlang.lang.inputs import KEY, read_file
 from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV, LogKeyError, load_key
 
 KEY_FILE = ".log-key"

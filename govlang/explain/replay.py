@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from govlang import ir
-from govlang.compile import CompiledInstitution
+from govlang.lang import ir
+from govlang.lang.compile import CompiledInstitution
 from govlang.runtime.bridge import OracleBridge
 from govlang.runtime.constraints import constrain_round
 from govlang.runtime.controller import RoundRecord, RuntimeState, initial_state, step

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pettingzoo import ParallelEnv  # type: ignore[import-untyped,unused-ignore]
 
-from govlang.schema import EnvironmentSchema
+from govlang.lang.schema import EnvironmentSchema
 
 FloatArray = NDArray[np.float64]
 Outcome = dict[str, FloatArray]
@@ -138,7 +138,7 @@ class MarketEnv(ParallelEnv, ABC):  # type: ignore[misc,unused-ignore]
 
     @abstractmethod
     def schema(self) -> EnvironmentSchema:
-        """Return the :class:`~govlang.schema.EnvironmentSchema` of this market."""
+        """Return the :class:`~govlang.lang.schema.EnvironmentSchema` of this market."""
         raise NotImplementedError
 
     def initial_info(self, index: int) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The governance log: append-only JSONL, hash-chained and keyed (``specs/artifacts.md``).
 
 One entry per line, in canonical JSON (keys sorted, no insignificant whitespace; see
-:func:`govlang.manifest.canonical_json`). Every entry carries
+:func:`govlang.lang.manifest.canonical_json`). Every entry carries
 
 ``seq``      its 0-based position in the log;
 ``digest``   the manifest's semantic digest (the institution's identity);
@@ -17,7 +17,7 @@ entry is incomplete: a crash or a truncation.
 
 The key comes from the environment variable ``GOVLANG_LOG_KEY`` (its UTF-8 bytes) or, if that
 is unset, from the file named by ``GOVLANG_LOG_KEY_FILE`` (its bytes, trailing newline
-characters removed; at most :data:`govlang.inputs.KEY` bytes, a regular file). It is never
+characters removed; at most :data:`govlang.lang.inputs.KEY` bytes, a regular file). It is never
 written anywhere.
 
 Durability (:data:`FsyncPolicy`): every round's entries are written to the operating system
@@ -41,8 +41,8 @@ from typing import IO, Any, Literal
 
 import numpy as np
 
-from govlang.inputs import KEY, read_file
-from govlang.manifest import canonical_json
+from govlang.lang.inputs import KEY, read_file
+from govlang.lang.manifest import canonical_json
 from govlang.runtime.events import Event
 
 LOG_FORMAT = "govlang.log"

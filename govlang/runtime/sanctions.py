@@ -18,7 +18,7 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-from govlang import ir
+from govlang.lang import ir
 from govlang.runtime.events import Event, MonitorView, span_json
 from govlang.runtime.ledger import ZERO, AccountingError, Ledger, RoundBook, Settlement, exact
 from govlang.runtime.plan import Amount, EdgePlan, Instance, Plan, SanctionSite

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govlang.inputs import LOG, MANIFEST, read_file, read_text
-from govlang.manifest import canonical_json
+from govlang.lang.inputs import LOG, MANIFEST, read_file, read_text
+from govlang.lang.manifest import canonical_json
 from govlang.runtime.log import GENESIS, LOG_FORMAT, entry_mac, line_hash, load_key
 
 
@@ -65,7 +65,7 @@ def verify_log(
     ``key`` defaults to the operator key from the environment (:func:`load_key`, which
     raises :class:`~govlang.runtime.log.LogKeyError` when none is set). Unreadable files raise
     ``OSError``, files over their size limit or not regular
-    :class:`~govlang.inputs.InputRefused`; a manifest without a digest raises ``ValueError``.
+    :class:`~govlang.lang.inputs.InputRefused`; a manifest without a digest raises ``ValueError``.
     """
     digest = manifest_digest(manifest_path_or_dict)
     secret = load_key() if key is None else key

@@ -8,7 +8,7 @@ import gymnasium
 import numpy as np
 import pytest
 
-from govlang import ir
+from govlang.lang import ir
 from govlang.runtime.constraints import Bounds, constrain
 from govlang.runtime.ledger import AccountingError, Ledger, RoundBook
 from govlang.runtime.plan import SanctionSite
