@@ -186,10 +186,7 @@ class BertrandMarket(MarketEnv):
         **overrides: Any,
     ) -> None:
         """Build the market from ``config`` updated by ``overrides`` and solve its benchmarks."""
-        if overrides:
-            base = config.model_dump() if config is not None else {}
-            config = BertrandConfig.model_validate({**base, **overrides})
-        self.config: BertrandConfig = config or BertrandConfig()
+        self.config: BertrandConfig = self.configured(BertrandConfig, config, overrides)
         cfg = self.config
         self.price_max = _resolve_price_max(cfg)
         self.costs = np.array(cfg.costs) * cfg.price_scale

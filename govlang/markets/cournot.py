@@ -190,10 +190,7 @@ class CournotMarket(MarketEnv):
         **overrides: Any,
     ) -> None:
         """Build the market from ``config`` updated by ``overrides`` and solve its benchmarks."""
-        if overrides:
-            base = config.model_dump() if config is not None else {}
-            config = CournotConfig.model_validate({**base, **overrides})
-        self.config: CournotConfig = config or CournotConfig()
+        self.config: CournotConfig = self.configured(CournotConfig, config, overrides)
         cfg = self.config
         self.alpha = np.array(cfg.alpha)
         self.beta = np.array(cfg.beta)
