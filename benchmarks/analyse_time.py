@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from govlang.analyse import AnalysisReport, analyse
-from govlang.frontend import parse_text
+from govlang.lang.frontend import parse_text
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "examples" / "cournot_reference.gov"

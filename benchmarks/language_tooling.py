@@ -29,10 +29,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from govlang.check import check
-from govlang.compile import compile_institution
-from govlang.frontend import parse_text
-from govlang.render import render, to_dot
+from govlang.lang.check import check
+from govlang.lang.compile import compile_institution
+from govlang.lang.frontend import parse_text
+from govlang.lang.render import render, to_dot
 
 
 def generated(states: int) -> str:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from govlang.agents.fakeserver import FakeLLMServer
 from govlang.experiments.config import ExperimentSpec
+from govlang.experiments.run_loop import institution_of, play_run
 from govlang.experiments.runs import RunSpec, plan_runs
-from govlang.experiments.trace import institution_of, play_run
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 
 from benchmarks.language_tooling import generated
-from govlang.check import check
-from govlang.frontend import parse_text
+from govlang.lang.check import check
+from govlang.lang.frontend import parse_text
 from tests.lsp.client import LspClient, position
 
 

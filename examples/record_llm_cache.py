@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from govlang.experiments.config import ExperimentSpec, load_experiment
+from govlang.experiments.run_loop import read_trace
 from govlang.experiments.runner import run_experiment
-from govlang.experiments.trace import read_trace
 
 
 def recorded_runs(results: Path, run_ids: list[str]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from govlang.api import check_file, load, loads
-    from govlang.diagnostics import Diagnostic, GovlangError
+    from govlang.lang.diagnostics import Diagnostic, GovlangError
     from govlang.runtime.govern import govern
 
 __version__ = "0.1.0"
@@ -36,8 +36,8 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Diagnostic": "govlang.diagnostics",
-    "GovlangError": "govlang.diagnostics",
+    "Diagnostic": "govlang.lang.diagnostics",
+    "GovlangError": "govlang.lang.diagnostics",
     "check_file": "govlang.api",
     "load": "govlang.api",
     "loads": "govlang.api",

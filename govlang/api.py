@@ -6,8 +6,8 @@
     'sha256:'
 
 Every function here reports problems in the institution by raising
-:class:`~govlang.diagnostics.GovlangError` (which carries all diagnostics) and I/O problems by
-raising :class:`~govlang.frontend.InputError`; nothing else escapes.
+:class:`~govlang.lang.diagnostics.GovlangError` (which carries all diagnostics) and I/O problems by
+raising :class:`~govlang.lang.frontend.InputError`; nothing else escapes.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govlang.check import check
-from govlang.diagnostics import Diagnostic, GovlangError
-from govlang.frontend import Document, parse_bytes, read_bytes
-from govlang.params import ParamValue
-from govlang.schema import EnvironmentSchema
+from govlang.lang.check import check
+from govlang.lang.diagnostics import Diagnostic, GovlangError
+from govlang.lang.frontend import Document, parse_bytes, read_bytes
+from govlang.lang.params import ParamValue
+from govlang.lang.schema import EnvironmentSchema
 
 if TYPE_CHECKING:  # the compiler (and networkx) is imported only when something is compiled
-    from govlang.compile import CompiledInstitution
+    from govlang.lang.compile import CompiledInstitution
 
 
 def read_document(path: str | Path) -> tuple[Document, bytes]:
@@ -70,7 +70,7 @@ def compile_document(
     source_bytes: bytes | None = None,
 ) -> CompiledInstitution:
     """Check a parsed document and compile it; raise :class:`GovlangError` on errors."""
-    from govlang.compile import compile_institution
+    from govlang.lang.compile import compile_institution
 
     diagnostics = check(document, schema, params)
     errors = [d for d in diagnostics if d.is_error]

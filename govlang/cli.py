@@ -22,16 +22,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govlang.cli_args import UsageError, parse_params, print_diagnostics
 from govlang.cli_explain import add_explain_commands, add_path_options
 from govlang.cli_runtime import add_runtime_commands
-from govlang.diagnostics import Diagnostic, GovlangError, Source, render_all, sort_key, to_json
-from govlang.frontend import Document, InputError
-from govlang.inputs import InputRefused
 from govlang.interop.cli import register as add_interop_commands
+from govlang.lang.diagnostics import Diagnostic, GovlangError, Source
+from govlang.lang.frontend import Document, InputError
+from govlang.lang.inputs import InputRefused
+from govlang.lang.money import AccountingError
+from govlang.lang.schema import EnvironmentSchema
 from govlang.lsp.cli import register as add_lsp_command
-from govlang.money import AccountingError
-from govlang.params import ParamValue, parse_override
-from govlang.schema import EnvironmentSchema
 
 if TYPE_CHECKING:
     from govlang.deterrence.market import Market
@@ -43,30 +43,6 @@ INTERRUPTED = "govlang: interrupted"
 EPILOG = """exit codes: 0 ok, 1 the institution has errors or an input was refused, 2 usage,
 3 I/O or runtime failure, 130 interrupted.
 Read a file from standard input with `-`."""
-
-
-class UsageError(Exception):
-    """Bad command-line usage (exit code 2)."""
-
-
-def parse_params(pairs: Sequence[str]) -> dict[str, ParamValue]:
-    """``--param NAME=VALUE`` options as a dict; :class:`UsageError` on malformed text."""
-    values: dict[str, ParamValue] = {}
-    for pair in pairs:
-        try:
-            name, value = parse_override(pair)
-        except ValueError as exc:
-            raise UsageError(f"--param: {exc}") from None
-        values[name] = value
-    return values
-
-
-def _print_diagnostics(document: Document, diagnostics: list[Diagnostic], fmt: str) -> None:
-    ordered = sorted(diagnostics, key=sort_key)
-    if fmt == "json":
-        print(to_json(ordered))
-    elif ordered:
-        print(render_all(ordered, document.source), file=sys.stderr)
 
 
 def _schema(spec: str | None) -> EnvironmentSchema | None:
@@ -89,7 +65,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.files:
         document, diagnostics = check_file(path, schema, params)
-        _print_diagnostics(document, diagnostics, args.format)
+        print_diagnostics(document, diagnostics, args.format)
         errors = sum(d.is_error for d in diagnostics)
         if errors:
             status = EXIT_INVALID
@@ -110,15 +86,15 @@ def _tally(diagnostics: list[Diagnostic]) -> str:
 def cmd_fmt(args: argparse.Namespace) -> int:
     """``govlang fmt FILE...``: print (or ``--write``, or ``--check``) the canonical layout."""
     from govlang.api import read_document
-    from govlang.check import check
-    from govlang.fmt import format_document
+    from govlang.lang.check import check
+    from govlang.lang.fmt import format_document
 
     status = EXIT_OK
     for path in args.files:
         document, _ = read_document(path)
         problems = [d for d in check(document) if d.code < "GL100" and d.is_error]
         if document.institution is None or problems:
-            _print_diagnostics(document, problems or document.diagnostics, "text")
+            print_diagnostics(document, problems or document.diagnostics, "text")
             status = EXIT_INVALID
             continue
         formatted = format_document(document)
@@ -152,7 +128,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     """``govlang render FILE -o OUT``: draw the governance graph with Graphviz."""
     from govlang.api import load
     from govlang.cli_explain import OverlayError, path_overlay
-    from govlang.render import RenderError, render
+    from govlang.lang.render import RenderError, render
 
     compiled = load(args.file, parse_params(args.param), _schema(args.env))
     try:
@@ -231,7 +207,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     """``govlang analyse FILE``: what the institution can and cannot do; exit 1 on an error."""
     from govlang.analyse import analyse
     from govlang.api import read_document
-    from govlang.manifest import canonical_json
+    from govlang.lang.manifest import canonical_json
 
     if args.bound < 1:
         raise UsageError(f"--bound must be at least 1, got {args.bound}")
@@ -242,7 +218,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(canonical_json(report.to_json(), indent=2))
     else:
-        _print_diagnostics(document, report.diagnostics, "text")
+        print_diagnostics(document, report.diagnostics, "text")
         if report.scopes:
             print(report.text())
     if args.counterexample:
@@ -412,7 +388,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     except GovlangError as exc:
         source = exc.source or Source("<input>", "")
-        _print_diagnostics(Document(source, None), exc.diagnostics, getattr(args, "format", "text"))
+        print_diagnostics(Document(source, None), exc.diagnostics, getattr(args, "format", "text"))
         return EXIT_INVALID
     except InputRefused as exc:
         print(f"govlang: error: {exc}", file=sys.stderr)

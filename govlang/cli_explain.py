@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from govlang.cli_runtime import RegisteredMarkets
 
 if TYPE_CHECKING:
-    from govlang.compile import CompiledInstitution
+    from govlang.lang.compile import CompiledInstitution
 
 EXIT_OK, EXIT_INVALID = 0, 1
 
@@ -27,7 +27,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     """``govlang explain RESULTS_OR_RUN``: why the institution acted as it did."""
     from govlang.explain import ExplainError, explain
     from govlang.explain.replay import ReplayMismatch
-    from govlang.manifest import canonical_json
+    from govlang.lang.manifest import canonical_json
 
     try:
         found = explain(
@@ -54,13 +54,13 @@ def path_overlay(args: argparse.Namespace, compiled: CompiledInstitution) -> lis
     """``govlang render --path TRACE``: the node keys of the chosen agent's run path."""
     if args.path is None:
         if args.run is not None or args.agent is not None:
-            from govlang.cli import UsageError
+            from govlang.cli_args import UsageError
 
             raise UsageError("--run and --agent choose a run path: they need --path TRACE")
         return None
     from govlang.explain import ExplainError
     from govlang.explain.path import run_path
-    from govlang.render import RenderError
+    from govlang.lang.render import RenderError
 
     try:
         agent, path = run_path(compiled, args.path, args.run, args.agent)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from govlang.frontend import InputError
+from govlang.lang.frontend import InputError
 
 EXIT_OK, EXIT_INVALID = 0, 1
 
@@ -42,7 +42,7 @@ class RegisteredMarkets:
 def cmd_verify(args: argparse.Namespace) -> int:
     """``govlang verify LOG|RESULTS``: check governance logs' signatures, chains and runs."""
     from govlang.experiments.logcheck import check_log, check_results
-    from govlang.inputs import InputRefused
+    from govlang.lang.inputs import InputRefused
     from govlang.runtime.log import LogKeyError
 
     target = Path(args.log)
@@ -65,7 +65,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """``govlang replay SPEC ACTIONS``: what this institution would have done to that run."""
-    from govlang.cli import parse_params
+    from govlang.cli_args import parse_params
     from govlang.experiments.replay import replay
     from govlang.runtime.log import LogKeyError
     from govlang.runtime.replay import ReplayError

@@ -24,7 +24,7 @@ from pygments.token import (
     _TokenType,
 )
 
-from govlang.builtins import BUILTINS
+from govlang.lang.builtins import BUILTINS
 
 DECLARATIONS = (
     "institution",

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from govlang.frontend import InputError
+from govlang.lang.frontend import InputError
 
 __all__ = ["HOST", "ResultsView", "serve"]
 

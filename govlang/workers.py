@@ -11,7 +11,7 @@ forever. :func:`die_with_parent`, called first in every worker, makes sure it do
 * in both cases a worker whose parent already died before the set-up exits at once.
 
 No thread is started on Linux, so that the worker stays single-threaded (the front end
-pauses the garbage collector only then, :func:`govlang.frontend.collector_paused`).
+pauses the garbage collector only then, :func:`govlang.lang.frontend.collector_paused`).
 
 :func:`interrupts_deferred` keeps a Ctrl-C at the terminal from reaching workers that are
 still starting: the parent alone decides what an interrupt means.

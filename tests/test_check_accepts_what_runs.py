@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from govlang.check.codes import CODES
 from govlang.cli import main
-from govlang.money import AccountingError
-from govlang.params import parse_value
+from govlang.lang.check.codes import CODES
+from govlang.lang.money import AccountingError
+from govlang.lang.params import parse_value
 from govlang.runtime.govern import govern
 from tests.runtime.support import EchoEnv, compile_text
 

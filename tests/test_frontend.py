@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from govlang import ir
-from govlang.frontend import parse_text
-from govlang.transform import ToIR
+from govlang.lang import ir
+from govlang.lang.frontend import parse_text
+from govlang.lang.transform import ToIR
 
 
 def test_a_value_the_ir_rejects_is_a_diagnostic_at_its_node(

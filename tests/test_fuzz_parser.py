@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govlang.check import check
-from govlang.diagnostics import Diagnostic, render_all, to_json
-from govlang.fmt import format_document
-from govlang.frontend import Document, parse_bytes, parse_text
+from govlang.lang.check import check
+from govlang.lang.diagnostics import Diagnostic, render_all, to_json
+from govlang.lang.fmt import format_document
+from govlang.lang.frontend import Document, parse_bytes, parse_text
 from govlang.testing.strategies import grammar_texts, raw_texts
 
 

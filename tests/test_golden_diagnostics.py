@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from govlang.check import check
-from govlang.check.codes import CODES
-from govlang.diagnostics import render_all
-from govlang.frontend import parse_bytes
-from govlang.params import ParamValue, parse_override
-from govlang.schema import load_schema
+from govlang.lang.check import check
+from govlang.lang.check.codes import CODES
+from govlang.lang.diagnostics import render_all
+from govlang.lang.frontend import parse_bytes
+from govlang.lang.params import ParamValue, parse_override
+from govlang.lang.schema import load_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "invalid"

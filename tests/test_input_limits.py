@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from govlang.cli import main
-from govlang.inputs import GOV, KEY, LIMITS, InputRefused, Limit, read_file
+from govlang.lang.inputs import GOV, KEY, LIMITS, InputRefused, Limit, read_file
 from govlang.runtime.log import load_key
 
 ROOT = Path(__file__).resolve().parent.parent

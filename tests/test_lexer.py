@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from lark import Lark, Token
 
-from govlang import ir
-from govlang.frontend import parse_text
-from govlang.lexer import GovLexer
-from govlang.parse import _collect_comment, grammar_text, parser
+from govlang.lang import ir
+from govlang.lang.frontend import parse_text
+from govlang.lang.lexer import GovLexer
+from govlang.lang.parse import _collect_comment, grammar_text, parser
 
 ROOT = Path(__file__).resolve().parent.parent
 GOV_FILES = sorted(p for p in ROOT.glob("**/*.gov") if ".git" not in p.parts)

@@ -12,8 +12,8 @@ import pytest
 
 import govlang.api as api
 from govlang.experiments.config import load_experiment
-from govlang.frontend import parse_text
-from govlang.params import resolve_params
+from govlang.lang.frontend import parse_text
+from govlang.lang.params import resolve_params
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "examples" / "cournot_reference.gov"

@@ -106,7 +106,7 @@ def test_installed_wheel_checks_and_renders_outside_checkout(wheel: Path, tmp_pa
         [
             str(python),
             "-c",
-            "import govlang, govlang.parse as p; print(govlang.__file__); "
+            "import govlang, govlang.lang.parse as p; print(govlang.__file__); "
             "print(p.grammar_text()[:2])",
         ],
         cwd=work,

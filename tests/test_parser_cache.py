@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from govlang.parse import grammar_text, parser_cache_file
+from govlang.lang.parse import grammar_text, parser_cache_file
 
 CHECK = [sys.executable, "-m", "govlang", "check", "examples/cournot_reference.gov"]
 ROOT = Path(__file__).resolve().parent.parent

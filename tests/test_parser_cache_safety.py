@@ -18,13 +18,13 @@ from pathlib import Path
 import lark
 import pytest
 
-from govlang import parse, parser_cache
-from govlang.lexer import GovLexer
-from govlang.parse import grammar_text, parser_cache_file
+from govlang.lang import parse, parser_cache
+from govlang.lang.lexer import GovLexer
+from govlang.lang.parse import grammar_text, parser_cache_file
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "examples" / "cournot_reference.gov"
-CLASSES: dict[str, type] = {"govlang.lexer.GovLexer": GovLexer}
+CLASSES: dict[str, type] = {"govlang.lang.lexer.GovLexer": GovLexer}
 CALLBACKS = {"COMMENT": lambda token: token}
 
 
@@ -124,7 +124,7 @@ def test_a_genuine_cache_parses_as_the_built_parser(cached: Path) -> None:
 
 def test_a_class_the_cache_may_not_name_is_refused(cached: Path) -> None:
     header, _, body = cached.read_text(encoding="utf-8").partition("\n")
-    body = body.replace('"govlang.lexer.GovLexer"', '"os.system"')
+    body = body.replace('"govlang.lang.lexer.GovLexer"', '"os.system"')
     fields = json.loads(header)
     fields["sha256"] = hashlib.sha256(body.encode()).hexdigest()
     cached.write_text(json.dumps(fields) + "\n" + body, encoding="utf-8")

@@ -13,8 +13,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from govlang.fmt import format_document
-from govlang.frontend import collector_paused, parse_text
+from govlang.lang.fmt import format_document
+from govlang.lang.frontend import collector_paused, parse_text
 
 REFERENCE = (
     Path(__file__).resolve().parent.parent / "examples" / "cournot_reference.gov"

@@ -1,6 +1,6 @@
 """Operator precedence: the flat operator chains of the grammar become the right trees.
 
-The grammar reads ``a + b * c`` as one flat chain and :mod:`govlang.precedence` applies the
+The grammar reads ``a + b * c`` as one flat chain and :mod:`govlang.lang.precedence` applies the
 precedence table of specs/language.md §3.1. A differential test compares it, on random
 operator soups, with a classic one-rule-per-level LALR grammar for the same table.
 """
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
-from govlang import ir
-from govlang.frontend import parse_text
+from govlang.lang import ir
+from govlang.lang.frontend import parse_text
 
 
 def parsed(expression: str) -> ir.Expr | list[str]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from govlang.check import check
-from govlang.frontend import parse_text
+from govlang.lang.check import check
+from govlang.lang.frontend import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

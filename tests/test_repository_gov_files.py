@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from govlang.api import check_file, load
-from govlang.render import render
+from govlang.lang.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_GOV = sorted(

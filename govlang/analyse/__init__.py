@@ -26,12 +26,12 @@ from govlang.analyse.properties import PropertyResult
 from govlang.analyse.report import AnalysisReport
 from govlang.analyse.structure import Structure
 from govlang.analyse.trace import Trace
-from govlang.check import check
-from govlang.compile import CompiledInstitution, compile_institution
-from govlang.diagnostics import Diagnostic
-from govlang.frontend import Document
-from govlang.params import ParamValue
-from govlang.schema import EnvironmentSchema
+from govlang.lang.check import check
+from govlang.lang.compile import CompiledInstitution, compile_institution
+from govlang.lang.diagnostics import Diagnostic
+from govlang.lang.frontend import Document
+from govlang.lang.params import ParamValue
+from govlang.lang.schema import EnvironmentSchema
 
 if TYPE_CHECKING:  # the markets are imported only for a deterrence analysis
     from govlang.deterrence.market import Market

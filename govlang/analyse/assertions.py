@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from govlang import ir
 from govlang.analyse.bmc import Node, Search, search
 from govlang.analyse.formulas import Formula, evaluate, input_parts
 from govlang.analyse.model import Config, Letter, ScopeModel, Step
 from govlang.analyse.properties import PropertyResult, Status
 from govlang.analyse.trace import Trace, TraceKind, build_trace
-from govlang.params import constant_value
-from govlang.unparse import format_expr, format_property
+from govlang.lang import ir
+from govlang.lang.params import constant_value
+from govlang.lang.unparse import format_expr, format_property
 
 _VIOLATED = "violated"
 """The observer's value once an obligation has waited too long."""

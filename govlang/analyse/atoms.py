@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from govlang import ir
 from govlang.analyse.formulas import (
     FALSE,
     AtomF,
@@ -41,10 +40,11 @@ from govlang.analyse.formulas import (
     negate,
 )
 from govlang.analyse.intervals import FLIPPED, NEGATED, Ranges, compare, region
-from govlang.assertions import CLEAN, ENTERED
-from govlang.interval import Interval
-from govlang.params import NotConstant, ParamValue, constant_value
-from govlang.unparse import format_expr
+from govlang.lang import ir
+from govlang.lang.assertions import CLEAN, ENTERED
+from govlang.lang.interval import Interval
+from govlang.lang.params import NotConstant, ParamValue, constant_value
+from govlang.lang.unparse import format_expr
 
 WINDOW_LIMIT = 17
 """Largest ``count_last`` window modelled exactly (its configuration keeps n - 1 bits)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from govlang import ir
 from govlang.analyse.assertions import check_assertion
 from govlang.analyse.atoms import Abstraction
 from govlang.analyse.codes import Findings
@@ -26,9 +25,10 @@ from govlang.analyse.properties import (
     restoration,
 )
 from govlang.analyse.structure import Structure, overlapping_guards, values_of
-from govlang.assertions import conditions, scope_of
-from govlang.compile import CompiledInstitution
-from govlang.unparse import format_expr
+from govlang.lang import ir
+from govlang.lang.assertions import conditions, scope_of
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.unparse import format_expr
 
 _SCOPE_WORDS = {"agent": "per agent", "market": "market"}
 

@@ -1,6 +1,6 @@
 """The analyser's findings: GL6xx codes, their severities, and the sink that emits them.
 
-Codes are stable, as the checker's are (:mod:`govlang.check.codes`). ``specs/analysis.md``
+Codes are stable, as the checker's are (:mod:`govlang.lang.check.codes`). ``specs/analysis.md``
 documents every code with a flawed institution from ``tests/analyse/flawed/`` and exactly what
 ``govlang analyse`` prints for it.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from govlang import ir
-from govlang.check import locate
-from govlang.diagnostics import Diagnostic, Severity, Source
+from govlang.lang import ir
+from govlang.lang.check import locate
+from govlang.lang.diagnostics import Diagnostic, Severity, Source
 
 ANALYSIS_CODES: Final[dict[str, tuple[Severity, str]]] = {
     # structure of the governance graph

@@ -10,8 +10,8 @@ first scope that declares one (else at the first scope's header).
 from __future__ import annotations
 
 from govlang.analyse.codes import Findings
-from govlang.compile import CompiledInstitution
 from govlang.deterrence.market import Market
+from govlang.lang.compile import CompiledInstitution
 
 HORIZON = 50
 DISCOUNT = 0.95

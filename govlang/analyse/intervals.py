@@ -1,9 +1,9 @@
 """Interval reasoning: the values a numeric expression can take, and what a comparison can be.
 
-:class:`~govlang.interval.Interval` is a set of reals ``lo .. hi`` whose ends may be open or
+:class:`~govlang.lang.interval.Interval` is a set of reals ``lo .. hi`` whose ends may be open or
 infinite. :class:`Ranges` computes, for a numeric expression, an interval containing every
 value it can take, from the expression's structure alone (each built-in function's rule is
-its ``bound`` in :data:`govlang.builtins.BUILTINS`):
+its ``bound`` in :data:`govlang.lang.builtins.BUILTINS`):
 
 - a literal is itself; a param is its declared range (``in [lo, hi]``) in *ranges* mode, its
   value in *values* mode (a param without a range is always its value);
@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Literal
 
-from govlang import builtins, ir
-from govlang.interval import EVERYTHING, INF, Interval, point, product
-from govlang.ir import names
-from govlang.params import NotConstant, ParamValue, constant_value
+from govlang.lang import builtins, ir
+from govlang.lang.interval import EVERYTHING, INF, Interval, point, product
+from govlang.lang.ir import names
+from govlang.lang.params import NotConstant, ParamValue, constant_value
 
 Mode = Literal["values", "ranges"]
 
@@ -192,6 +192,6 @@ class Ranges:
 
     # --------------------------------------------------------------------- functions
     def _call(self, expr: ir.Expr) -> Interval:
-        """The built-in's own interval abstraction (:data:`govlang.builtins.BUILTINS`)."""
+        """The built-in's own interval abstraction (:data:`govlang.lang.builtins.BUILTINS`)."""
         assert isinstance(expr, ir.Call)
         return builtins.bound(expr.function, [self.of(arg) for arg in expr.args])

@@ -29,9 +29,9 @@ from typing import NamedTuple
 
 from govlang.analyse.atoms import Abstraction
 from govlang.analyse.formulas import Formula, Round, Tracker, evaluate
-from govlang.compile import CompiledEdge, CompiledInstitution
-from govlang.graph import is_sanction_state
-from govlang.manifest import try_constant
+from govlang.lang.compile import CompiledEdge, CompiledInstitution
+from govlang.lang.graph import is_sanction_state
+from govlang.lang.manifest import try_constant
 
 
 class Config(NamedTuple):

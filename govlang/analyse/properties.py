@@ -26,7 +26,7 @@ from typing import Literal
 from govlang.analyse.bmc import Exit, Node, Search, search, worst_exit
 from govlang.analyse.model import Config, Letter, ModelEdge, ScopeModel, Step
 from govlang.analyse.trace import Trace, build_trace
-from govlang.unparse import format_expr
+from govlang.lang.unparse import format_expr
 
 Status = Literal["proved", "bounded", "violated", "reachable", "unreachable", "not applicable"]
 """``bounded``: no violation within the bound, but the state space was not exhausted."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from govlang.analyse.trace import Trace
-from govlang.compile import CompiledInstitution
+from govlang.lang.compile import CompiledInstitution
 from govlang.runtime.controller import RoundRecord, initial_state, step
 from govlang.runtime.plan import Plan, Ref, build_plan
 from govlang.runtime.state import InstanceState

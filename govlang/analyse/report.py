@@ -16,7 +16,7 @@ from typing import Any
 from govlang.analyse.behaviour import ScopeSummary
 from govlang.analyse.properties import PropertyResult
 from govlang.analyse.trace import Trace
-from govlang.diagnostics import Diagnostic, Source, sort_key
+from govlang.lang.diagnostics import Diagnostic, Source, sort_key
 
 REPORT_FORMAT = "govlang.analysis"
 TRACES_FORMAT = "govlang.traces"

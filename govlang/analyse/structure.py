@@ -18,14 +18,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from govlang import ir
 from govlang.analyse.atoms import Abstraction
 from govlang.analyse.codes import Findings
 from govlang.analyse.formulas import Formula, Round, atoms_of, conjunction, evaluate
-from govlang.compile import CompiledEdge, CompiledInstitution
-from govlang.graph import is_sanction_state
-from govlang.ir import names
-from govlang.unparse import format_expr
+from govlang.lang import ir
+from govlang.lang.compile import CompiledEdge, CompiledInstitution
+from govlang.lang.graph import is_sanction_state
+from govlang.lang.ir import names
+from govlang.lang.unparse import format_expr
 
 MAX_FORMULA_ATOMS = 16
 """Most atoms (and trackers) one guard may have for the never/always check."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from govlang.analyse.model import Config, Letter, ScopeModel
-from govlang.unparse import format_expr
+from govlang.lang.unparse import format_expr
 
 TRACE_FORMAT = "govlang.trace"
 TRACE_VERSION = 1

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from govlang.channels.channel import Channel
-from govlang.channels.observables import with_channel
+from govlang.lang.schema import EnvironmentSchema
+from govlang.lang.talk_schema import with_channel
 from govlang.runtime.adapter import Adapter, StepRecord
-from govlang.schema import EnvironmentSchema
 
 __all__ = ["ChannelAdapter"]
 

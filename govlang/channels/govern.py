@@ -7,7 +7,7 @@ from typing import Any
 
 from govlang.channels.adapter import ChannelAdapter
 from govlang.channels.channel import Channel
-from govlang.compile import CompiledInstitution
+from govlang.lang.compile import CompiledInstitution
 from govlang.runtime.adapter import adapter_for
 from govlang.runtime.govern import REGIMES, GovernedEnv, Regime
 from govlang.runtime.log import GovernanceLog

@@ -10,96 +10,16 @@ in which nothing was said (numbers 0, bools false), and ``talk.visible`` is fals
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from govlang.channels.extractor import extract
 from govlang.channels.messages import Message, Refusal
-from govlang.schema import AGENT_DIM, EnvironmentSchema, ObservableSpec
+from govlang.lang.talk_schema import PREFIX
 
-__all__ = [
-    "MESSAGE_OBSERVABLES",
-    "PEER_DIM",
-    "PREFIX",
-    "is_message_observable",
-    "message_observables",
-    "with_channel",
-]
-
-PREFIX = "talk."
-"""Every message observable's name starts with it."""
-
-PEER_DIM = "peer"
-"""The recipients' dimension (labels: the firms)."""
-
-_A = (AGENT_DIM,)
-
-MESSAGE_OBSERVABLES: tuple[ObservableSpec, ...] = (
-    ObservableSpec(
-        name="talk.visible", type="bool", description="Whether the channel is monitored."
-    ),
-    ObservableSpec(name="talk.sent", dims=_A, description="Messages each firm sent this round."),
-    ObservableSpec(name="talk.chars", dims=_A, description="Characters each firm sent this round."),
-    ObservableSpec(
-        name="talk.refused",
-        dims=_A,
-        description="Messages of each firm refused or truncated this round.",
-    ),
-    ObservableSpec(
-        name="talk.pair",
-        dims=(AGENT_DIM, PEER_DIM),
-        description="Messages from each firm to each peer this round.",
-    ),
-    ObservableSpec(
-        name="talk.states_quantity",
-        type="bool",
-        dims=_A,
-        description="Some message of the firm this round states a quantity.",
-    ),
-    ObservableSpec(
-        name="talk.quantity",
-        dims=_A,
-        description="The quantity stated in the firm's last message stating one (0: none).",
-    ),
-    ObservableSpec(
-        name="talk.states_price",
-        type="bool",
-        dims=_A,
-        description="Some message of the firm this round states a price.",
-    ),
-    ObservableSpec(
-        name="talk.price",
-        dims=_A,
-        description="The price stated in the firm's last message stating one (0: none).",
-    ),
-    ObservableSpec(
-        name="talk.proposes_division",
-        type="bool",
-        dims=_A,
-        description="Some message of the firm this round proposes dividing the market.",
-    ),
-    ObservableSpec(
-        name="talk.agrees",
-        type="bool",
-        dims=_A,
-        description="Some message of the firm this round states agreement.",
-    ),
-)
-"""Every message observable, in declaration order."""
-
-
-def is_message_observable(name: str) -> bool:
-    """Whether ``name`` is in the message observables' namespace (``talk.``)."""
-    return name.startswith(PREFIX)
-
-
-def with_channel(schema: EnvironmentSchema, agents: Sequence[str]) -> EnvironmentSchema:
-    """``schema`` with the message observables and the ``peer`` dimension (labelled ``agents``)."""
-    dimensions = {**schema.dimensions, PEER_DIM: tuple(agents)}
-    observables = (*schema.observables, *MESSAGE_OBSERVABLES)
-    return schema.model_copy(update={"dimensions": dimensions, "observables": observables})
+__all__ = ["message_observables"]
 
 
 def message_observables(
@@ -139,11 +59,3 @@ def message_observables(
     out.update({PREFIX + k: v for k, v in numbers.items()})
     out.update({PREFIX + k: v for k, v in flags.items()})
     return out
-
-
-def observable_types() -> Mapping[str, str]:
-    """Each message observable's type as written in a ``.gov`` file."""
-    return {
-        spec.name: f"{spec.type}[{', '.join(spec.dims)}]" if spec.dims else spec.type
-        for spec in MESSAGE_OBSERVABLES
-    }

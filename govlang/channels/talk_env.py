@@ -8,10 +8,10 @@ schema (default config) with the message observables of a channel between its fi
 
 from __future__ import annotations
 
-from govlang.channels.observables import with_channel
-from govlang.frontend import InputError
+from govlang.lang.frontend import InputError
+from govlang.lang.schema import EnvironmentSchema
+from govlang.lang.talk_schema import with_channel
 from govlang.markets import registry
-from govlang.schema import EnvironmentSchema
 
 __all__ = ["TALK_SUFFIX", "environment_schema", "talking_schema"]
 

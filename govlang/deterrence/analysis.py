@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from govlang import ir
-from govlang.compile import CompiledInstitution
 from govlang.deterrence.market import FloatArray, Market
 from govlang.deterrence.patterns import FirmEconomics, Pattern, economics, patterns
 from govlang.deterrence.play import Played, Strategy, play
@@ -27,7 +25,9 @@ from govlang.deterrence.search import (
     scaled_overrides,
 )
 from govlang.deterrence.verdict import Outcome, Verdict, outcome, verdict, weights
-from govlang.params import ParamValue
+from govlang.lang import ir
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.params import ParamValue
 
 COLLUDING: tuple[Strategy, Strategy] = ("persistent", "evasive")
 

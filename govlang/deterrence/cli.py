@@ -18,11 +18,11 @@ MAX_HORIZON = 10_000
 def cmd_deterrence(args: argparse.Namespace) -> int:
     """``govlang deterrence FILE --env MARKET``: whether the institution deters collusion."""
     from govlang.api import load
-    from govlang.cli import UsageError, parse_params
+    from govlang.cli_args import UsageError, parse_params
     from govlang.deterrence.analysis import assess
     from govlang.deterrence.market import MarketError, market_from_cli, parse_market_params
     from govlang.deterrence.report import to_json, to_text
-    from govlang.manifest import canonical_json
+    from govlang.lang.manifest import canonical_json
 
     if not 1 <= args.horizon <= MAX_HORIZON:
         raise UsageError(f"--horizon must be between 1 and {MAX_HORIZON}, got {args.horizon}")

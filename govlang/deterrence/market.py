@@ -19,7 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import ValidationError
 
-from govlang.diagnostics import did_you_mean
+from govlang.lang.diagnostics import did_you_mean
+from govlang.lang.schema import EnvironmentSchema
 from govlang.markets import (
     BertrandConfig,
     BertrandMarket,
@@ -31,7 +32,6 @@ from govlang.markets import (
     registry,
 )
 from govlang.markets.equilibrium import cournot_joint_closed_form, cournot_nash_closed_form
-from govlang.schema import EnvironmentSchema
 
 FloatArray = NDArray[np.float64]
 MARKETS = ("cournot", "bertrand")
@@ -155,7 +155,7 @@ def market_from_cli(env: str, params: Mapping[str, Any]) -> Market:
 
 def _schema_market(path: str) -> str:
     """The built-in market a schema file describes (its ``name``)."""
-    from govlang.frontend import InputError
+    from govlang.lang.frontend import InputError
     from govlang.markets.registry import environment_schema
 
     try:

@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from govlang.compile import CompiledInstitution
 from govlang.deterrence.market import FloatArray, Market
+from govlang.lang.compile import CompiledInstitution
 from govlang.runtime.events import Event, RoundTrace
 from govlang.runtime.govern import govern
 from govlang.runtime.replay import replay_actions

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from govlang import ir
-from govlang.compile import CompiledInstitution, compile_institution
-from govlang.params import NotConstant, ParamValue, constant_value
+from govlang.lang import ir
+from govlang.lang.compile import CompiledInstitution, compile_institution
+from govlang.lang.params import NotConstant, ParamValue, constant_value
 
 __all__ = ["FineParams", "Threshold", "fine_params", "ladder_overrides", "min_scale"]
 

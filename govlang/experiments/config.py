@@ -18,7 +18,7 @@ names become parts of file names, so they are restricted (:mod:`govlang.experime
 
 Every model is frozen pydantic; :func:`load_experiment` turns any problem into an
 :class:`ExperimentError` that names the file, the key path and what is wrong (exit code 1), and
-a file that cannot be read into :class:`~govlang.frontend.InputError` (exit code 3). The
+a file that cannot be read into :class:`~govlang.lang.frontend.InputError` (exit code 3). The
 format is specified in ``specs/experiments.md``.
 """
 
@@ -39,10 +39,10 @@ from govlang.agents import FIRM_KINDS
 from govlang.channels.spec import ChannelSpec
 from govlang.experiments.metrics import MetricParams
 from govlang.experiments.names import FileName, toml_key
-from govlang.frontend import InputError
-from govlang.inputs import TOML, read_text
+from govlang.lang.frontend import InputError
+from govlang.lang.inputs import TOML, read_text
+from govlang.lang.params import ParamValue
 from govlang.markets import registry
-from govlang.params import ParamValue
 from govlang.runtime.govern import Regime
 from govlang.runtime.log import DEFAULT_FSYNC, DEFAULT_FSYNC_EVERY, FsyncPolicy
 
@@ -406,7 +406,7 @@ def _plain(value: Any) -> Any:
 def load_experiment(path: str | Path) -> ExperimentSpec:
     """Read, parse and validate an experiment file; paths become relative to its folder.
 
-    Raises :class:`~govlang.frontend.InputError` when the file (or the institution it names)
+    Raises :class:`~govlang.lang.frontend.InputError` when the file (or the institution it names)
     cannot be read, and :class:`ExperimentError` for anything invalid.
     """
     file = Path(path)

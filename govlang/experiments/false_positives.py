@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govlang import ir
 from govlang.experiments.numbers import flat_numbers
-from govlang.experiments.trace import iter_trace
+from govlang.experiments.run_loop import iter_trace
+from govlang.lang import ir
 from govlang.runtime.plan import referenced_names
 
 __all__ = [

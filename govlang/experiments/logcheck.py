@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govlang.inputs import KEY, LOG, MANIFEST, read_file, read_text
+from govlang.lang.inputs import KEY, LOG, MANIFEST, read_file, read_text
 from govlang.runtime.keystore import find_key, read_private
 from govlang.runtime.log import HMAC_VERSION, KEY_ENV, KEY_FILE_ENV, load_key
 from govlang.runtime.signing import LogKeyError, load_public_pem, private_key
@@ -59,7 +59,7 @@ def check_log(
     """Verify ``log`` against ``manifest`` (by default its results folder's ``manifest.json``).
 
     Raises :class:`LogKeyError` for an unusable key, ``OSError`` or
-    :class:`~govlang.inputs.InputError` for unreadable files, ``ValueError`` for a manifest
+    :class:`~govlang.lang.inputs.InputError` for unreadable files, ``ValueError`` for a manifest
     that cannot be used.
     """
     manifest = manifest or _results_manifest(log)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from govlang.inputs import KEY, InputRefused, read_file
+from govlang.lang.inputs import KEY, InputRefused, read_file
 from govlang.runtime.keystore import DEFAULT_KEY, find_key, key_dir, load_private, user_key
 from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV, load_key
 from govlang.runtime.signing import (
@@ -40,7 +40,7 @@ def log_key(out: Path) -> tuple[bytes, str]:
     """The governance logs' key material (PEM) and where it came from (never the key itself).
 
     Writes ``out/log-public-key.pem`` if it is not there. Raises
-    :class:`~govlang.inputs.InputRefused` (exit code 1) when no usable key is found, a key file
+    :class:`~govlang.lang.inputs.InputRefused` (exit code 1) when no usable key is found, a key file
     is not private, or the key is not the one that signed the results so far.
     """
     try:

@@ -29,9 +29,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure as MplFigure
 
-from govlang.compile import CompiledInstitution
 from govlang.experiments.results import Comparisons, run_dir
-from govlang.experiments.trace import read_trace
+from govlang.experiments.run_loop import read_trace
+from govlang.lang.compile import CompiledInstitution
 
 if TYPE_CHECKING:
     from govlang.experiments.runs import RunSpec

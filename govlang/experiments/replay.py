@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from govlang.api import load
+from govlang.lang.params import ParamValue
 from govlang.markets import registry
-from govlang.params import ParamValue
 from govlang.runtime.replay import ReplayError, ReplayResult, read_actions, replay_actions
 
 __all__ = ["make_market", "replay"]
@@ -37,9 +37,9 @@ def replay(
 ) -> ReplayResult:
     """Replay the actions file through the institution file on a fresh registered market.
 
-    Raises :class:`~govlang.diagnostics.GovlangError` if the institution has errors (checked
+    Raises :class:`~govlang.lang.diagnostics.GovlangError` if the institution has errors (checked
     against the market's schema), :class:`ReplayError` for a bad actions file or market, and
-    :class:`~govlang.frontend.InputError` / ``OSError`` for unreadable files.
+    :class:`~govlang.lang.frontend.InputError` / ``OSError`` for unreadable files.
     """
     actions = read_actions(actions_path)
     env = make_market(market, len(actions))

@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
 from govlang.experiments.false_positives import SignalCounts, regime_false_positives
 from govlang.experiments.plots import Figure, experiment_figures
@@ -40,7 +39,8 @@ from govlang.experiments.tables import (
 )
 from govlang.explain.attribution import Attribution, attribution_rows, regime_attribution
 from govlang.explain.recorded import RecordedActs
-from govlang.frontend import InputError
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.frontend import InputError
 
 if TYPE_CHECKING:
     from govlang.experiments.runs import RunSpec

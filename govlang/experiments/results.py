@@ -22,16 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from govlang.compile import CompiledInstitution
 from govlang.experiments.config import ExperimentSpec
 from govlang.experiments.false_positives import run_false_positives
 from govlang.experiments.faults import firm_faults
 from govlang.experiments.metrics import Benchmarks, MetricParams, market_metrics
 from govlang.experiments.regime_notes import regime_notes, text_reactions
+from govlang.experiments.run_loop import compiled_for, iter_trace
 from govlang.experiments.run_page import write_run_page
 from govlang.experiments.talk import talk_notes
 from govlang.experiments.tidy import IDENTITY, combine_tables, write_run_tables
-from govlang.experiments.trace import compiled_for, iter_trace
 from govlang.experiments.welfare_summary import (
     WelfareSummary,
     Worse,
@@ -39,8 +38,9 @@ from govlang.experiments.welfare_summary import (
     warnings,
     worse_off,
 )
-from govlang.frontend import InputError
-from govlang.manifest import canonical_json
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.frontend import InputError
+from govlang.lang.manifest import canonical_json
 
 if TYPE_CHECKING:
     from govlang.experiments.runs import RunSpec

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from govlang.experiments.faults import fallback_reason, firm_faults
 from govlang.experiments.numbers import table_number
+from govlang.experiments.run_loop import read_trace
 from govlang.experiments.talk import said_html
-from govlang.experiments.trace import read_trace
 from govlang.explain.pages import Why, act_notes, event_item, paths_html
 from govlang.runtime.events import Event
 
 if TYPE_CHECKING:
-    from govlang.compile import CompiledInstitution
     from govlang.experiments.runs import RunSpec
+    from govlang.lang.compile import CompiledInstitution
 
 __all__ = ["PAGE", "ensure_run_page", "run_page", "template", "write_run_page"]
 
@@ -77,7 +77,7 @@ def write_run_page(
     directory: Path, run: RunSpec, facts: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
 ) -> None:
     """Write the run's page into its folder (acts explained from the trace and the log)."""
-    from govlang.experiments.trace import compiled_for
+    from govlang.experiments.run_loop import compiled_for
 
     compiled = compiled_for(run)
     why = act_notes(compiled, run.institution_path, directory, records)

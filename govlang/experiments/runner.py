@@ -41,14 +41,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govlang.compile import CompiledInstitution
 from govlang.experiments import results
 from govlang.experiments.config import ExperimentSpec, load_experiment
 from govlang.experiments.logkey import key_statement, log_key, record_key
 from govlang.experiments.metrics import MetricParams
+from govlang.experiments.run_loop import institution_of, play_run
 from govlang.experiments.runs import RunSpec, plan_runs
-from govlang.experiments.trace import institution_of, play_run
-from govlang.frontend import InputError
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.frontend import InputError
 from govlang.progress import Progress
 from govlang.workers import die_with_parent, interrupts_deferred
 
@@ -95,8 +95,8 @@ def run_experiment(
 
     ``quiet`` hides the progress bar (it is also hidden when stderr is not a terminal);
     ``concurrency`` overrides the experiment's. Raises :class:`ExperimentError` for an invalid
-    experiment, :class:`~govlang.frontend.InputError` for unreadable or unwritable files and
-    :class:`~govlang.diagnostics.GovlangError` for an institution with errors.
+    experiment, :class:`~govlang.lang.frontend.InputError` for unreadable or unwritable files and
+    :class:`~govlang.lang.diagnostics.GovlangError` for an institution with errors.
     """
     if concurrency is not None and concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -151,7 +151,7 @@ def _mkdir(path: Path) -> None:
 
 def _diagram(compiled: CompiledInstitution, out: Path) -> str | None:
     """Draw ``institution.svg``; the reason it could not be drawn, else ``None``."""
-    from govlang.render import RenderError, render  # networkx: not in run workers
+    from govlang.lang.render import RenderError, render  # networkx: not in run workers
 
     try:
         render(compiled, out / "institution.svg")

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from govlang.channels.spec import ChannelSpec
 from govlang.experiments.config import ExperimentSpec, FirmSpec
 from govlang.experiments.names import FileName
-from govlang.manifest import canonical_json
-from govlang.params import ParamValue
+from govlang.lang.manifest import canonical_json
+from govlang.lang.params import ParamValue
 from govlang.runtime.govern import Regime
 from govlang.runtime.log import DEFAULT_FSYNC, DEFAULT_FSYNC_EVERY, FsyncPolicy, plain
 

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 from govlang.channels import Channel
 from govlang.channels.context import TalkContext
 from govlang.channels.govern import govern_talking
-from govlang.channels.observables import with_channel
-from govlang.compile import CompiledInstitution
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.schema import EnvironmentSchema
+from govlang.lang.talk_schema import with_channel
 from govlang.runtime.govern import GovernedEnv, Regime
 from govlang.runtime.log import GovernanceLog
-from govlang.schema import EnvironmentSchema
 
 if TYPE_CHECKING:
     from govlang.experiments.config import ExperimentSpec

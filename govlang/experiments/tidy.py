@@ -31,8 +31,8 @@ import numpy as np
 from govlang.experiments.faults import firm_faults
 from govlang.experiments.numbers import flat_numbers
 from govlang.experiments.reasons import CODES, code_reason, reason_text
-from govlang.experiments.trace import iter_trace
-from govlang.frontend import InputError
+from govlang.experiments.run_loop import iter_trace
+from govlang.lang.frontend import InputError
 from govlang.markets import registry
 from govlang.markets.measures import excess_over, hhi
 

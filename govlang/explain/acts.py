@@ -14,16 +14,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from govlang import ir
-from govlang.compile import CompiledEdge
 from govlang.explain.conditions import Condition, Explainer, format_value, params_in
 from govlang.explain.inputs import ExplainError, LogEntry, RunSource
 from govlang.explain.replay import Replay
+from govlang.lang import ir
+from govlang.lang.compile import CompiledEdge
+from govlang.lang.unparse import format_expr
 from govlang.runtime.events import Event
 from govlang.runtime.log import plain
 from govlang.runtime.plan import EdgePlan, Instance, Ref, SanctionSite, ScopePlan
 from govlang.runtime.sanctions import ladder_step
-from govlang.unparse import format_expr
 
 ACT_KINDS = ("traversal", "restoration", "blocked", "sanction", "notice")
 TIMES = "\N{MULTIPLICATION SIGN}"

@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from govlang import ir
-from govlang.ir import walk
-from govlang.params import ParamValue
+from govlang.lang import ir
+from govlang.lang.ir import walk
+from govlang.lang.params import ParamValue
+from govlang.lang.unparse import format_expr
 from govlang.runtime.plan import Plan, Ref
 from govlang.runtime.values import Value, at_agent
-from govlang.unparse import format_expr
 
 MAX_DEPTH = 8
 """Monitors are expanded at most this deep (a definition chain longer than this is shown as

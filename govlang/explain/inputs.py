@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from govlang.api import compile_document, read_document
-from govlang.channels.observables import with_channel
-from govlang.compile import CompiledInstitution
-from govlang.diagnostics import GovlangError
-from govlang.frontend import InputError
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.diagnostics import GovlangError
+from govlang.lang.frontend import InputError
+from govlang.lang.talk_schema import with_channel
 from govlang.markets import registry
 from govlang.markets.base import MarketEnv
 from govlang.runtime.events import EVENT_KINDS

@@ -1,7 +1,7 @@
 """A run path drawn on the institution's diagram, for a run's page, without re-running Graphviz.
 
 ``govlang render --path`` lays the diagram out again with the path in it
-(:func:`govlang.render.to_dot`). A run's page needs one diagram per agent, for every run of an
+(:func:`govlang.lang.render.to_dot`). A run's page needs one diagram per agent, for every run of an
 experiment, so it lays the diagram out once per institution and process, then marks the path
 on a copy of the SVG: Graphviz titles each node group with its node key (``agent.fined``) and
 each edge group with ``FROM->TO``, so the path's states and every edge joining two consecutive
@@ -17,8 +17,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from govlang.compile import CompiledInstitution
-from govlang.render import OVERLAY, RenderError, _run_dot, to_dot
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.render import OVERLAY, RenderError, _run_dot, to_dot
 
 GROUP = re.compile(r'<g id="((?:node|edge)\d+)" class="(node|edge)">\s*<title>([^<]*)</title>')
 

@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from govlang.compile import CompiledInstitution
 from govlang.explain.acts import TIMES
 from govlang.explain.inputs import log_entries
 from govlang.explain.overlay import path_svg
 from govlang.explain.recorded import event_entries, recorded_acts
-from govlang.graph import node_key
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.graph import node_key
 
 Why = Callable[[Mapping[str, Any], int], str]
 """The explanation (HTML) of a round's event at its position in the round, or ``""``."""

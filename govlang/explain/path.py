@@ -1,7 +1,7 @@
 """The states one agent went through in a recorded run, as a diagram's path overlay.
 
 ``govlang render FILE --path TRACE`` draws the institution with the states and edges an agent
-traversed highlighted (:func:`govlang.render.to_dot`'s ``path_overlay``). The path is read
+traversed highlighted (:func:`govlang.lang.render.to_dot`'s ``path_overlay``). The path is read
 from the trace's recorded standings: the scope's initial state, then the standing after each
 round.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from govlang.compile import CompiledInstitution
 from govlang.explain.inputs import ExplainError, _lines, _pick_run
-from govlang.graph import node_key
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.graph import node_key
 
 
 def trace_file(path: str | Path, run: str | None) -> Path:

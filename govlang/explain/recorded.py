@@ -15,12 +15,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from govlang import ir
-from govlang.compile import CompiledInstitution
 from govlang.explain.acts import arithmetic, counters_of
 from govlang.explain.conditions import signal_names
 from govlang.explain.inputs import LogEntry
 from govlang.explain.text import params_text
+from govlang.lang import ir
+from govlang.lang.compile import CompiledInstitution
 from govlang.runtime.plan import Plan, Ref, SanctionSite, build_plan
 
 EDGE_KINDS = ("traversal", "restoration", "blocked")

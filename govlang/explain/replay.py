@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from govlang import ir
-from govlang.channels.observables import with_channel
-from govlang.compile import CompiledInstitution
 from govlang.explain.talk import observables_of
+from govlang.lang import ir
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.talk_schema import with_channel
 from govlang.runtime.bridge import OracleBridge
 from govlang.runtime.constraints import constrain_round
 from govlang.runtime.controller import RoundRecord, RuntimeState, initial_state, step

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from govlang import ir
 from govlang.interop.problems import InteropError, KeyPath, Problem
 from govlang.interop.source import ManifestSource
+from govlang.lang import ir
 
 Origins = dict[str, list[KeyPath]]
 """For each kind of declaration, the manifest key path of each one, in ``.gov`` order."""
@@ -29,9 +29,9 @@ class Imported:
 
 def checked(source: ManifestSource, institution: ir.Institution, origins: Origins) -> Imported:
     """Format, parse back and check; map the checker's errors to manifest key paths."""
-    from govlang.check import check
-    from govlang.fmt import format_institution
-    from govlang.frontend import parse_text
+    from govlang.lang.check import check
+    from govlang.lang.fmt import format_institution
+    from govlang.lang.frontend import parse_text
 
     text = format_institution(institution)
     document = parse_text(text, "<generated>")

@@ -19,7 +19,7 @@ def write_atomically(path: Path, text: str) -> None:
     import os
     import tempfile
 
-    from govlang.inputs import InputError
+    from govlang.lang.inputs import InputError
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,14 +65,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 def _export_manifest(args: argparse.Namespace) -> int:
     """``govlang import --export FILE.gov [-o MANIFEST]``: the manifest of an institution."""
     from govlang.api import read_document
-    from govlang.check import check
-    from govlang.cli import _print_diagnostics
+    from govlang.cli_args import print_diagnostics
     from govlang.interop.from_gov import ExportManifestError, manifest_text, to_manifest
+    from govlang.lang.check import check
 
     document, _ = read_document(args.manifest)
     errors = [d for d in check(document) if d.is_error]
     if errors or document.institution is None:
-        _print_diagnostics(document, errors or document.diagnostics, "text")
+        print_diagnostics(document, errors or document.diagnostics, "text")
         return EXIT_INVALID
     try:
         data = to_manifest(document.institution)

@@ -8,10 +8,10 @@ something silently dropped. Problems come back with the column inside the string
 
 from __future__ import annotations
 
-from govlang import ir
-from govlang.diagnostics import Diagnostic
-from govlang.frontend import parse_text
-from govlang.unparse import format_number
+from govlang.lang import ir
+from govlang.lang.diagnostics import Diagnostic
+from govlang.lang.frontend import parse_text
+from govlang.lang.unparse import format_number
 
 _EXPR_HEAD = "institution Manifest\nmonitor m = ("
 _ASSERT_HEAD = "institution Manifest\nassert A: "

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from govlang import ir
-from govlang.unparse import format_expr, format_property, format_type
+from govlang.lang import ir
+from govlang.lang.unparse import format_expr, format_property, format_type
 
 
 class ExportManifestError(Exception):

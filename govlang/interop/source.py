@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from govlang.inputs import GOV, InputError, read_file
 from govlang.interop.problems import InteropError, KeyPath, Problem
+from govlang.lang.inputs import GOV, InputError, read_file
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class ManifestSource:
 def read_manifest(path: str) -> ManifestSource:
     """Read and parse ``path``; raise :class:`InteropError` on a syntax error or a repeated key.
 
-    I/O failures raise :class:`~govlang.inputs.InputError`.
+    I/O failures raise :class:`~govlang.lang.inputs.InputError`.
     """
     try:
         data = read_file(path, GOV)

@@ -3,20 +3,21 @@
 :func:`import_manifest` is ``govlang import``: read, validate against
 :mod:`govlang.interop.schema`, resolve every cross-reference (an edge's states and rule, the
 names in ``then``/``on_enter``/``each_round``, the evidence signal), parse every expression,
-build the :class:`~govlang.ir.Institution`, print it with :func:`govlang.fmt.format_institution`,
+build the :class:`~govlang.lang.ir.Institution`, print it with
+:func:`govlang.lang.fmt.format_institution`,
 parse the text back and run the checker on it. Any problem at any step raises
 :class:`InteropError` naming the manifest key path it came from; nothing is dropped.
 """
 
 from __future__ import annotations
 
-from govlang import ir
 from govlang.interop import schema as sm
 from govlang.interop.checked import Imported, Origins, checked
 from govlang.interop.exprs import ExprError, parse_expr, parse_property, value_text
 from govlang.interop.problems import InteropError, KeyPath, Problem, known
 from govlang.interop.source import ManifestSource, read_manifest
 from govlang.interop.validate import validate
+from govlang.lang import ir
 
 __all__ = ["Imported", "import_manifest", "import_source", "validate"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from govlang.check import ValueType, check, infer_types
-from govlang.diagnostics import Diagnostic, Source
-from govlang.frontend import Document, decode, parse_source
-from govlang.inputs import GOV, InputRefused, shown
+from govlang.lang.check import ValueType, check, infer_types
+from govlang.lang.diagnostics import Diagnostic, Source
+from govlang.lang.frontend import Document, decode, parse_source
+from govlang.lang.inputs import GOV, InputRefused, shown
 from govlang.lsp.index import Index, build_index
 from govlang.lsp.positions import Lines
 from govlang.lsp.settings import Settings

@@ -14,11 +14,11 @@ from collections.abc import Collection
 
 from lsprotocol import types
 
-from govlang.builtins import BUILTINS
-from govlang.check.types import BUILTIN_NAMES
-from govlang.dims import plural
+from govlang.lang.builtins import BUILTINS
+from govlang.lang.check.types import BUILTIN_NAMES
+from govlang.lang.dims import plural
+from govlang.lang.parse import keywords
 from govlang.lsp.index import Index, Symbol, SymbolKind
-from govlang.parse import keywords
 
 _ITEM_KIND: dict[SymbolKind, types.CompletionItemKind] = {
     "param": types.CompletionItemKind.Constant,

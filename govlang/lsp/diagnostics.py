@@ -12,8 +12,8 @@ import re
 
 from lsprotocol import types
 
-from govlang import ir
-from govlang.diagnostics import Diagnostic
+from govlang.lang import ir
+from govlang.lang.diagnostics import Diagnostic
 from govlang.lsp.analysis import Analysis
 from govlang.lsp.positions import Lines
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from govlang.fmt import format_document
+from govlang.lang.fmt import format_document
 from govlang.lsp.analysis import Analysis
 
 

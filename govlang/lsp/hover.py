@@ -8,19 +8,19 @@ a rule its norm text and edges (with their clauses); an assertion its property; 
 
 from __future__ import annotations
 
-from govlang import ir
-from govlang.builtins import BUILTINS, Builtin
-from govlang.check.types import DimOrder, builtin_types
-from govlang.dims import dimension_order
-from govlang.lsp.analysis import Analysis
-from govlang.lsp.index import Occurrence, Symbol
-from govlang.unparse import (
+from govlang.lang import ir
+from govlang.lang.builtins import BUILTINS, Builtin
+from govlang.lang.check.types import DimOrder, builtin_types
+from govlang.lang.dims import dimension_order
+from govlang.lang.unparse import (
     format_edge,
     format_expr,
     format_property,
     format_sanction,
     format_type,
 )
+from govlang.lsp.analysis import Analysis
+from govlang.lsp.index import Occurrence, Symbol
 
 _BUILTIN_DOCS = {
     "round": "The 1-based number of the current round.",

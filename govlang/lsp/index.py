@@ -23,14 +23,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from govlang import ir
-from govlang.assertions import CLEAN, ENTERED, conditions, scope_of
-from govlang.check.exprs import all_exprs
-from govlang.check.locate import iter_tokens, keyword_span
-from govlang.check.types import BUILTIN_NAMES
-from govlang.diagnostics import Source
-from govlang.dims import dimension_order
-from govlang.ir import walk
+from govlang.lang import ir
+from govlang.lang.assertions import CLEAN, ENTERED, conditions, scope_of
+from govlang.lang.check.exprs import all_exprs
+from govlang.lang.check.locate import iter_tokens, keyword_span
+from govlang.lang.check.types import BUILTIN_NAMES
+from govlang.lang.diagnostics import Source
+from govlang.lang.dims import dimension_order
+from govlang.lang.ir import walk
 
 SymbolKind = Literal[
     "param", "monitor", "observable", "benchmark", "state", "rule", "restore", "assert"
@@ -213,7 +213,7 @@ class _Builder:
 def _find(source: Source, span: ir.Span, name: str, after: str | None = None) -> ir.Span:
     """The span of ``name`` (dotted names too) in ``span``, after the token ``after``.
 
-    As :func:`govlang.check.locate.name_span`, but reading tokens only up to the name (which
+    As :func:`govlang.lang.check.locate.name_span`, but reading tokens only up to the name (which
     follows its keyword at once), so that indexing a large file stays linear; ``NO_SPAN``
     when the name is not there.
     """

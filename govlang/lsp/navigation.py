@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from govlang import ir
-from govlang.check.locate import header_span
+from govlang.lang import ir
+from govlang.lang.check.locate import header_span
 from govlang.lsp.analysis import Analysis
 from govlang.lsp.diagnostics import span_range
 from govlang.lsp.index import Symbol, SymbolKind

@@ -85,7 +85,7 @@ class GovServer(LanguageServer):
 def analysed(text: str, name: str, encoding: str, settings: Settings) -> Analysis:
     """:func:`analyse_text` with Python's cyclic garbage collector paused.
 
-    As the command line does (:func:`govlang.frontend.collector_paused`): parsing and checking
+    As the command line does (:func:`govlang.lang.frontend.collector_paused`): parsing and checking
     allocate many small objects and few cycles, and collections would slow a large file down
     by more than half. The command line pauses the collector only when it runs alone; here the
     other threads are pygls's, which only move messages, so pausing it is as safe.

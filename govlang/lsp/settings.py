@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from govlang.frontend import InputError
-from govlang.params import ParamValue, parse_override
-from govlang.schema import EnvironmentSchema
+from govlang.lang.frontend import InputError
+from govlang.lang.params import ParamValue, parse_override
+from govlang.lang.schema import EnvironmentSchema
 
 
 @dataclass(frozen=True)

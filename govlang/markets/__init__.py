@@ -1,7 +1,7 @@
 """Reference market environments for govlang: Cournot and logit-Bertrand oligopolies.
 
 Both markets are PettingZoo ``ParallelEnv`` s that report their observables in the shape of a
-:class:`govlang.schema.EnvironmentSchema` (``schema()``, ``observables()``, ``outcome()``) and
+:class:`govlang.lang.schema.EnvironmentSchema` (``schema()``, ``observables()``, ``outcome()``) and
 carry Nash and joint-profit ("monopoly") benchmarks computed for any parameters.
 
 * :mod:`govlang.markets.cournot` -- multi-commodity Cournot (the Institutional AI market).

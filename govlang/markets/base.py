@@ -13,17 +13,20 @@ from __future__ import annotations
 import string
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import gymnasium
 import numpy as np
 from numpy.typing import NDArray
 from pettingzoo import ParallelEnv  # type: ignore[import-untyped,unused-ignore]
+from pydantic import BaseModel
 
-from govlang.schema import EnvironmentSchema
+from govlang.lang.schema import EnvironmentSchema
 
 FloatArray = NDArray[np.float64]
 Outcome = dict[str, FloatArray]
+Config = TypeVar("Config", bound=BaseModel)
+"""A market's config model."""
 
 __all__ = ["MarketEnv", "Outcome", "agent_names", "broadcast", "commodity_labels"]
 
@@ -114,6 +117,16 @@ class MarketEnv(ParallelEnv, ABC):  # type: ignore[misc,unused-ignore]
         self._last: Outcome | None = None
         self._started = False
 
+    @staticmethod
+    def configured(
+        model: type[Config], config: Config | None, overrides: Mapping[str, Any]
+    ) -> Config:
+        """``config`` (default: ``model()``) updated by constructor ``overrides``, validated."""
+        if overrides:
+            base = config.model_dump() if config is not None else {}
+            return model.model_validate({**base, **overrides})
+        return config or model()
+
     # ----------------------------------------------------------------- subclass hooks
 
     @abstractmethod
@@ -138,7 +151,7 @@ class MarketEnv(ParallelEnv, ABC):  # type: ignore[misc,unused-ignore]
 
     @abstractmethod
     def schema(self) -> EnvironmentSchema:
-        """Return the :class:`~govlang.schema.EnvironmentSchema` of this market."""
+        """Return the :class:`~govlang.lang.schema.EnvironmentSchema` of this market."""
         raise NotImplementedError
 
     def initial_info(self, index: int) -> dict[str, Any]:

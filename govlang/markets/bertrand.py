@@ -28,6 +28,7 @@ import gymnasium
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from govlang.lang.schema import ActionSpec, EnvironmentSchema, ObservableSpec
 from govlang.markets.base import (
     FloatArray,
     MarketEnv,
@@ -40,7 +41,6 @@ from govlang.markets.base import (
 from govlang.markets.demand import logit_demand
 from govlang.markets.equilibrium import bertrand_joint_optimum, bertrand_nash
 from govlang.markets.measures import hhi, logit_consumer_surplus, shares
-from govlang.schema import ActionSpec, EnvironmentSchema, ObservableSpec
 
 __all__ = ["BertrandConfig", "BertrandMarket", "bertrand_schema"]
 
@@ -186,10 +186,7 @@ class BertrandMarket(MarketEnv):
         **overrides: Any,
     ) -> None:
         """Build the market from ``config`` updated by ``overrides`` and solve its benchmarks."""
-        if overrides:
-            base = config.model_dump() if config is not None else {}
-            config = BertrandConfig.model_validate({**base, **overrides})
-        self.config: BertrandConfig = config or BertrandConfig()
+        self.config: BertrandConfig = self.configured(BertrandConfig, config, overrides)
         cfg = self.config
         self.price_max = _resolve_price_max(cfg)
         self.costs = np.array(cfg.costs) * cfg.price_scale

@@ -23,6 +23,7 @@ import gymnasium
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from govlang.lang.schema import ActionSpec, EnvironmentSchema, ObservableSpec
 from govlang.markets.base import (
     FloatArray,
     MarketEnv,
@@ -36,7 +37,6 @@ from govlang.markets.base import (
 from govlang.markets.demand import linear_prices
 from govlang.markets.equilibrium import cournot_joint_optimum, cournot_nash
 from govlang.markets.measures import coefficient_of_variation, hhi, linear_consumer_surplus, shares
-from govlang.schema import ActionSpec, EnvironmentSchema, ObservableSpec
 
 __all__ = ["CournotConfig", "CournotMarket", "cournot_schema"]
 
@@ -190,10 +190,7 @@ class CournotMarket(MarketEnv):
         **overrides: Any,
     ) -> None:
         """Build the market from ``config`` updated by ``overrides`` and solve its benchmarks."""
-        if overrides:
-            base = config.model_dump() if config is not None else {}
-            config = CournotConfig.model_validate({**base, **overrides})
-        self.config: CournotConfig = config or CournotConfig()
+        self.config: CournotConfig = self.configured(CournotConfig, config, overrides)
         cfg = self.config
         self.alpha = np.array(cfg.alpha)
         self.beta = np.array(cfg.beta)

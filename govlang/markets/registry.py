@@ -25,11 +25,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from govlang.inputs import InputError
+from govlang.lang.inputs import InputError
+from govlang.lang.schema import EnvironmentSchema, SchemaError, load_schema
 from govlang.markets.base import MarketEnv
 from govlang.markets.bertrand import BertrandConfig, BertrandMarket
 from govlang.markets.cournot import CournotConfig, CournotMarket
-from govlang.schema import EnvironmentSchema, SchemaError, load_schema
 
 ENTRY_POINT_GROUP = "govlang.markets"
 """The entry-point group through which third-party markets register."""
@@ -124,7 +124,7 @@ def market(name: str) -> MarketKind:
 def environment_schema(spec: str) -> EnvironmentSchema:
     """The schema of a registered market (``cournot``, ``bertrand``, ...) or of a schema file.
 
-    Raises :class:`~govlang.frontend.InputError` if ``spec`` is neither a known market nor a
+    Raises :class:`~govlang.lang.frontend.InputError` if ``spec`` is neither a known market nor a
     readable schema.
     """
     kind = markets().get(spec)

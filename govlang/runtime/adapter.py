@@ -10,7 +10,7 @@ Three ways to observe an environment:
   An institution reads ``info.k`` after declaring ``observe info.k: number[agent]``; its
   schema is derived from the env's action space and those declarations.
 * :class:`SchemaAdapter` for a third-party env with a user-written schema
-  (:func:`govlang.schema.load_schema`) and a user function, or mapping of name to function,
+  (:func:`govlang.lang.schema.load_schema`) and a user function, or mapping of name to function,
   computing the schema's observables from each :class:`StepRecord`.
 
 Absent agents (not in the step's rewards) count as reward 0 and action 0.
@@ -25,8 +25,8 @@ from typing import Any, Protocol
 import gymnasium
 import numpy as np
 
-from govlang import ir
-from govlang.schema import ActionSpec, EnvironmentSchema, ObservableSpec
+from govlang.lang import ir
+from govlang.lang.schema import ActionSpec, EnvironmentSchema, ObservableSpec
 
 INFO_PREFIX = "info."
 

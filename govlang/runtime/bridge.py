@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from govlang.lang.schema import AGENT_DIM
 from govlang.runtime.oracle import Oracle
 from govlang.runtime.plan import Instance, Plan
 from govlang.runtime.state import RoundRecord
 from govlang.runtime.values import Value, at_agent
-from govlang.schema import AGENT_DIM
 
 
 def python_value(value: Value) -> Any:

@@ -22,7 +22,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 
-from govlang import ir
+from govlang.lang import ir
 from govlang.runtime.events import Event, span_json
 from govlang.runtime.plan import Amount, Instance, Plan, SanctionSite
 from govlang.runtime.state import RoundRecord, RuntimeState, resolver

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from govlang import ir
+from govlang.lang import ir
 
 EventKind = Literal["evidence", "traversal", "restoration", "blocked", "sanction", "notice"]
 EVENT_KINDS: tuple[EventKind, ...] = (

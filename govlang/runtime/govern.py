@@ -21,9 +21,10 @@ import gymnasium
 import numpy as np
 from pettingzoo import ParallelEnv  # type: ignore[import-untyped,unused-ignore]
 
-from govlang import ir
-from govlang.compile import CompiledInstitution, compile_institution
-from govlang.params import ParamValue
+from govlang.lang import ir
+from govlang.lang.compile import CompiledInstitution, compile_institution
+from govlang.lang.params import ParamValue
+from govlang.lang.schema import EnvironmentSchema
 from govlang.runtime import controller
 from govlang.runtime.adapter import (
     Adapter,
@@ -48,7 +49,6 @@ from govlang.runtime.infos import (
 from govlang.runtime.log import GovernanceLog, plain
 from govlang.runtime.plan import Plan, build_plan
 from govlang.runtime.state import Effects, RoundRecord, RuntimeState
-from govlang.schema import EnvironmentSchema
 
 Regime = Literal[
     "ungoverned",
@@ -91,8 +91,8 @@ def govern(
 ) -> GovernedEnv:
     """Govern ``env`` by an institution; returns a ParallelEnv.
 
-    ``compiled_or_institution``: a :class:`~govlang.compile.CompiledInstitution` (recompiled
-    when ``params`` are given) or a checked :class:`~govlang.ir.Institution` (compiled here
+    ``compiled_or_institution``: a :class:`~govlang.lang.compile.CompiledInstitution` (recompiled
+    when ``params`` are given) or a checked :class:`~govlang.lang.ir.Institution` (compiled here
     with ``params``). ``regime``: ``ungoverned`` (the institution is not consulted),
     ``constitutional`` (a constitution text in infos, nothing enforced), ``institutional``,
     or one of the two ablations: ``announced_unenforced`` (the institution runs and agents are

@@ -31,7 +31,7 @@ from typing import Any
 
 import gymnasium
 
-from govlang import ir
+from govlang.lang import ir
 from govlang.runtime.constraints import Binding, bindings
 from govlang.runtime.log import plain
 from govlang.runtime.plan import Instance, Plan

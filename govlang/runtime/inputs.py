@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from govlang import ir
-from govlang.dims import dimension_order, singular
-from govlang.kernels import Array
-from govlang.params import ParamValue
+from govlang.lang import ir
+from govlang.lang.dims import dimension_order, singular
+from govlang.lang.kernels import Array
+from govlang.lang.params import ParamValue
+from govlang.lang.schema import AGENT_DIM
 from govlang.runtime.program import Program, Scope, Signature
 from govlang.runtime.values import OracleError
-from govlang.schema import AGENT_DIM
 
 BUILTIN_INPUTS = ("round", "reward", "action")
 """Names every expression may use besides params, monitors and observables."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from govlang.inputs import KEY, read_file
+from govlang.lang.inputs import KEY, read_file
 from govlang.runtime.signing import LogKeyError, UnsafeKey, fingerprint, private_key, private_pem
 
 KEY_DIR_ENV = "GOVLANG_KEY_DIR"
@@ -55,7 +55,7 @@ def check_private(path: Path, info: os.stat_result, what: str = "key file") -> N
 def read_private(path: str | Path) -> bytes:
     """The bytes of a private key file, after checking it is a regular file that is yours alone.
 
-    Raises :class:`~govlang.inputs.InputRefused` for a device, FIFO or oversized file,
+    Raises :class:`~govlang.lang.inputs.InputRefused` for a device, FIFO or oversized file,
     ``OSError`` when it cannot be read, :class:`LogKeyError` when it is not private.
     """
     data = read_file(path, KEY)

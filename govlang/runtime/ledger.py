@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from govlang import ir
-from govlang.money import LIMIT_TEXT, MONEY_LIMIT, AccountingError
+from govlang.lang import ir
+from govlang.lang.money import LIMIT_TEXT, MONEY_LIMIT, AccountingError
 
 ZERO = Fraction(0)
 

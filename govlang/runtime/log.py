@@ -1,7 +1,7 @@
 """The governance log: append-only JSONL, hash-chained and signed (``specs/artifacts.md``).
 
 One entry per line, in canonical JSON (keys sorted, no insignificant whitespace; see
-:func:`govlang.manifest.canonical_json`). Every entry carries
+:func:`govlang.lang.manifest.canonical_json`). Every entry carries
 
 ``seq``      its 0-based position in the log;
 ``digest``   the manifest's semantic digest (the institution's identity);
@@ -21,7 +21,7 @@ truncation. Logs of format version 1 carried an ``hmac`` (HMAC-SHA256) instead o
 The key comes from the environment variable ``GOVLANG_LOG_KEY`` (an operator secret, its UTF-8
 bytes, from which the Ed25519 key is derived) or, if that is unset, from the file named by
 ``GOVLANG_LOG_KEY_FILE`` (an Ed25519 private key in PEM or as 32 raw bytes, or a secret; at
-most :data:`govlang.inputs.KEY` bytes, a regular file that is yours and readable by you
+most :data:`govlang.lang.inputs.KEY` bytes, a regular file that is yours and readable by you
 alone). The private key is never written anywhere by the log.
 
 Durability (:data:`FsyncPolicy`): every round's entries are written to the operating system
@@ -47,7 +47,7 @@ from typing import IO, Any, Literal
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from govlang.manifest import canonical_json
+from govlang.lang.manifest import canonical_json
 from govlang.runtime.events import Event
 from govlang.runtime.keystore import read_private
 from govlang.runtime.signing import (

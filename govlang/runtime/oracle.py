@@ -67,7 +67,7 @@ Expressions and values
     entry (values without it are the same for every agent). The arrays of returned values
     are shared with the oracle: treat them as read-only.
 
-Built-in functions are listed in :data:`govlang.builtins.BUILTINS`.
+Built-in functions are listed in :data:`govlang.lang.builtins.BUILTINS`.
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ from typing import Any
 import numpy as np
 from numpy import asarray
 
-from govlang import ir
-from govlang.params import ParamValue
+from govlang.lang import ir
+from govlang.lang.params import ParamValue
 from govlang.runtime.inputs import Inputs, scope_for
 from govlang.runtime.program import Program
 from govlang.runtime.values import OracleError, Value

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from govlang import ir
-from govlang.compile import CompiledEdge, CompiledInstitution
-from govlang.params import NotConstant, ParamValue, constant_value
-from govlang.unparse import format_expr, format_sanction
+from govlang.lang import ir
+from govlang.lang.compile import CompiledEdge, CompiledInstitution
+from govlang.lang.params import NotConstant, ParamValue, constant_value
+from govlang.lang.unparse import format_expr, format_sanction
 
 SiteWhen = Literal["on_enter", "on_round", "then"]
 CONSTRAINT_KINDS = frozenset({"action_bound", "suspend", "exclude"})
@@ -68,7 +68,7 @@ class SanctionSite:
 
     @cached_property
     def text(self) -> str:
-        """The sanction's canonical text (:func:`govlang.unparse.format_sanction`), made once."""
+        """The canonical text (:func:`govlang.lang.unparse.format_sanction`), made once."""
         return format_sanction(self.sanction)
 
 

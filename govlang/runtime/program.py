@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from govlang import builtins as fn
-from govlang import ir, kernels
-from govlang.diagnostics import did_you_mean
-from govlang.ir import children
-from govlang.kernels import Array
-from govlang.params import NotConstant, ParamValue, constant_value
+from govlang.lang import builtins as fn
+from govlang.lang import ir, kernels
+from govlang.lang.diagnostics import did_you_mean
+from govlang.lang.ir import children
+from govlang.lang.kernels import Array
+from govlang.lang.params import NotConstant, ParamValue, constant_value
 from govlang.runtime.inline import Call, StraightLine
 from govlang.runtime.values import (
     Instruction,

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govlang.compile import CompiledInstitution
-from govlang.inputs import LOG, read_text
-from govlang.manifest import canonical_json
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.inputs import LOG, read_text
+from govlang.lang.manifest import canonical_json
 from govlang.runtime.events import Event, RoundTrace
 from govlang.runtime.govern import govern
 from govlang.runtime.log import GovernanceLog

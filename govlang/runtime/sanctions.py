@@ -18,8 +18,8 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-from govlang import ir
-from govlang.money import AccountingError
+from govlang.lang import ir
+from govlang.lang.money import AccountingError
 from govlang.runtime.events import Event, MonitorView, span_json
 from govlang.runtime.ledger import ZERO, Ledger, RoundBook, Settlement, exact
 from govlang.runtime.plan import Amount, EdgePlan, Instance, Plan, SanctionSite

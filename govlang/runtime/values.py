@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from govlang.kernels import Array
-from govlang.schema import AGENT_DIM
+from govlang.lang.kernels import Array
+from govlang.lang.schema import AGENT_DIM
 
 Expansion = tuple[slice | None, ...]
 """An index that inserts size-1 axes into an array so that it broadcasts by dim name."""

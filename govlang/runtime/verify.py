@@ -22,8 +22,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from govlang.inputs import LOG, MANIFEST, read_file, read_text
-from govlang.manifest import canonical_json
+from govlang.lang.inputs import LOG, MANIFEST, read_file, read_text
+from govlang.lang.manifest import canonical_json
 from govlang.runtime.log import (
     GENESIS,
     HMAC_VERSION,
@@ -94,7 +94,7 @@ def verify_log(
     raises :class:`~govlang.runtime.log.LogKeyError` when none is set). ``run``: the run the
     log must be bound to (any of :data:`RUN_FIELDS`), or ``None`` not to check. Unreadable
     files raise ``OSError``, files over their size limit or not regular
-    :class:`~govlang.inputs.InputRefused`; a manifest without a digest raises ``ValueError``.
+    :class:`~govlang.lang.inputs.InputRefused`; a manifest without a digest raises ``ValueError``.
     """
     digest = manifest_digest(manifest_path_or_dict)
     secret = load_key() if key is None else key

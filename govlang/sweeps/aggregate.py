@@ -24,10 +24,10 @@ from typing import Any
 
 from govlang.experiments import results
 from govlang.experiments.metrics import MetricParams
+from govlang.experiments.run_loop import iter_trace
 from govlang.experiments.stats import mean_ci, wilson_interval
-from govlang.experiments.trace import iter_trace
 from govlang.experiments.welfare_summary import collusive_share
-from govlang.frontend import InputError
+from govlang.lang.frontend import InputError
 from govlang.sweeps.design import SweepRun
 
 __all__ = ["SEVERE_TIER", "cell_rows", "tidy_rows", "write_csv", "write_tables"]

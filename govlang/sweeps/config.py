@@ -24,7 +24,7 @@ A sweep file is TOML::
     openai = 2
 
 Axis names: ``param.NAME`` (a param of the ``.gov``; its declared type and range are checked
-with :func:`govlang.params.resolve_params` before anything runs), ``market.FIELD`` (a field of
+with :func:`govlang.lang.params.resolve_params` before anything runs), ``market.FIELD`` (a field of
 the market's config: ``alpha``, ``beta``, ``capacity``, ``firms``, ...), the derived market axes
 ``market.cost_mean`` and ``market.cost_asymmetry`` (costs ``mean -/+ asymmetry / 2`` in the
 reference's checkerboard pattern; the reference is mean 45, asymmetry 10), ``population`` (names
@@ -51,8 +51,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from govlang.experiments.config import ExperimentError, ExperimentSpec, load_experiment
 from govlang.experiments.names import FileName, toml_key
-from govlang.frontend import InputError
-from govlang.inputs import TOML, read_text
+from govlang.lang.frontend import InputError
+from govlang.lang.inputs import TOML, read_text
 from govlang.sweeps.talk import check_talk_axis
 
 __all__ = ["AxisRange", "SweepError", "SweepSpec", "load_sweep"]
@@ -211,7 +211,7 @@ def _check_market_axis(name: str, field: str, base: ExperimentSpec) -> None:
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file and its base experiment (paths relative to the file).
 
-    Raises :class:`~govlang.frontend.InputError` for unreadable files and :class:`SweepError`
+    Raises :class:`~govlang.lang.frontend.InputError` for unreadable files and :class:`SweepError`
     (or the base's :class:`~govlang.experiments.config.ExperimentError`) for invalid ones.
     """
     file = Path(path)

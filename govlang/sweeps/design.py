@@ -3,7 +3,7 @@
 :func:`design_points` crosses the listed axes as a grid with the points drawn over the range
 axes (grid, random or Latin hypercube, seeded). :func:`plan_sweep` turns every point into an
 experiment (one population, one regime, ``replicates`` seeds), validates it -- the ``.gov``
-params against their declared types and ranges (:func:`govlang.params.resolve_params`), the
+params against their declared types and ranges (:func:`govlang.lang.params.resolve_params`), the
 market config, the firms -- and plans its runs with the experiments' content-addressed run
 ids, so a sweep shares completed runs with experiments and other sweeps in the same store.
 Nothing runs until every point is valid.
@@ -25,11 +25,11 @@ from scipy.stats import qmc
 from govlang.agents import FIRM_KINDS
 from govlang.agents.llm import LLMFirmOptions
 from govlang.api import read_document
-from govlang.diagnostics import GovlangError
 from govlang.experiments.config import ExperimentSpec, MarketSpec, _accepted_options
+from govlang.experiments.run_loop import institution_of
 from govlang.experiments.runs import RunSpec, plan_runs
-from govlang.experiments.trace import institution_of
-from govlang.params import ParamValue, resolve_params
+from govlang.lang.diagnostics import GovlangError
+from govlang.lang.params import ParamValue, resolve_params
 from govlang.sweeps.config import AxisRange, AxisValue, SweepError, SweepSpec
 from govlang.sweeps.talk import talk_of
 

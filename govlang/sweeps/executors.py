@@ -31,8 +31,8 @@ from typing import Any, Protocol
 
 from govlang.experiments import results
 from govlang.experiments.metrics import MetricParams
+from govlang.experiments.run_loop import play_run
 from govlang.experiments.runs import RunSpec
-from govlang.experiments.trace import play_run
 from govlang.sweeps.limits import FileSlots, provider_of
 from govlang.workers import die_with_parent, interrupts_deferred
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from govlang.experiments import results
 from govlang.experiments.logkey import log_key
-from govlang.manifest import canonical_json
+from govlang.lang.manifest import canonical_json
 from govlang.progress import Progress
 from govlang.runtime.log import plain
 from govlang.sweeps.aggregate import axis_names, cell_rows, tidy_rows, write_tables

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 
 from hypothesis import strategies as st
 
-from govlang import ir
-from govlang.graph import is_sanction_state
+from govlang.lang import ir
+from govlang.lang.graph import is_sanction_state
 from govlang.testing._typed import (
     AGENT,
     BOOL,

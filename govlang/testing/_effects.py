@@ -14,8 +14,8 @@ from typing import Any
 import gymnasium
 import numpy as np
 
-from govlang import ir
-from govlang.compile import CompiledInstitution
+from govlang.lang import ir
+from govlang.lang.compile import CompiledInstitution
 from govlang.runtime.events import RoundTrace
 from govlang.runtime.ledger import Ledger
 from govlang.testing._recount import CONSTRAINTS, ZERO, Run, Violation, constant, walk

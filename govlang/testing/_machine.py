@@ -8,8 +8,8 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from govlang.compile import CompiledInstitution
-from govlang.fmt import format_institution
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.fmt import format_institution
 from govlang.runtime.govern import govern
 from govlang.testing._effects import check_actions, check_money
 from govlang.testing._recount import (

@@ -16,9 +16,9 @@ from typing import Any
 
 import gymnasium
 
-from govlang import ir
-from govlang.compile import CompiledEdge, CompiledInstitution
-from govlang.params import NotConstant, constant_value
+from govlang.lang import ir
+from govlang.lang.compile import CompiledEdge, CompiledInstitution
+from govlang.lang.params import NotConstant, constant_value
 from govlang.runtime.events import Event, RoundTrace
 from govlang.runtime.ledger import Ledger
 

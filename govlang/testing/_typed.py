@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from hypothesis import strategies as st
 
-from govlang import ir
+from govlang.lang import ir
 
 T = TypeVar("T")
 

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from govlang import ir
-from govlang.compile import CompiledInstitution, compile_institution
-from govlang.fmt import format_institution
-from govlang.manifest import canonical_json
+from govlang.lang import ir
+from govlang.lang.compile import CompiledInstitution, compile_institution
+from govlang.lang.fmt import format_institution
+from govlang.lang.manifest import canonical_json
 from govlang.runtime.govern import govern
 from govlang.runtime.log import GovernanceLog
 from govlang.runtime.replay import replay_actions

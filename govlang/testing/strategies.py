@@ -20,8 +20,8 @@ import re
 
 from hypothesis import strategies as st
 
-from govlang import ir
-from govlang.fmt import format_institution
+from govlang.lang import ir
+from govlang.lang.fmt import format_institution
 from govlang.testing import _build
 from govlang.testing._build import DIM_POOL, SUFFIX
 from govlang.testing._typed import Env

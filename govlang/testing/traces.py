@@ -23,10 +23,10 @@ import numpy as np
 from hypothesis import strategies as st
 from pettingzoo import ParallelEnv  # type: ignore[import-untyped,unused-ignore]
 
-from govlang import ir
-from govlang.manifest import canonical_json
+from govlang.lang import ir
+from govlang.lang.manifest import canonical_json
+from govlang.lang.schema import AGENT_DIM, ActionSpec, EnvironmentSchema, ObservableSpec
 from govlang.runtime.log import plain
-from govlang.schema import AGENT_DIM, ActionSpec, EnvironmentSchema, ObservableSpec
 
 __all__ = [
     "Actions",

@@ -9,8 +9,8 @@ from govlang.analyse import AnalysisReport, analyse
 from govlang.analyse.atoms import Abstraction
 from govlang.analyse.intervals import Ranges
 from govlang.analyse.model import ScopeModel
-from govlang.compile import CompiledInstitution
-from govlang.frontend import parse_text
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.frontend import parse_text
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.gov"))

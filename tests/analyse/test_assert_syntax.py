@@ -7,10 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import govlang.api as api
-from govlang import ir
-from govlang.check import check
-from govlang.fmt import format_document, format_institution
-from govlang.frontend import parse_text
+from govlang.lang import ir
+from govlang.lang.check import check
+from govlang.lang.fmt import format_document, format_institution
+from govlang.lang.frontend import parse_text
 from govlang.testing.strategies import expressions
 
 from .support import per_agent

@@ -9,7 +9,7 @@ import pytest
 from govlang.analyse import AnalysisReport, analyse
 from govlang.analyse.formulas import Round, evaluate
 from govlang.api import read_document
-from govlang.frontend import parse_text
+from govlang.lang.frontend import parse_text
 
 from .support import EXAMPLES, ROOT, codes, model_of
 

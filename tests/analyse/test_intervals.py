@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from govlang import ir
 from govlang.analyse.atoms import Abstraction
 from govlang.analyse.formulas import AtomF, Const, CountF, Formula, HeldF
 from govlang.analyse.intervals import (
@@ -16,9 +15,10 @@ from govlang.analyse.intervals import (
     region,
 )
 from govlang.analyse.structure import values_of
-from govlang.frontend import parse_text
-from govlang.interval import EVERYTHING, UNIT, Interval, point
-from govlang.params import resolve_params
+from govlang.lang import ir
+from govlang.lang.frontend import parse_text
+from govlang.lang.interval import EVERYTHING, UNIT, Interval, point
+from govlang.lang.params import resolve_params
 
 INF = math.inf
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from govlang.experiments.run_loop import read_trace
 from govlang.experiments.runner import run_experiment
-from govlang.experiments.trace import read_trace
 from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV
 
 REPO = Path(__file__).resolve().parents[2]

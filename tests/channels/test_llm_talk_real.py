@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from govlang.experiments.run_loop import read_trace
 from govlang.experiments.runner import run_experiment
-from govlang.experiments.trace import read_trace
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 

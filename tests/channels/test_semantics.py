@@ -11,19 +11,15 @@ from govlang.api import load
 from govlang.channels import Channel, ChannelSpec, Outgoing
 from govlang.channels.extractor import extract
 from govlang.channels.govern import govern_talking
-from govlang.channels.observables import (
-    MESSAGE_OBSERVABLES,
-    PEER_DIM,
-    message_observables,
-    with_channel,
-)
+from govlang.channels.observables import message_observables
 from govlang.channels.talk_env import environment_schema
 from govlang.channels.topology import edges
 from govlang.cli import main
-from govlang.diagnostics import GovlangError
 from govlang.experiments.config import ExperimentError, load_experiment
+from govlang.experiments.run_loop import institution_of
 from govlang.experiments.runs import plan_runs, run_id
-from govlang.experiments.trace import institution_of
+from govlang.lang.diagnostics import GovlangError
+from govlang.lang.talk_schema import MESSAGE_OBSERVABLES, PEER_DIM, with_channel
 from govlang.markets import CournotConfig, CournotMarket
 
 REPO = Path(__file__).resolve().parents[2]
@@ -294,8 +290,8 @@ def test_private_channel_reads_as_silence() -> None:
 
 def test_trace_records_the_talk(tmp_path: Path) -> None:
     """Every round of a run with a channel records what was delivered and refused."""
+    from govlang.experiments.run_loop import read_trace
     from govlang.experiments.runner import run_experiment
-    from govlang.experiments.trace import read_trace
 
     path = tmp_path / "exp.toml"
     path.write_text(

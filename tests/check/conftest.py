@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 
 import pytest
 
-from govlang.check import check, infer_types
-from govlang.diagnostics import Diagnostic
-from govlang.frontend import parse_text
-from govlang.params import ParamValue
-from govlang.schema import EnvironmentSchema
+from govlang.lang.check import check, infer_types
+from govlang.lang.diagnostics import Diagnostic
+from govlang.lang.frontend import parse_text
+from govlang.lang.params import ParamValue
+from govlang.lang.schema import EnvironmentSchema
 
 HEADER = """institution T
 observe quantity: number[agent, commodity]

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govlang import ir
-from govlang.check import check, infer_types
-from govlang.diagnostics import sort_key
-from govlang.frontend import parse_bytes, parse_text
-from govlang.schema import ActionSpec, EnvironmentSchema, ObservableSpec
+from govlang.lang import ir
+from govlang.lang.check import check, infer_types
+from govlang.lang.diagnostics import sort_key
+from govlang.lang.frontend import parse_bytes, parse_text
+from govlang.lang.schema import ActionSpec, EnvironmentSchema, ObservableSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.gov"))
@@ -159,7 +159,7 @@ def big_institution(lines: int) -> ir.Institution:
 
 def test_a_5000_line_institution_checks_clean() -> None:
     # Its speed is measured by benchmarks/language_tooling.py, not asserted here.
-    from govlang.frontend import Document
+    from govlang.lang.frontend import Document
 
     institution = big_institution(5000)
     document = Document(parse_text("institution Big").source, institution)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from govlang.diagnostics import Diagnostic
+from govlang.lang.diagnostics import Diagnostic
 
 Codes = Callable[..., list[str]]
 Diagnostics = Callable[..., list[Diagnostic]]

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
-from govlang.builtins import BUILTINS
-from govlang.check import ValueType, dimension_order, infer_types, normalise_dim
-from govlang.check.types import DimOrder
-from govlang.dims import plural, singular
-from govlang.frontend import parse_text
+from govlang.lang.builtins import BUILTINS
+from govlang.lang.check import ValueType, dimension_order, infer_types, normalise_dim
+from govlang.lang.check.types import DimOrder
+from govlang.lang.dims import plural, singular
+from govlang.lang.frontend import parse_text
 
 TYPINGS = [
     ("round", "number"),
@@ -116,7 +116,7 @@ def test_type_errors_do_not_cascade(codes: Callable[..., list[str]]) -> None:
 
 def test_action_needs_a_declaration() -> None:
     document = parse_text("institution T\nmonitor m = sum(action over agents)\n")
-    from govlang.check import check
+    from govlang.lang.check import check
 
     [found] = [d for d in check(document) if d.code == "GL101"]
     assert found.hint is not None and "action:" in found.hint

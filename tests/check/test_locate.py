@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from govlang.check import locate
-from govlang.diagnostics import Source
-from govlang.ir import NO_SPAN
+from govlang.lang.check import locate
+from govlang.lang.diagnostics import Source
+from govlang.lang.ir import NO_SPAN
 
 
 def whole(source: Source):  # type: ignore[no-untyped-def]

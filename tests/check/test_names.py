@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from govlang.check import check
-from govlang.diagnostics import Diagnostic
-from govlang.frontend import parse_text
+from govlang.lang.check import check
+from govlang.lang.diagnostics import Diagnostic
+from govlang.lang.frontend import parse_text
 
 Codes = Callable[..., list[str]]
 Diagnostics = Callable[..., list[Diagnostic]]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from govlang.diagnostics import Diagnostic
+from govlang.lang.diagnostics import Diagnostic
 
 Codes = Callable[..., list[str]]
 Diagnostics = Callable[..., list[Diagnostic]]
@@ -98,16 +98,16 @@ def test_per_agent_amounts_in_the_market(codes: Codes) -> None:
 
 
 def test_constraints_need_an_action_declaration() -> None:
-    from govlang.check import check
-    from govlang.frontend import parse_text
+    from govlang.lang.check import check
+    from govlang.lang.frontend import parse_text
 
     text = "institution T\n" + state("suspend")
     assert [d.code for d in check(parse_text(text))] == ["GL402"]
 
 
 def test_zero_outside_the_space(diagnostics: Diagnostics) -> None:
-    from govlang.check import check
-    from govlang.frontend import parse_text
+    from govlang.lang.check import check
+    from govlang.lang.frontend import parse_text
 
     text = "institution T\naction: number in [10, 100]\n" + state("suspend")
     [found] = check(parse_text(text))
@@ -131,8 +131,8 @@ def test_zero_outside_the_space(diagnostics: Diagnostics) -> None:
     ],
 )
 def test_action_space(action: str, expected: list[str]) -> None:
-    from govlang.check import check
-    from govlang.frontend import parse_text
+    from govlang.lang.check import check
+    from govlang.lang.frontend import parse_text
 
     text = (
         "institution T\nobserve profit: number[agent]\nparam hi: float = 50\n"

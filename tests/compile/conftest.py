@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from govlang.compile import CompiledInstitution, compile_institution
-from govlang.frontend import parse_text
-from govlang.params import ParamValue
+from govlang.lang.compile import CompiledInstitution, compile_institution
+from govlang.lang.frontend import parse_text
+from govlang.lang.params import ParamValue
 
 REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "cournot_reference.gov"
 

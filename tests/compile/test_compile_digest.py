@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govlang.compile import CompiledInstitution, compile_institution
-from govlang.diagnostics import GovlangError
-from govlang.fmt import format_document
-from govlang.frontend import parse_text
+from govlang.lang.compile import CompiledInstitution, compile_institution
+from govlang.lang.diagnostics import GovlangError
+from govlang.lang.fmt import format_document
+from govlang.lang.frontend import parse_text
 
 CompileText = Callable[..., CompiledInstitution]
 REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "cournot_reference.gov"

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import networkx as nx
 import pytest
 
-from govlang import ir
-from govlang.compile import CompiledInstitution, compile_institution
-from govlang.diagnostics import GovlangError
+from govlang.lang import ir
+from govlang.lang.compile import CompiledInstitution, compile_institution
+from govlang.lang.diagnostics import GovlangError
 
 REFERENCE_KEYS = [
     "P2_independent_decision:active->warning",
@@ -205,7 +205,7 @@ def test_two_scopes_share_state_names_without_clashing(compile_text: CompileText
 def test_unchecked_institutions_are_refused_with_the_checker_code(
     text: str, code: str, message: str
 ) -> None:
-    from govlang.frontend import parse_text
+    from govlang.lang.frontend import parse_text
 
     document = parse_text("institution U monitor q: bool = true\n" + text, "u.gov")
     assert document.institution is not None, document.diagnostics

@@ -7,8 +7,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from govlang.compile import CompiledInstitution
-from govlang.manifest import MANIFEST_FORMAT, MANIFEST_VERSION, canonical_json
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.manifest import MANIFEST_FORMAT, MANIFEST_VERSION, canonical_json
 
 GOLDEN = Path(__file__).parent / "golden" / "cournot_reference.manifest.json"
 

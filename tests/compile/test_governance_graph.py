@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from govlang.compile import CompiledInstitution
-from govlang.frontend import parse_text
-from govlang.graph import governance_graph
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.frontend import parse_text
+from govlang.lang.graph import governance_graph
 
 
 def test_the_compiled_graph_is_the_one_the_edges_and_the_export_come_from(

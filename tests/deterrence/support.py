@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import govlang.api as api
-from govlang.compile import CompiledInstitution
 from govlang.deterrence.market import Market
+from govlang.lang.compile import CompiledInstitution
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "examples" / "cournot_reference.gov"

@@ -16,9 +16,9 @@ from govlang.experiments.config import (
     PopulationSpec,
     load_experiment,
 )
+from govlang.experiments.run_loop import institution_of
 from govlang.experiments.runs import plan_runs, run_id
-from govlang.experiments.trace import institution_of
-from govlang.frontend import InputError
+from govlang.lang.frontend import InputError
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "examples" / "cournot_reference.gov"

@@ -9,9 +9,9 @@ import pytest
 
 from govlang.cli import main
 from govlang.experiments.config import ExperimentError, load_experiment
+from govlang.experiments.run_loop import read_trace
 from govlang.experiments.runner import run_experiment
 from govlang.experiments.runs import plan_runs
-from govlang.experiments.trace import read_trace
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "examples" / "cournot_reference.gov"

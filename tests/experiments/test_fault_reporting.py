@@ -16,9 +16,9 @@ from govlang.agents.fakeserver import FakeLLMServer, Step
 from govlang.agents.llm import NOTE_LIMIT, capped
 from govlang.experiments.faults import firm_faults
 from govlang.experiments.logkey import key_id
+from govlang.experiments.run_loop import read_trace
 from govlang.experiments.runner import run_experiment
-from govlang.experiments.trace import read_trace
-from govlang.inputs import InputRefused
+from govlang.lang.inputs import InputRefused
 from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 from govlang.experiments.config import load_experiment
+from govlang.experiments.run_loop import institution_of
 from govlang.experiments.runs import plan_runs
-from govlang.experiments.trace import institution_of
 
 REPO = Path(__file__).resolve().parents[2]
 

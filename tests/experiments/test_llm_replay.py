@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from govlang.experiments.run_loop import read_trace
 from govlang.experiments.runner import run_experiment
-from govlang.experiments.trace import read_trace
 
 REPO = Path(__file__).resolve().parents[2]
 EXPERIMENT = REPO / "examples" / "reference_llm_replay.toml"

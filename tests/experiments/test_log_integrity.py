@@ -15,8 +15,8 @@ from govlang.cli import main
 from govlang.experiments.logcheck import PROVES, check_log
 from govlang.experiments.logkey import PUBLIC_KEY_FILE
 from govlang.experiments.runner import ExperimentResult, run_experiment
-from govlang.inputs import InputRefused
-from govlang.manifest import canonical_json
+from govlang.lang.inputs import InputRefused
+from govlang.lang.manifest import canonical_json
 from govlang.runtime import keystore
 from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV, entry_mac, entry_signature, line_hash
 from govlang.runtime.signing import (

@@ -19,8 +19,8 @@ from govlang.agents import FIRM_KINDS, RoundView
 from govlang.agents.offline import ColluderFirm
 from govlang.cli import main
 from govlang.experiments.results import ID_COLUMNS
+from govlang.experiments.run_loop import read_trace
 from govlang.experiments.runner import ExperimentResult, run_experiment
-from govlang.experiments.trace import read_trace
 from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV
 from govlang.runtime.signing import fingerprint, load_public_pem
 from govlang.runtime.verify import verify_log

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from govlang.fmt import format_document
-from govlang.frontend import Document, parse_text
+from govlang.lang.fmt import format_document
+from govlang.lang.frontend import Document, parse_text
 
 SOURCE = """# top
 

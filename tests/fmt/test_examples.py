@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from govlang.fmt import format_document
-from govlang.frontend import parse_text
+from govlang.lang.fmt import format_document
+from govlang.lang.frontend import parse_text
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.gov"))
 

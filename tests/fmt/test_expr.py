@@ -7,10 +7,10 @@ import math
 import pytest
 from hypothesis import given
 
-from govlang import ir
-from govlang.frontend import parse_text
+from govlang.lang import ir
+from govlang.lang.frontend import parse_text
+from govlang.lang.unparse import format_expr, format_number
 from govlang.testing.strategies import expressions
-from govlang.unparse import format_expr, format_number
 
 
 def parse_expr(text: str) -> ir.Expr:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from govlang import ir
-from govlang.diagnostics import GovlangError
-from govlang.fmt import format_document, format_institution
-from govlang.frontend import parse_text
-from govlang.unparse import format_string
+from govlang.lang import ir
+from govlang.lang.diagnostics import GovlangError
+from govlang.lang.fmt import format_document, format_institution
+from govlang.lang.frontend import parse_text
+from govlang.lang.unparse import format_string
 
 MESSY = """institution  T   "A test"
 per agent { rule R { b -> a after 2 rounds

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis.errors import NoSuchExample
 
-from govlang import ir
+from govlang.lang import ir
 from govlang.testing.strategies import expressions, institutions
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from pygments.token import Error, Keyword, Name, Number, Operator, String, Token
 
-from govlang.builtins import BUILTINS
-from govlang.check import check
-from govlang.frontend import parse_text
 from govlang.highlight import BUILTIN_FUNCTIONS, KEYWORD_GROUPS, GovlangLexer
-from govlang.parse import keywords
+from govlang.lang.builtins import BUILTINS
+from govlang.lang.check import check
+from govlang.lang.frontend import parse_text
+from govlang.lang.parse import keywords
 from tests.highlight.test_textmate import lark_keywords
 from tests.test_repository_gov_files import INVALID, ROOT, VALID
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from govlang.builtins import BUILTINS
-from govlang.check import check
-from govlang.frontend import parse_text
-from govlang.parse import keywords
+from govlang.lang.builtins import BUILTINS
+from govlang.lang.check import check
+from govlang.lang.frontend import parse_text
+from govlang.lang.parse import keywords
 from tests.highlight.textmate import GRAMMAR, load, tokenise
 from tests.test_repository_gov_files import ALL_GOV, INVALID, ROOT, VALID
 

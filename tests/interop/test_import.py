@@ -10,10 +10,10 @@ import yaml
 
 from govlang.api import check_file, load
 from govlang.cli import main
-from govlang.fmt import format_institution
 from govlang.interop.problems import InteropError
 from govlang.interop.source import parse_manifest
 from govlang.interop.to_gov import import_manifest, import_source
+from govlang.lang.fmt import format_institution
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MANIFEST = FIXTURES / "reference_manifest.yaml"

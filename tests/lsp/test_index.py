@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from govlang.builtins import BUILTINS
+from govlang.lang.builtins import BUILTINS
 from govlang.lsp.analysis import analyse_text
 from govlang.lsp.hover import hover_text
 from govlang.lsp.positions import Lines

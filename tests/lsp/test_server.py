@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from govlang.check import check
-from govlang.fmt import format_document
-from govlang.frontend import parse_text
+from govlang.lang.check import check
+from govlang.lang.fmt import format_document
+from govlang.lang.frontend import parse_text
 from tests.lsp.client import ROOT, LspClient, position
 
 REFERENCE = (ROOT / "examples" / "cournot_reference.gov").read_text()

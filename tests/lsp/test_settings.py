@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from govlang.channels.talk_env import environment_schema
-from govlang.check import check
-from govlang.frontend import parse_text
+from govlang.lang.check import check
+from govlang.lang.frontend import parse_text
 from tests.lsp.client import ROOT, LspClient
 from tests.lsp.test_server import REFERENCE, uri_of
 

@@ -11,8 +11,8 @@ import pytest
 from pettingzoo.test import parallel_api_test, parallel_seed_test
 from pydantic import ValidationError
 
+from govlang.lang.schema import EnvironmentSchema
 from govlang.markets import CournotConfig, CournotMarket, cournot_schema
-from govlang.schema import EnvironmentSchema
 
 NASH = np.array([[140 / 3, 80 / 3], [80 / 3, 140 / 3]])
 

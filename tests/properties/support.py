@@ -14,7 +14,7 @@ from hypothesis import event, note
 from hypothesis import strategies as st
 
 from govlang.api import load
-from govlang.compile import CompiledInstitution, compile_institution
+from govlang.lang.compile import CompiledInstitution, compile_institution
 from govlang.markets import BertrandMarket, CournotMarket
 from govlang.testing.invariants import reproduction
 from govlang.testing.strategies import institutions

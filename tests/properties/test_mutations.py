@@ -19,7 +19,7 @@ import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from govlang.compile import CompiledInstitution
+from govlang.lang.compile import CompiledInstitution
 from govlang.runtime import constraints, controller, govern, ledger, log, sanctions, transitions
 from govlang.runtime import verify as verify_module
 from govlang.runtime.events import RoundTrace

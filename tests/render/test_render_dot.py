@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from govlang.compile import CompiledInstitution, compile_institution
-from govlang.render import RenderError, edge_clauses, sanction_summary, to_dot
+from govlang.lang.compile import CompiledInstitution, compile_institution
+from govlang.lang.render import RenderError, edge_clauses, sanction_summary, to_dot
 
 GOLDEN = Path(__file__).parent / "golden" / "cournot_reference.dot"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from govlang.compile import CompiledInstitution
-from govlang.render import RenderError, render, to_dot
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.render import RenderError, render, to_dot
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
 

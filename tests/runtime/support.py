@@ -11,7 +11,7 @@ import numpy as np
 from pettingzoo import ParallelEnv
 
 import govlang.api as api
-from govlang.compile import CompiledInstitution
+from govlang.lang.compile import CompiledInstitution
 from govlang.markets import CournotMarket
 from govlang.runtime.govern import GovernedEnv, govern
 

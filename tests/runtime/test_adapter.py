@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from pettingzoo.test import parallel_api_test
 
+from govlang.lang.schema import load_schema
 from govlang.runtime.adapter import GenericAdapter, StepRecord, adapter_for, generic_schema
 from govlang.runtime.govern import govern
 from govlang.runtime.values import OracleError
-from govlang.schema import load_schema
 
 from .support import EchoEnv, compile_text, echo, kinds, standings
 
@@ -125,7 +125,7 @@ def test_a_user_schema_with_an_observe_function() -> None:
 
 
 def load_schema_dict(data: dict[str, object]) -> object:
-    from govlang.schema import EnvironmentSchema
+    from govlang.lang.schema import EnvironmentSchema
 
     return EnvironmentSchema.model_validate(data)
 

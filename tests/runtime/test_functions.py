@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from govlang import builtins as fn
-from govlang import ir, kernels
-from govlang.frontend import parse_text
-from govlang.params import resolve_params
+from govlang.lang import builtins as fn
+from govlang.lang import ir, kernels
+from govlang.lang.frontend import parse_text
+from govlang.lang.params import resolve_params
 from govlang.runtime.oracle import Oracle
 from govlang.runtime.values import OracleError, Value
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from govlang.compile import CompiledInstitution
-from govlang.manifest import canonical_json
+from govlang.lang.compile import CompiledInstitution
+from govlang.lang.manifest import canonical_json
 from govlang.markets import CournotMarket
 from govlang.runtime.govern import govern
 from govlang.runtime.log import (

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from govlang.manifest import canonical_json
+from govlang.lang.manifest import canonical_json
 from govlang.markets import CournotMarket
 from govlang.runtime import log as log_module
 from govlang.runtime.govern import govern

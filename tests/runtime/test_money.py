@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import govlang.api as api
+from govlang.lang.money import AccountingError
 from govlang.markets import CournotMarket
-from govlang.money import AccountingError
 from govlang.runtime.govern import govern
 from govlang.runtime.ledger import Ledger, RoundBook
 

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import govlang.api as api
-from govlang import ir
-from govlang.frontend import parse_text
-from govlang.params import resolve_params
+from govlang.lang import ir
+from govlang.lang.frontend import parse_text
+from govlang.lang.params import resolve_params
 from govlang.runtime.oracle import Oracle
 from govlang.runtime.values import OracleError, Value
 

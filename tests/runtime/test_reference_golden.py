@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from govlang.manifest import canonical_json
+from govlang.lang.manifest import canonical_json
 from govlang.markets import CournotMarket
 from govlang.runtime.govern import GovernedEnv, govern
 

@@ -8,8 +8,8 @@ import gymnasium
 import numpy as np
 import pytest
 
-from govlang import ir
-from govlang.money import AccountingError
+from govlang.lang import ir
+from govlang.lang.money import AccountingError
 from govlang.runtime.constraints import Bounds, constrain
 from govlang.runtime.ledger import Ledger, RoundBook
 from govlang.runtime.plan import SanctionSite

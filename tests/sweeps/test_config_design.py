@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from govlang.experiments.config import load_experiment
+from govlang.experiments.run_loop import institution_of
 from govlang.experiments.runs import plan_runs
-from govlang.experiments.trace import institution_of
 from govlang.sweeps.config import SweepError, load_sweep
 from govlang.sweeps.design import design_points, experiment_for, plan_sweep
 

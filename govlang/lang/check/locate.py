@@ -1,0 +1,123 @@
+"""Finding the exact span of a name or a clause inside a larger construct.
+
+The IR keeps a span on every node, but a few names are plain strings (a state's name, a rule
+id, an edge's endpoints, a scope's evidence, the dimension of ``over``). To underline exactly
+the offending name, the checker re-scans the node's source text with this small lexer, which
+skips comments and strings. Every function falls back to the node's own span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from govlang.lang.diagnostics import Source
+from govlang.lang.ir import NO_SPAN, Span
+
+_TOKEN = re.compile(r'\s+|#[^\n]*|"(?:[^"\\\n]|\\.)*"?|[A-Za-z_][A-Za-z0-9_]*|->|\S')
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word or a punctuation mark, with its offsets in the source text."""
+
+    text: str
+    start: int
+    end: int
+
+
+def iter_tokens(source: Source, span: Span) -> Iterator[Token]:
+    """The tokens of ``span`` in order (whitespace, comments and strings left out)."""
+    for match in _TOKEN.finditer(source.text, span.start, span.end):
+        text = match.group()
+        if not (text[0].isspace() or text[0] in '#"'):
+            yield Token(text, match.start(), match.end())
+
+
+def tokens(source: Source, span: Span) -> list[Token]:
+    """All the tokens of ``span``."""
+    return list(iter_tokens(source, span))
+
+
+def _usable(source: Source | None, span: Span) -> bool:
+    return source is not None and span != NO_SPAN and span.end <= len(source.text)
+
+
+def name_span(source: Source | None, span: Span, name: str, after: str | None = None) -> Span:
+    """The first occurrence of ``name`` (dotted names too) in ``span``.
+
+    With ``after``, only occurrences following the first token ``after`` count (the target of
+    ``a -> a`` is found with ``after="->"``).
+    """
+    if source is None or not _usable(source, span):
+        return span
+    toks = tokens(source, span)
+    first = 0
+    if after is not None:
+        first = next((i + 1 for i, tok in enumerate(toks) if tok.text == after), len(toks))
+    parts = name.split(".")
+    width = 2 * len(parts) - 1
+    for i in range(first, len(toks) - width + 1):
+        window = [tok.text for tok in toks[i : i + width]]
+        if window[::2] == parts and all(dot == "." for dot in window[1::2]):
+            return source.span(toks[i].start, toks[i + width - 1].end)
+    return span
+
+
+def over_span(source: Source | None, call: Span) -> Span:
+    """The ``over D`` part of an aggregate call (found at the call's own bracket depth)."""
+    if source is None or not _usable(source, call):
+        return call
+    toks = tokens(source, call)
+    depth = 0
+    for i, tok in enumerate(toks):
+        depth += tok.text == "("
+        depth -= tok.text == ")"
+        if depth == 1 and tok.text == "over" and i + 1 < len(toks):
+            return source.span(toks[i + 1].start, toks[i + 1].end)
+    return call
+
+
+def clause_span(
+    source: Source | None, outer: Span, inner: Span, opener: str, closers: Iterable[str]
+) -> Span:
+    """A clause such as ``after 3 clean rounds``: from ``opener`` before ``inner`` to a closer.
+
+    ``inner`` is the span of the clause's expression; the clause starts at the last ``opener``
+    token before it and ends after the first closer word that follows it.
+    """
+    if source is None or not _usable(source, outer) or not _usable(source, inner):
+        return inner
+    toks = tokens(source, outer)
+    before = [tok for tok in toks if tok.end <= inner.start and tok.text == opener]
+    ends = set(closers)
+    closer = next((tok for tok in toks if tok.start >= inner.end and tok.text in ends), None)
+    start = before[-1].start if before else inner.start
+    return source.span(start, closer.end if closer is not None else inner.end)
+
+
+def header_span(source: Source | None, span: Span) -> Span:
+    """The head of a block (``per agent``, ``market``): its tokens before the first ``{``."""
+    if source is None or not _usable(source, span):
+        return span
+    head = []
+    for tok in iter_tokens(source, span):
+        if tok.text == "{":
+            break
+        head.append(tok)
+    if not head:
+        return span
+    return source.span(head[0].start, head[-1].end)
+
+
+def keyword_span(source: Source | None, span: Span, keyword: str, name: str) -> Span:
+    """The name following the first ``keyword`` in ``span`` (``evidence coordination``)."""
+    if source is None or not _usable(source, span):
+        return span
+    previous = ""
+    for tok in iter_tokens(source, span):
+        if previous == keyword and tok.text == name:
+            return source.span(tok.start, tok.end)
+        previous = tok.text
+    return span
