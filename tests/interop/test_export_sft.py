@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,11 +72,15 @@ def test_export_loads_with_datasets_and_every_record_is_provenanced(
     assert code == 0, err
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    from datasets import load_dataset
+    import datasets
+    import tqdm
 
-    dataset = load_dataset(
+    threads = set(threading.enumerate())
+    monkeypatch.setattr(tqdm.tqdm, "monitor_interval", 0)  # no monitor thread to outlive us
+    dataset = datasets.load_dataset(
         "json", data_files=str(data), split="train", cache_dir=str(tmp_path / "c")
     )
+    assert set(threading.enumerate()) <= threads
     assert len(dataset) == ROUNDS * RUNS * FIRMS
     manifest = json.loads((results / "manifest.json").read_text())
     labels, hashes_checked, fired = ["A", "B"], 0, 0
@@ -123,6 +130,7 @@ def test_rendered_prompts_match_what_an_llm_firm_was_sent(
         'path = "reference_manifest.gov"', f'path = "{FIXTURES / "reference_manifest.gov"}"'
     )
     schedule = [Step("valid"), Step("malformed"), Step("valid")]
+    threads = set(threading.enumerate())
     with FakeLLMServer(schedule=schedule) as server:
         experiment += (
             f'[llm]\nmodel = "{server.model}"\napi_base = "{server.api_base}"\n'
@@ -131,7 +139,22 @@ def test_rendered_prompts_match_what_an_llm_firm_was_sent(
         )
         path = tmp_path / "experiment.toml"
         path.write_text(experiment, encoding="utf-8")
-        run_experiment(path, tmp_path / "results", quiet=True)
+        # In a process of its own: the model client's kept-alive connections end with it, so
+        # no server thread outlives the test.
+        command = [
+            sys.executable,
+            "-m",
+            "govlang",
+            "run",
+            str(path),
+            "-o",
+            str(tmp_path / "results"),
+        ]
+        played = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        assert played.returncode == 0, played.stderr[-2000:]
+    for thread in set(threading.enumerate()) - threads:
+        thread.join(timeout=10)
+    assert set(threading.enumerate()) <= threads
     results = open_results(tmp_path / "results")
     compared = 0
     for run_data in results.runs:
