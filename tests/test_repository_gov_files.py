@@ -55,6 +55,7 @@ MARKET_OF_EXAMPLE = {
     "output_floor.gov": "cournot",
     "cartel_exclusion.gov": "cournot",
     "bertrand_price_watch.gov": "bertrand",
+    "talk_division.gov": "cournot+talk",
 }
 
 

@@ -1,4 +1,4 @@
-"""A run's channel, seen from the runner: its schema, its governed env, the firms' contexts."""
+"""A run's channel, seen from the runner and the report: schema, env, contexts, notes."""
 
 from __future__ import annotations
 
