@@ -61,7 +61,7 @@ MARKET_OF_EXAMPLE = {
 
 @pytest.mark.parametrize("name", sorted(MARKET_OF_EXAMPLE))
 def test_example_matches_its_market(name: str) -> None:
-    from govlang.markets.registry import environment_schema
+    from govlang.channels.talk_env import environment_schema
 
     schema = environment_schema(MARKET_OF_EXAMPLE[name])
     _, diagnostics = check_file(ROOT / "examples" / name, schema)
