@@ -350,7 +350,10 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--env",
         metavar="MARKET|SCHEMA",
-        help="validate against an environment: cournot, bertrand, or a schema .json/.toml",
+        help=(
+            "validate against an environment: a registered market (cournot, bertrand), the "
+            "market with a channel between its firms (cournot+talk), or a schema .json/.toml"
+        ),
     )
 
 
