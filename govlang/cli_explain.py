@@ -104,7 +104,11 @@ def add_explain_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
         "--institution", metavar="FILE", help="the .gov file of a bare trace (no summary.json)"
     )
     exp.add_argument(
-        "--market", choices=RegisteredMarkets(), default="cournot", help="of a bare trace"
+        "--market",
+        choices=RegisteredMarkets(),
+        metavar="MARKET",
+        default="cournot",
+        help="a registered market, of a bare trace (default cournot)",
     )
     exp.add_argument("--seed", type=int, default=0, help="of a bare trace (default 0)")
     exp.add_argument(

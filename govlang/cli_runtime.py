@@ -21,7 +21,8 @@ class RegisteredMarkets:
     """The registered market names as argparse ``choices``, read only when argparse asks.
 
     The registry imports every market, so a command that takes no ``--market`` does not pay
-    for it.
+    for it. An option with these choices needs a ``metavar``: argparse lists the choices to
+    format an option without one, when the parser is built.
     """
 
     def __contains__(self, name: object) -> bool:
@@ -151,7 +152,13 @@ def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     )
     rep.add_argument("file", metavar="FILE", help=".gov institution")
     rep.add_argument("actions", metavar="ACTIONS", help="recorded requested actions (JSONL)")
-    rep.add_argument("--market", choices=RegisteredMarkets(), default="cournot")
+    rep.add_argument(
+        "--market",
+        choices=RegisteredMarkets(),
+        metavar="MARKET",
+        default="cournot",
+        help="a registered market (default cournot)",
+    )
     rep.add_argument("--seed", type=int, default=0)
     rep.add_argument("--log", help="also write a governance log here (needs an operator key)")
     rep.add_argument(
