@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from govlang.agents import FIRM_KINDS
+from govlang.channels.spec import ChannelSpec
 from govlang.experiments.config import (
     MODEL_KINDS,
     TEXT_BLIND_KINDS,
@@ -50,6 +51,7 @@ TABLES: list[tuple[str, type[BaseModel], set[str]]] = [
     ("`[llm]`", LLMDefaults, set()),
     ("`[constitution]`", ConstitutionSpec, set()),
     ("`[log]`", LogSpec, set()),
+    ("`[talk]`", ChannelSpec, set()),
     ("sweep", SweepSpec, set()),
     ("axis range", AxisRange, set()),
 ]
