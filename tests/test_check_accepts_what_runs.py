@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from govlang.cli import main
-from govlang.lang.check.codes import CODES
+from govlang.lang.codes import CHECK_CODES as CODES
 from govlang.lang.money import AccountingError
 from govlang.lang.params import parse_value
 from govlang.runtime.govern import govern

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from govlang.lang.check import check
-from govlang.lang.check.codes import CODES
+from govlang.lang.codes import CHECK_CODES as CODES
 from govlang.lang.diagnostics import render_all
 from govlang.lang.frontend import parse_bytes
 from govlang.lang.params import ParamValue, parse_override

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from govlang.analyse.atoms import Abstraction
 from govlang.analyse.behaviour import ScopeSummary, analyse_scope
-from govlang.analyse.codes import Findings
+from govlang.analyse.findings import Findings
 from govlang.analyse.intervals import Ranges
 from govlang.analyse.properties import PropertyResult
 from govlang.analyse.report import AnalysisReport

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from govlang.analyse.assertions import check_assertion
 from govlang.analyse.atoms import Abstraction
-from govlang.analyse.codes import Findings
+from govlang.analyse.findings import Findings
 from govlang.analyse.formulas import conjunction, negate
 from govlang.analyse.model import ModelEdge, ScopeModel, TooManyAtoms
 from govlang.analyse.properties import (

@@ -9,7 +9,7 @@ first scope that declares one (else at the first scope's header).
 
 from __future__ import annotations
 
-from govlang.analyse.codes import Findings
+from govlang.analyse.findings import Findings
 from govlang.deterrence.market import Market
 from govlang.lang.compile import CompiledInstitution
 

@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Iterator
 
 from govlang.analyse.atoms import Abstraction
-from govlang.analyse.codes import Findings
+from govlang.analyse.findings import Findings
 from govlang.analyse.formulas import Formula, Round, atoms_of, conjunction, evaluate
 from govlang.lang import ir
 from govlang.lang.compile import CompiledEdge, CompiledInstitution

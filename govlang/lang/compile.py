@@ -30,7 +30,8 @@ from typing import Any, Literal
 import networkx as nx
 
 from govlang.lang import ir
-from govlang.lang.diagnostics import Diagnostic, GovlangError
+from govlang.lang.codes import diagnostic
+from govlang.lang.diagnostics import GovlangError
 from govlang.lang.graph import GovernanceGraph, governance_graph, node_key
 from govlang.lang.manifest import (
     COUNT_CLAUSES,
@@ -202,7 +203,7 @@ def compile_institution(
 def _unchecked(code: str, message: str, span: ir.Span) -> GovlangError:
     """The checker's diagnostic for a problem it would have reported (``code`` is its code)."""
     hint = "run `govlang check` and fix its errors first"
-    return GovlangError([Diagnostic(code, f"cannot compile: {message}", span, hint=hint)])
+    return GovlangError([diagnostic(code, f"cannot compile: {message}", span, hint=hint)])
 
 
 def _require_compilable(institution: ir.Institution) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from govlang.lang import ir
+from govlang.lang.codes import diagnostic
 from govlang.lang.diagnostics import Diagnostic, Source
 from govlang.lang.inputs import GOV, read_file, read_stream
 from govlang.lang.inputs import InputError as InputError  # re-exported: raised by every reader
@@ -48,7 +49,7 @@ def decode(data: bytes, name: str) -> Source | Diagnostic:
     except UnicodeDecodeError as exc:
         good = data[: exc.start].decode("utf-8")
         source = Source(name, good)
-        return Diagnostic(
+        return diagnostic(
             "GL007",
             f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
             source.span(len(good), len(good)),
@@ -58,7 +59,7 @@ def decode(data: bytes, name: str) -> Source | Diagnostic:
     if "\x00" in text:
         offset = text.index("\x00")
         source = Source(name, text)
-        return Diagnostic(
+        return diagnostic(
             "GL007",
             "the file contains NUL bytes: it looks binary, not a .gov text file",
             source.span(offset, offset + 1),
@@ -143,7 +144,7 @@ def parse_text(text: str, name: str = "<input>") -> Document:
 def _misplaced_operator(source: Source, exc: ChainError) -> Diagnostic:
     """An operator the precedence rules do not allow where it stands (``a < b < c``)."""
     start = int(exc.token.start_pos or 0)
-    return Diagnostic(
+    return diagnostic(
         "GL001",
         exc.message,
         source.span(start, start + len(exc.token)),
@@ -158,7 +159,7 @@ def _invalid(source: Source, exc: Invalid) -> Diagnostic:
     message = (
         original.errors()[0]["msg"] if isinstance(original, ValidationError) else str(original)
     )
-    return Diagnostic(
+    return diagnostic(
         "GL001",
         f"invalid construct: {message}",
         source.span(exc.span.start, exc.span.end),

@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 
 from govlang.lang import ir
+from govlang.lang.codes import diagnostic
 from govlang.lang.diagnostics import Diagnostic, did_you_mean
 
 ParamValue = int | float | bool | tuple[float, ...]
@@ -179,7 +180,7 @@ def resolve_params(
     for name in overrides:
         if name not in declared:
             problems.append(
-                Diagnostic(
+                diagnostic(
                     "GL222",
                     f"--param `{name}`: no such param",
                     ir.NO_SPAN,
@@ -204,11 +205,11 @@ def _param_value(
     try:
         default = constant_value(param.default, env)
     except NotConstant as exc:
-        problems.append(Diagnostic("GL220", exc.message, exc.span, hint=exc.hint, file=file))
+        problems.append(diagnostic("GL220", exc.message, exc.span, hint=exc.hint, file=file))
         return None
     if not finite(default):
         problems.append(
-            Diagnostic(
+            diagnostic(
                 "GL220",
                 f"default of `{param.name}` is not a finite number",
                 param.default.span,
@@ -220,7 +221,7 @@ def _param_value(
     value = coerce(default, param.type)
     if value is None:
         problems.append(
-            Diagnostic(
+            diagnostic(
                 "GL220",
                 f"default of `{param.name}` is not a {param.type}",
                 param.default.span,
@@ -233,7 +234,7 @@ def _param_value(
         value = coerce(overrides[param.name], param.type)
         if value is None:
             problems.append(
-                Diagnostic(
+                diagnostic(
                     "GL223",
                     f"--param {param.name}={_show(overrides[param.name])}: expected a {param.type}",
                     param.span,
@@ -261,14 +262,14 @@ def _range_problem(
         low = _number(constant_value(param.low, env), param.low.span)
         high = _number(constant_value(param.high, env), param.high.span)
     except NotConstant as exc:
-        return Diagnostic("GL220", exc.message, exc.span, hint=exc.hint, file=file)
+        return diagnostic("GL220", exc.message, exc.span, hint=exc.hint, file=file)
     items = value if isinstance(value, tuple) else (value,)
     bad = [v for v in items if not (low <= float(v) <= high) or math.isnan(float(v))]
     if not bad:
         return None
     origin = "--param value" if overridden else "default"
     span = param.span if overridden else param.default.span
-    return Diagnostic(
+    return diagnostic(
         "GL221",
         f"{origin} {_show(value)} of `{param.name}` is outside its range [{_show(low)}, "
         f"{_show(high)}]",

@@ -21,6 +21,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from govlang.lang import parser_cache
+from govlang.lang.codes import diagnostic
 from govlang.lang.diagnostics import Diagnostic, Source
 from govlang.lang.lexer import GovLexer, terminal_words
 from govlang.lang.token_spans import node_span
@@ -135,7 +136,7 @@ def parse(source: Source) -> ParseResult | list[Diagnostic]:
     except UnexpectedInput as exc:
         return [syntax_diagnostic(source, exc)]
     except LarkError as exc:  # defensive: any other Lark failure is still a diagnostic
-        return [Diagnostic("GL001", f"cannot parse: {exc}", file=source.name)]
+        return [diagnostic("GL001", f"cannot parse: {exc}", file=source.name)]
     finally:
         _COMMENTS.reset(collecting)
     too_deep = _bound_nesting(source, tree)
@@ -182,7 +183,7 @@ def _too_deep(source: Source, operator: Token | None, node: Tree[Token]) -> Diag
     """GL005 from ``operator`` (or the start of ``node``) to the end of ``node``."""
     span = node_span(node)
     start = span.start if operator is None else int(operator.start_pos or 0)
-    return Diagnostic(
+    return diagnostic(
         "GL005",
         f"expression nested too deeply (more than {MAX_NESTING} levels)",
         source.span(start, span.end),
@@ -249,7 +250,7 @@ def syntax_diagnostic(source: Source, exc: UnexpectedInput) -> Diagnostic:
     expected = _acceptable(exc)
     if token.type == "$END":
         end = len(source.text)
-        return Diagnostic(
+        return diagnostic(
             "GL004",
             f"unexpected end of file; expected {_expected_text(expected)}",
             source.span(end, end),
@@ -261,7 +262,7 @@ def syntax_diagnostic(source: Source, exc: UnexpectedInput) -> Diagnostic:
     hint = _MISTAKES.get(text)
     if hint is None and text in keywords() and "NAME" in expected:
         hint = f"`{text}` is a reserved word; choose another name"
-    return Diagnostic(
+    return diagnostic(
         "GL001",
         f"unexpected `{text}`; expected {_expected_text(expected)}",
         source.span(start, start + len(text)),
@@ -289,7 +290,7 @@ def _bad_character(source: Source, offset: int, exc: UnexpectedCharacters) -> Di
     if char == '"':
         line_end = source.text.find("\n", offset)
         end = len(source.text) if line_end < 0 else line_end
-        return Diagnostic(
+        return diagnostic(
             "GL003",
             "unterminated string",
             source.span(offset, end),
@@ -297,7 +298,7 @@ def _bad_character(source: Source, offset: int, exc: UnexpectedCharacters) -> Di
             file=source.name,
         )
     shown = char if char.isprintable() else repr(char)[1:-1]
-    return Diagnostic(
+    return diagnostic(
         "GL002",
         f"unexpected character `{shown}`",
         source.span(offset, offset + 1),

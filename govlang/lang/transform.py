@@ -15,6 +15,7 @@ from typing import Any
 from lark import Token, Tree
 
 from govlang.lang import ir
+from govlang.lang.codes import diagnostic
 from govlang.lang.diagnostics import Diagnostic, Source
 from govlang.lang.token_spans import node_span
 from govlang.lang.transform_values import FINE_PART_RULES, Part, ValueHandlers, unquote
@@ -117,7 +118,7 @@ class ToIR(ValueHandlers):
             raise Invalid(exc, node_span(tree)) from exc
 
     def _problem(self, code: str, message: str, span: ir.Span, hint: str) -> None:
-        self.problems.append(Diagnostic(code, message, span, hint=hint, file=self.source.name))
+        self.problems.append(diagnostic(code, message, span, hint=hint, file=self.source.name))
 
     # -------------------------------------------------------------------------- document
     def start(self, node: _Node, children: _Children) -> ir.Institution:

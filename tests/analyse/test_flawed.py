@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from govlang.analyse.codes import ANALYSIS_CODES
 from govlang.cli import main
+from govlang.lang.codes import ANALYSIS_CODES
 
 from .support import FLAWED, ROOT
 

@@ -3,7 +3,7 @@
 :func:`check` runs the passes in order (params, names and types of declarations, scopes and
 edges, sanctions, assertions, usage, and the environment when a schema is given) and returns the
 document's syntax diagnostics together with every semantic one, sorted by position. The
-catalogue of codes is :data:`govlang.lang.check.codes.CODES`, documented in
+catalogue of codes is :data:`govlang.lang.codes.CODES`, documented in
 ``specs/diagnostics.md``.
 
 :func:`infer_types`, :class:`ValueType`, :func:`dimension_order` and :func:`normalise_dim` are

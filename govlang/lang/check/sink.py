@@ -1,29 +1,17 @@
-"""The diagnostic sink shared by the checker's passes."""
+"""The checker's diagnostic sink: the shared :class:`~govlang.lang.sink.Sink`, plus quoting."""
 
 from __future__ import annotations
 
 from govlang.lang import ir
 from govlang.lang.check import locate
-from govlang.lang.check.codes import severity
-from govlang.lang.diagnostics import Diagnostic, Source
+from govlang.lang.sink import Sink
 
 _SHOWN_MAX = 40
 """Longest source excerpt quoted in a message; longer ones are shortened."""
 
 
-class Reporter:
-    """Collects diagnostics for one file; knows the source to quote and locate names in."""
-
-    def __init__(self, file: str = "<input>", source: Source | None = None) -> None:
-        self.file = file
-        self.source = source
-        self.diagnostics: list[Diagnostic] = []
-
-    def emit(self, code: str, message: str, span: ir.Span, hint: str | None = None) -> None:
-        """Report ``code`` (its severity comes from the catalogue) at ``span``."""
-        self.diagnostics.append(
-            Diagnostic(code, message, span, severity(code), hint=hint, file=self.file)
-        )
+class Reporter(Sink):
+    """The checker passes' sink: knows the source to quote and locate names in."""
 
     def show(self, expr: ir.Expr) -> str:
         """The source text of ``expr`` in backticks, shortened when long."""

@@ -1,16 +1,22 @@
-"""The catalogue of diagnostic codes: each code's severity and a one-line title.
+"""The one catalogue of diagnostic codes: each code's severity and a one-line title.
 
-Codes are stable: a code is never reused for another problem. The ranges are
-GL0xx syntax, GL1xx names, GL2xx types and params, GL3xx the governance graph, GL4xx sanctions
-and the environment, GL5xx assertions. (GL6xx, the analyser's findings, are catalogued in
-:mod:`govlang.analyse.codes`.) ``specs/diagnostics.md`` documents every code with a failing example.
+Every stage (reader, parser, transformer, params, checker, compiler, analyser) makes its
+diagnostics with :func:`diagnostic` or a :class:`govlang.lang.sink.Sink`, so a code's severity
+is defined here and nowhere else.
+
+Codes are stable: a code is never reused for another problem. The ranges are GL0xx syntax,
+GL1xx names, GL2xx types and params, GL3xx the governance graph, GL4xx sanctions and the
+environment, GL5xx assertions (all documented with a failing example in
+``specs/diagnostics.md``), and GL6xx the analyser's findings (documented with a flawed
+institution in ``specs/analysis.md``).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from govlang.lang.diagnostics import Severity
+from govlang.lang.diagnostics import Diagnostic, Severity
+from govlang.lang.ir import NO_SPAN, Span
 
 CODES: Final[dict[str, tuple[Severity, str]]] = {
     # GL0xx: syntax and structure (reported by the parser and the transformer)
@@ -85,10 +91,61 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "GL504": ("error", "name both a state and a declaration"),
     "GL505": ("error", "assertion condition is not a single bool"),
     "GL506": ("error", "assertion id repeated"),
+    # GL6xx: the analyser's findings; structure of the governance graph
+    "GL601": ("warning", "unreachable state"),
+    "GL602": ("warning", "state never entered"),
+    "GL603": ("warning", "edge never traversed"),
+    "GL604": ("warning", "state with no way out"),
+    "GL605": ("error", "sanction state with no usable way back"),
+    "GL606": ("warning", "condition never holds"),
+    "GL607": ("warning", "condition always holds"),
+    "GL608": ("warning", "edges of equal priority can fire together"),
+    # behaviour: built-in properties
+    "GL609": ("error", "sanction without evidence (P1)"),
+    "GL610": ("error", "sanction not left under clean conduct (P2)"),
+    "GL611": ("warning", "declared persistence bypassed (P3)"),
+    "GL612": ("warning", "no return to good standing under clean conduct (P4)"),
+    # behaviour: assertions and limits
+    "GL613": ("error", "assertion violated"),
+    "GL614": ("error", "assertion's condition unreachable"),
+    "GL615": ("warning", "state space not exhausted within the bound"),
+    "GL616": ("warning", "behaviour not analysed"),
+    # deterrence (opt-in: --env MARKET --deterrence)
+    "GL617": ("warning", "collusion not deterred"),
 }
-"""Every code: (severity, title). The checker takes each diagnostic's severity from here."""
+"""Every code: (severity, title)."""
+
+ANALYSIS_PREFIX: Final = "GL6"
+"""The range of the analyser's findings."""
+
+ANALYSIS_CODES: Final[dict[str, tuple[Severity, str]]] = {
+    code: entry for code, entry in CODES.items() if code.startswith(ANALYSIS_PREFIX)
+}
+"""The analyser's codes (GL6xx), documented in ``specs/analysis.md``."""
+
+CHECK_CODES: Final[dict[str, tuple[Severity, str]]] = {
+    code: entry for code, entry in CODES.items() if not code.startswith(ANALYSIS_PREFIX)
+}
+"""The codes of every stage up to the checker (GL0xx-GL5xx), documented in
+``specs/diagnostics.md``."""
 
 
 def severity(code: str) -> Severity:
     """The severity of ``code`` (a ``KeyError`` for an uncatalogued code is a bug)."""
     return CODES[code][0]
+
+
+def title(code: str) -> str:
+    """The one-line title of ``code``."""
+    return CODES[code][1]
+
+
+def diagnostic(
+    code: str,
+    message: str,
+    span: Span = NO_SPAN,
+    hint: str | None = None,
+    file: str = "<input>",
+) -> Diagnostic:
+    """A diagnostic for ``code`` with the catalogue's severity."""
+    return Diagnostic(code, message, span, severity(code), hint=hint, file=file)
