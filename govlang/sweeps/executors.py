@@ -13,9 +13,24 @@ LLM runs respect a global limit per provider (:mod:`govlang.sweeps.limits`).
 
 from __future__ import annotations
 
-from govlang.experiments.engine import Executor, LocalExecutor, RayExecutor, play_one, play_portable
+from govlang.experiments.engine import (
+    Executor,
+    LocalExecutor,
+    RayExecutor,
+    Store,
+    play_one,
+    play_portable,
+)
 
-__all__ = ["EXECUTORS", "Executor", "LocalExecutor", "RayExecutor", "play_one", "play_portable"]
+__all__ = [
+    "EXECUTORS",
+    "Executor",
+    "LocalExecutor",
+    "RayExecutor",
+    "Store",
+    "play_one",
+    "play_portable",
+]
 
 EXECUTORS = ("local", "ray")
 """The executor names of ``govlang sweep --executor``."""

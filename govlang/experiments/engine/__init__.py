@@ -25,7 +25,7 @@ from pathlib import Path
 from govlang.experiments import results
 from govlang.experiments.engine.local import AsyncExecutor, LocalExecutor, batches, seed_groups
 from govlang.experiments.engine.ray_cluster import RayExecutor
-from govlang.experiments.engine.units import Executor, play_one, play_portable
+from govlang.experiments.engine.units import Executor, Store, play_one, play_portable
 from govlang.experiments.metrics import MetricParams
 from govlang.experiments.runs import RunSpec
 from govlang.progress import Progress
@@ -35,6 +35,7 @@ __all__ = [
     "Executor",
     "LocalExecutor",
     "RayExecutor",
+    "Store",
     "batches",
     "pending_runs",
     "play_one",
@@ -68,13 +69,11 @@ def play_runs(
     """
     pending = pending_runs(out, runs)
     with Progress(len(pending), rounds_per_run, quiet) as progress:
+        store = Store(out, key, metrics, record_key_id)
         executor.execute(
             pending,
-            out,
-            key,
-            metrics,
+            store,
             progress.run_done,
-            rounds=progress.rounds if rounds_per_run is not None else None,
-            record_key_id=record_key_id,
+            progress.rounds if rounds_per_run is not None else None,
         )
     return pending

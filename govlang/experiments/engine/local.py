@@ -25,12 +25,10 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from pathlib import Path
 from typing import Any
 
 from govlang.experiments.engine.limits import FileSlots, provider_of
-from govlang.experiments.engine.units import play_async, play_one
-from govlang.experiments.metrics import MetricParams
+from govlang.experiments.engine.units import Store, play_async, play_one
 from govlang.experiments.runs import RunSpec
 from govlang.workers import die_with_parent, interrupts_deferred
 
@@ -64,19 +62,16 @@ def seed_groups(runs: Sequence[RunSpec], workers: int) -> list[list[RunSpec]]:
 
 def _limited(
     run: RunSpec,
-    out: str,
-    key: bytes,
-    metrics: MetricParams,
+    store: Store,
     limits: Mapping[str, int],
-    on_round: Callable[[int], None] | None,
-    record_key_id: bool,
+    on_round: Callable[[int], None] | None = None,
 ) -> str:
-    """:func:`play_one` holding a slot of the run's provider (file locks under ``out``)."""
+    """:func:`play_one` holding a slot of the run's provider (file locks in the store)."""
     provider = provider_of(run)
     if provider is None or provider not in limits:
-        return play_one(run, out, key, metrics, on_round, record_key_id)
-    with FileSlots(Path(out) / ".locks", provider, limits[provider]):
-        return play_one(run, out, key, metrics, on_round, record_key_id)
+        return play_one(run, store, on_round)
+    with FileSlots(store.out / ".locks", provider, limits[provider]):
+        return play_one(run, store, on_round)
 
 
 _QUEUE: Any = None
@@ -97,19 +92,11 @@ def _send_rounds(count: int) -> None:
     _QUEUE.put(("round", count))
 
 
-def _task(
-    group: list[RunSpec],
-    out: str,
-    key: bytes,
-    metrics: MetricParams,
-    limits: dict[str, int],
-    rounds: bool,
-    record_key_id: bool,
-) -> int:
+def _task(group: list[RunSpec], store: Store, limits: dict[str, int], rounds: bool) -> int:
     """Play a pool task's runs; report rounds (if asked) and each run through the queue."""
     on_round = _send_rounds if rounds else None
     for run in group:
-        _QUEUE.put(("run", _limited(run, out, key, metrics, limits, on_round, record_key_id)))
+        _QUEUE.put(("run", _limited(run, store, limits, on_round)))
     return len(group)
 
 
@@ -145,20 +132,16 @@ class LocalExecutor:
     def execute(
         self,
         runs: Sequence[RunSpec],
-        out: Path,
-        key: bytes,
-        metrics: MetricParams,
+        store: Store,
         done: Callable[[str], None],
-        *,
         rounds: Callable[[int], None] | None = None,
-        record_key_id: bool = False,
     ) -> None:
         """Play the runs; a failed run raises after the others in hand have finished."""
         if not runs:
             return
         if self.workers == 1 or (len(runs) == 1 and not self.pool_for_one):
             for run in runs:
-                done(_limited(run, str(out), key, metrics, self.limits, rounds, record_key_id))
+                done(_limited(run, store, self.limits, rounds))
             return
         tasks = self.split(runs, self.workers)
         context = multiprocessing.get_context("spawn")
@@ -178,17 +161,7 @@ class LocalExecutor:
         try:
             with interrupts_deferred():  # submitting starts the workers
                 futures = [
-                    pool.submit(
-                        _task,
-                        t,
-                        str(out),
-                        key,
-                        metrics,
-                        self.limits,
-                        rounds is not None,
-                        record_key_id,
-                    )
-                    for t in tasks
+                    pool.submit(_task, t, store, self.limits, rounds is not None) for t in tasks
                 ]
             for future in as_completed(futures):
                 future.result()
@@ -214,33 +187,27 @@ class AsyncExecutor:
     def execute(
         self,
         runs: Sequence[RunSpec],
-        out: Path,
-        key: bytes,
-        metrics: MetricParams,
+        store: Store,
         done: Callable[[str], None],
-        *,
         rounds: Callable[[int], None] | None = None,
-        record_key_id: bool = False,
     ) -> None:
         """Play the runs; Ctrl-C cancels them (the runs in hand stay incomplete)."""
         if runs:
-            asyncio.run(self._gather(runs, out, key, metrics, done, rounds, record_key_id))
+            asyncio.run(self._gather(runs, store, done, rounds))
 
     async def _gather(
         self,
         runs: Sequence[RunSpec],
-        out: Path,
-        key: bytes,
-        metrics: MetricParams,
+        store: Store,
         done: Callable[[str], None],
         rounds: Callable[[int], None] | None,
-        record_key_id: bool,
     ) -> None:
+        """Play the runs, at most ``concurrency`` at a time."""
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(run: RunSpec) -> None:
             async with gate:
-                await play_async(run, out, key, metrics, rounds, record_key_id)
+                await play_async(run, store, rounds)
                 done(run.run_id)
 
         await asyncio.gather(*(one(run) for run in runs))

@@ -15,12 +15,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from govlang.experiments.engine.limits import provider_of
-from govlang.experiments.engine.units import play_portable, store_files
-from govlang.experiments.metrics import MetricParams
+from govlang.experiments.engine.units import Store, play_portable, store_files
 from govlang.experiments.runs import RunSpec
 
 __all__ = ["RayExecutor"]
@@ -40,13 +38,9 @@ class RayExecutor:
     def execute(
         self,
         runs: Sequence[RunSpec],
-        out: Path,
-        key: bytes,
-        metrics: MetricParams,
+        store: Store,
         done: Callable[[str], None],
-        *,
         rounds: Callable[[int], None] | None = None,
-        record_key_id: bool = False,
     ) -> None:
         """Submit the runs (at most ``workers`` ahead), store each result as it arrives."""
         ray = _ray()
@@ -57,7 +51,7 @@ class RayExecutor:
             else:
                 ray.init(address=self.address, log_to_driver=False)
         try:
-            self._run_all(ray, runs, out, key, metrics, done, record_key_id)
+            self._run_all(ray, runs, store, done)
         finally:
             if started_here:
                 ray.shutdown()
@@ -66,11 +60,8 @@ class RayExecutor:
         self,
         ray: Any,
         runs: Sequence[RunSpec],
-        out: Path,
-        key: bytes,
-        metrics: MetricParams,
+        store: Store,
         done: Callable[[str], None],
-        record_key_id: bool,
     ) -> None:
         """Keep up to ``2 * workers`` tasks in flight; write each run's files on arrival."""
         from govlang.experiments.engine.limits import ray_gate
@@ -82,27 +73,25 @@ class RayExecutor:
         while queue or flying:
             while queue and len(flying) < 2 * self.workers:
                 run = queue.pop(0)
-                flying[task.remote(run, key, metrics, gate, record_key_id)] = run
+                flying[task.remote(run, store, gate)] = run
             ready, _ = ray.wait(list(flying), num_returns=1)
             for ref in ready:
                 run = flying.pop(ref)
-                store_files(out, run, ray.get(ref))
+                store_files(store.out, run, ray.get(ref))
                 done(run.run_id)
 
 
-def _ray_task(
-    run: RunSpec, key: bytes, metrics: MetricParams, gate: Any, record_key_id: bool
-) -> dict[str, bytes]:
+def _ray_task(run: RunSpec, store: Store, gate: Any) -> dict[str, bytes]:
     """The Ray task: hold the provider's slot (if limited) and play the run portably."""
     provider = provider_of(run)
     if gate is None or provider is None:
-        return play_portable(run, key, metrics, record_key_id)
+        return play_portable(run, store)
     import ray
 
     while not ray.get(gate.acquire.remote(provider)):
         time.sleep(0.05)
     try:
-        return play_portable(run, key, metrics, record_key_id)
+        return play_portable(run, store)
     finally:
         ray.get(gate.release.remote(provider))
 

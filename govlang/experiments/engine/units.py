@@ -11,6 +11,7 @@ import asyncio
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +24,7 @@ from govlang.experiments.runs import RunSpec
 __all__ = [
     "RUN_FILES",
     "Executor",
+    "Store",
     "play_async",
     "play_one",
     "play_portable",
@@ -41,47 +43,44 @@ def run_files(record_key_id: bool) -> tuple[str, ...]:
     return (*RUN_FILES[:-1], KEY_ID_FILE, RUN_FILES[-1])
 
 
+@dataclass(frozen=True)
+class Store:
+    """Where and how runs are written (plain data, sent to workers and Ray tasks).
+
+    The results folder ``out``, the governance log key, the metric parameters of the
+    summaries, and whether each run records its ``log-key-id``.
+    """
+
+    out: Path
+    key: bytes
+    metrics: MetricParams
+    record_key_id: bool = False
+
+
 async def play_async(
-    run: RunSpec,
-    out: Path,
-    key: bytes,
-    metrics: MetricParams,
-    on_round: Callable[[int], None] | None = None,
-    record_key_id: bool = False,
+    run: RunSpec, store: Store, on_round: Callable[[int], None] | None = None
 ) -> None:
     """Play one run into ``out/runs/<run_id>/``; record the key id if asked; summary last."""
     started = time.perf_counter()
-    directory = results.run_dir(out, run)
-    facts = await play_run(run, directory, key, on_round)
-    if record_key_id:
-        record_key(directory, key)
-    results.write_summary(directory, run, facts, metrics, time.perf_counter() - started)
+    directory = results.run_dir(store.out, run)
+    facts = await play_run(run, directory, store.key, on_round)
+    if store.record_key_id:
+        record_key(directory, store.key)
+    results.write_summary(directory, run, facts, store.metrics, time.perf_counter() - started)
 
 
-def play_one(
-    run: RunSpec,
-    out: str,
-    key: bytes,
-    metrics: MetricParams,
-    on_round: Callable[[int], None] | None = None,
-    record_key_id: bool = False,
-) -> str:
-    """Play one run (see :func:`play_async`) in an event loop of its own; return its id.
-
-    Picklable: the arguments are plain data (``on_round`` aside, which stays in the process).
-    """
-    asyncio.run(play_async(run, Path(out), key, metrics, on_round, record_key_id))
+def play_one(run: RunSpec, store: Store, on_round: Callable[[int], None] | None = None) -> str:
+    """Play one run (see :func:`play_async`) in an event loop of its own; return its id."""
+    asyncio.run(play_async(run, store, on_round))
     return run.run_id
 
 
-def play_portable(
-    run: RunSpec, key: bytes, metrics: MetricParams, record_key_id: bool = False
-) -> dict[str, bytes]:
-    """Play one run in a scratch directory and return its files (name to bytes)."""
+def play_portable(run: RunSpec, store: Store) -> dict[str, bytes]:
+    """Play one run in a scratch directory (not ``store.out``) and return its files."""
     with tempfile.TemporaryDirectory(prefix="govlang-run-") as scratch:
-        play_one(run, scratch, key, metrics, record_key_id=record_key_id)
+        play_one(run, replace(store, out=Path(scratch)))
         directory = results.run_dir(Path(scratch), run)
-        return {name: (directory / name).read_bytes() for name in run_files(record_key_id)}
+        return {name: (directory / name).read_bytes() for name in run_files(store.record_key_id)}
 
 
 def store_files(out: Path, run: RunSpec, files: Mapping[str, bytes]) -> None:
@@ -96,21 +95,17 @@ def store_files(out: Path, run: RunSpec, files: Mapping[str, bytes]) -> None:
 
 
 class Executor(Protocol):
-    """Plays runs into a results store; calls ``done(run_id)`` as each one completes.
+    """Plays runs into a :class:`Store`; calls ``done(run_id)`` as each one completes.
 
     ``rounds(n)``, when given, hears of rounds played (executors that cannot report rounds
-    ignore it); ``record_key_id`` writes each run's ``log-key-id`` before its summary.
+    ignore it).
     """
 
     def execute(
         self,
         runs: Sequence[RunSpec],
-        out: Path,
-        key: bytes,
-        metrics: MetricParams,
+        store: Store,
         done: Callable[[str], None],
-        *,
         rounds: Callable[[int], None] | None = None,
-        record_key_id: bool = False,
     ) -> None:
-        """Play every run of ``runs`` into ``out``."""
+        """Play every run of ``runs`` into ``store``."""
