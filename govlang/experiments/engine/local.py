@@ -28,7 +28,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Any
 
 from govlang.experiments.engine.limits import FileSlots, provider_of
-from govlang.experiments.engine.units import Store, play_async, play_one
+from govlang.experiments.engine.units import Done, Rounds, Store, play_async, play_one
 from govlang.experiments.runs import RunSpec
 from govlang.workers import die_with_parent, interrupts_deferred
 
@@ -130,11 +130,7 @@ class LocalExecutor:
         self.finish_in_hand = finish_in_hand
 
     def execute(
-        self,
-        runs: Sequence[RunSpec],
-        store: Store,
-        done: Callable[[str], None],
-        rounds: Callable[[int], None] | None = None,
+        self, runs: Sequence[RunSpec], store: Store, done: Done, rounds: Rounds = None
     ) -> None:
         """Play the runs; a failed run raises after the others in hand have finished."""
         if not runs:
@@ -185,11 +181,7 @@ class AsyncExecutor:
         self.concurrency = max(1, concurrency)
 
     def execute(
-        self,
-        runs: Sequence[RunSpec],
-        store: Store,
-        done: Callable[[str], None],
-        rounds: Callable[[int], None] | None = None,
+        self, runs: Sequence[RunSpec], store: Store, done: Done, rounds: Rounds = None
     ) -> None:
         """Play the runs; Ctrl-C cancels them (the runs in hand stay incomplete)."""
         if runs:

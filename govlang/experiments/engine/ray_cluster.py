@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from govlang.experiments.engine.limits import provider_of
-from govlang.experiments.engine.units import Store, play_portable, store_files
+from govlang.experiments.engine.units import Done, Rounds, Store, play_portable, store_files
 from govlang.experiments.runs import RunSpec
 
 __all__ = ["RayExecutor"]
@@ -36,11 +36,7 @@ class RayExecutor:
         self.limits = dict(limits or {})
 
     def execute(
-        self,
-        runs: Sequence[RunSpec],
-        store: Store,
-        done: Callable[[str], None],
-        rounds: Callable[[int], None] | None = None,
+        self, runs: Sequence[RunSpec], store: Store, done: Done, rounds: Rounds = None
     ) -> None:
         """Submit the runs (at most ``workers`` ahead), store each result as it arrives."""
         ray = _ray()

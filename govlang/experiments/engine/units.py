@@ -23,7 +23,9 @@ from govlang.experiments.runs import RunSpec
 
 __all__ = [
     "RUN_FILES",
+    "Done",
     "Executor",
+    "Rounds",
     "Store",
     "play_async",
     "play_one",
@@ -41,6 +43,12 @@ def run_files(record_key_id: bool) -> tuple[str, ...]:
     if not record_key_id:
         return RUN_FILES
     return (*RUN_FILES[:-1], KEY_ID_FILE, RUN_FILES[-1])
+
+
+Done = Callable[[str], None]
+"""Told the id of each run as it completes."""
+Rounds = Callable[[int], None] | None
+"""Told of rounds played (``None``: nobody asks)."""
 
 
 @dataclass(frozen=True)
@@ -102,10 +110,6 @@ class Executor(Protocol):
     """
 
     def execute(
-        self,
-        runs: Sequence[RunSpec],
-        store: Store,
-        done: Callable[[str], None],
-        rounds: Callable[[int], None] | None = None,
+        self, runs: Sequence[RunSpec], store: Store, done: Done, rounds: Rounds = None
     ) -> None:
         """Play every run of ``runs`` into ``store``."""
