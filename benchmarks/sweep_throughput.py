@@ -21,7 +21,7 @@ from pathlib import Path
 from govlang.experiments.metrics import MetricParams
 from govlang.sweeps.config import load_sweep
 from govlang.sweeps.design import plan_sweep
-from govlang.sweeps.executors import LocalExecutor, RayExecutor, play_one
+from govlang.sweeps.executors import LocalExecutor, RayExecutor, Store, play_one
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = [0, 200, 1000, 5000]
@@ -59,12 +59,12 @@ def main() -> None:
 
     started = time.perf_counter()
     for run in runs:
-        play_one(run, str(scratch / "serial"), KEY, metrics)
+        play_one(run, Store(scratch / "serial", KEY, metrics))
     serial = len(runs) / (time.perf_counter() - started)
     print(f"serial loop   {serial:8.2f} runs/s")
 
     started = time.perf_counter()
-    LocalExecutor(args.workers).execute(runs, scratch / "pool", KEY, metrics, lambda _: None)
+    LocalExecutor(args.workers).execute(runs, Store(scratch / "pool", KEY, metrics), lambda _: None)
     pool = len(runs) / (time.perf_counter() - started)
     print(f"process pool  {pool:8.2f} runs/s  ({pool / serial:.2f}x serial)")
 
@@ -76,7 +76,7 @@ def main() -> None:
     try:
         started = time.perf_counter()
         RayExecutor(workers=args.workers).execute(
-            runs, scratch / "ray", KEY, metrics, lambda _: None
+            runs, Store(scratch / "ray", KEY, metrics), lambda _: None
         )
         on_ray = len(runs) / (time.perf_counter() - started)
     finally:

@@ -14,7 +14,8 @@
 again keeps complete runs and plays only the others (an interrupted run starts over). Run ids
 are content-addressed, so another experiment that contains the same run finds it done.
 
-**Concurrency.** Up to ``concurrency`` runs at a time. Offline populations are CPU-bound, so
+**Concurrency.** The runs are played by the run engine (:mod:`govlang.experiments.engine`),
+up to ``concurrency`` at a time. Offline populations are CPU-bound, so
 they go to a process pool (``spawn`` workers), one task per (population, seed) playing that
 seed's regimes in turn, which lets Q-learners reuse their cached self-play phase; populations
 with LLM firms wait on the network, so they run as asyncio tasks under a semaphore in this
@@ -28,29 +29,26 @@ worker whose parent is killed ends at once (:mod:`govlang.workers`).
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
-import os
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from govlang.experiments import results
 from govlang.experiments.config import ExperimentSpec, load_experiment
-from govlang.experiments.logkey import key_statement, log_key, record_key
-from govlang.experiments.metrics import MetricParams
-from govlang.experiments.run_loop import institution_of, play_run
+from govlang.experiments.engine import (
+    AsyncExecutor,
+    Executor,
+    LocalExecutor,
+    play_runs,
+    seed_groups,
+)
+from govlang.experiments.logkey import key_statement, log_key
+from govlang.experiments.run_loop import institution_of
 from govlang.experiments.runs import RunSpec, plan_runs
 from govlang.lang.compile import CompiledInstitution
 from govlang.lang.frontend import InputError
-from govlang.progress import Progress
-from govlang.workers import die_with_parent, interrupts_deferred
 
 __all__ = ["ExperimentResult", "run_experiment"]
 
@@ -109,10 +107,17 @@ def run_experiment(
     runs = plan_runs(spec, compiled.digest, _llm_cache(spec, out))
     diagram = _diagram(compiled, out)
     results.write_manifest(out, spec, compiled, runs, key_source, diagram)
-    pending = [r for r in runs if not results.is_complete(out, r)]
-    workers = concurrency or spec.concurrency
-    with Progress(len(pending), spec.rounds, quiet) as progress:
-        _execute(pending, out, key, spec.metrics, workers, spec.offline, progress)
+    executor = _executor(spec, concurrency or spec.concurrency)
+    pending = play_runs(
+        runs,
+        out,
+        key,
+        spec.metrics,
+        executor,
+        quiet=quiet,
+        rounds_per_run=spec.rounds,
+        record_key_id=True,
+    )
     table = results.collect(out, runs, spec)
     comparisons = results.compare(table, spec)
     results.write_tables(out, table, runs)
@@ -161,127 +166,8 @@ def _diagram(compiled: CompiledInstitution, out: Path) -> str | None:
     return None
 
 
-# ---------------------------------------------------------------------------- execution
-
-
-def _execute(
-    pending: Sequence[RunSpec],
-    out: Path,
-    key: bytes,
-    metrics: MetricParams,
-    workers: int,
-    offline: bool,
-    progress: Progress,
-) -> None:
-    """Play every pending run (process pool for offline runs, asyncio otherwise)."""
-    if not pending:
-        return
-    if offline and workers > 1:
-        _pool(pending, out, key, metrics, workers, progress)
-    else:
-        asyncio.run(_gather(pending, out, key, metrics, workers, progress))
-
-
-async def _gather(
-    pending: Sequence[RunSpec],
-    out: Path,
-    key: bytes,
-    metrics: MetricParams,
-    workers: int,
-    progress: Progress,
-) -> None:
-    """Play the runs as asyncio tasks, at most ``workers`` at a time."""
-    gate = asyncio.Semaphore(workers)
-
-    async def one(run: RunSpec) -> None:
-        async with gate:
-            await _play(run, out, key, metrics, progress.rounds)
-            progress.run_done()
-
-    await asyncio.gather(*(one(run) for run in pending))
-
-
-async def _play(
-    run: RunSpec, out: Path, key: bytes, metrics: MetricParams, on_round: Callable[[int], None]
-) -> None:
-    """Play one run and write its summary (last)."""
-    started = time.perf_counter()
-    run_dir = results.run_dir(out, run)
-    facts = await play_run(run, run_dir, key, on_round)
-    record_key(run_dir, key)
-    results.write_summary(run_dir, run, facts, metrics, time.perf_counter() - started)
-
-
-def _groups(pending: Sequence[RunSpec]) -> list[list[RunSpec]]:
-    """Runs grouped by (population, seed); groups with a Q-learner (slow to set up) first."""
-    groups: dict[tuple[str, int], list[RunSpec]] = {}
-    for run in pending:
-        groups.setdefault((run.population, run.seed), []).append(run)
-    slow = [g for g in groups.values() if any(f.kind == "qlearning" for f in g[0].firms)]
-    return slow + [g for g in groups.values() if g not in slow]
-
-
-_QUEUE: Any = None
-"""The progress queue of a pool worker (set by :func:`_worker_init`)."""
-
-
-def _worker_init(queue: Any, parent: int) -> None:
-    """Pool worker set-up: end with the parent, ignore Ctrl-C, keep the progress queue."""
-    global _QUEUE
-    die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _QUEUE = queue
-
-
-def _worker(group: list[RunSpec], out: str, key: bytes, metrics: MetricParams) -> int:
-    """Play a group of runs in a pool worker; report rounds and runs through the queue."""
-    for run in group:
-        asyncio.run(_play(run, Path(out), key, metrics, lambda n: _QUEUE.put(("round", n))))
-        _QUEUE.put(("run", 1))
-    return len(group)
-
-
-def _pool(
-    pending: Sequence[RunSpec],
-    out: Path,
-    key: bytes,
-    metrics: MetricParams,
-    workers: int,
-    progress: Progress,
-) -> None:
-    """Play the runs in a process pool; Ctrl-C lets the runs in hand finish, drops the rest."""
-    groups = _groups(pending)
-    context = multiprocessing.get_context("spawn")
-    with interrupts_deferred():  # may start the resource tracker process
-        queue = context.Queue()
-    drain = threading.Thread(target=_drain, args=(queue, progress), daemon=True)
-    drain.start()
-    pool = ProcessPoolExecutor(
-        min(workers, len(groups)),
-        mp_context=context,
-        initializer=_worker_init,
-        initargs=(queue, os.getpid()),
-    )
-    try:
-        with interrupts_deferred():  # submitting starts the workers
-            futures = [pool.submit(_worker, g, str(out), key, metrics) for g in groups]
-        for future in futures:
-            future.result()
-    except KeyboardInterrupt:
-        print("\ninterrupted: finishing the runs in hand; rerun to resume", file=sys.stderr)
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        queue.put(None)
-        drain.join()
-
-
-def _drain(queue: Any, progress: Progress) -> None:
-    """Forward pool workers' progress messages to the progress bar until ``None``."""
-    while (message := queue.get()) is not None:
-        what, count = message
-        if what == "round":
-            progress.rounds(count)
-        else:
-            progress.run_done()
+def _executor(spec: ExperimentSpec, workers: int) -> Executor:
+    """A process pool for offline runs (one task per population and seed), else asyncio."""
+    if spec.offline and workers > 1:
+        return LocalExecutor(workers, split=seed_groups, pool_for_one=True, finish_in_hand=True)
+    return AsyncExecutor(workers)

@@ -22,15 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govlang.experiments import results
+from govlang.experiments.engine import Executor, LocalExecutor, play_runs
 from govlang.experiments.logkey import log_key
 from govlang.lang.manifest import canonical_json
-from govlang.progress import Progress
 from govlang.runtime.log import plain
 from govlang.sweeps.aggregate import axis_names, cell_rows, tidy_rows, write_tables
 from govlang.sweeps.config import SweepSpec, load_sweep
 from govlang.sweeps.design import SweepRun, plan_sweep
-from govlang.sweeps.executors import Executor, LocalExecutor
 from govlang.sweeps.plots import write_plots
 from govlang.sweeps.summary import Outcome, Threshold, find_thresholds, summary_markdown
 
@@ -76,10 +74,8 @@ def run_sweep(
     planned = plan_sweep(spec, llm_cache, source)
     _write_plan(out, spec, planned)
     unique = {p.run.run_id: p.run for p in planned}
-    pending = [r for r in unique.values() if not results.is_complete(out, r)]
     chosen = executor or LocalExecutor(2, spec.limits)
-    with Progress(len(pending), None, quiet) as progress:
-        chosen.execute(pending, out, key, spec.base.metrics, progress.run_done)
+    pending = play_runs(unique.values(), out, key, spec.base.metrics, chosen, quiet=quiet)
     rows = tidy_rows(out, planned, spec.base.metrics)
     axes = axis_names(planned)
     cells = cell_rows(rows, axes)

@@ -1,0 +1,79 @@
+"""The run engine: play planned runs into a results store, reuse finished ones, show progress.
+
+``govlang run`` (:mod:`govlang.experiments.runner`) and ``govlang sweep``
+(:mod:`govlang.sweeps.run`) are two front ends over :func:`play_runs`: each plans its
+:class:`~govlang.experiments.runs.RunSpec` s, picks an executor and calls it.
+
+A run is complete when its ``summary.json`` exists (written last); complete runs are reused,
+so rerunning a command plays only the others, and run ids being content-addressed, a run
+finished by another experiment or sweep in the same store is found done. The executors:
+
+* :class:`~.local.LocalExecutor` -- a ``spawn`` process pool on this machine;
+* :class:`~.local.AsyncExecutor` -- asyncio tasks in this process (LLM runs of ``govlang run``);
+* :class:`~.ray_cluster.RayExecutor` -- one Ray task per run on a cluster.
+
+What still differs between the two front ends is an explicit choice they make: ``govlang
+run`` records each run's ``log-key-id`` (``record_key_id``), shows a bar of rounds too, and
+gives its pool one task per (population, seed) with ``finish_in_hand`` Ctrl-C handling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from govlang.experiments import results
+from govlang.experiments.engine.local import AsyncExecutor, LocalExecutor, batches, seed_groups
+from govlang.experiments.engine.ray_cluster import RayExecutor
+from govlang.experiments.engine.units import Executor, Store, play_one, play_portable
+from govlang.experiments.metrics import MetricParams
+from govlang.experiments.runs import RunSpec
+from govlang.progress import Progress
+
+__all__ = [
+    "AsyncExecutor",
+    "Executor",
+    "LocalExecutor",
+    "RayExecutor",
+    "Store",
+    "batches",
+    "pending_runs",
+    "play_one",
+    "play_portable",
+    "play_runs",
+    "seed_groups",
+]
+
+
+def pending_runs(out: Path, runs: Iterable[RunSpec]) -> list[RunSpec]:
+    """The runs (each id once, in order) that have no complete result in ``out`` yet."""
+    unique = {r.run_id: r for r in runs}
+    return [r for r in unique.values() if not results.is_complete(out, r)]
+
+
+def play_runs(
+    runs: Iterable[RunSpec],
+    out: Path,
+    key: bytes,
+    metrics: MetricParams,
+    executor: Executor,
+    *,
+    quiet: bool,
+    rounds_per_run: int | None = None,
+    record_key_id: bool = False,
+) -> list[RunSpec]:
+    """Play the runs not complete in ``out`` with ``executor``; return those it played.
+
+    Shows a progress bar of runs (and of rounds, with ``rounds_per_run``) unless ``quiet``
+    or standard error is not a terminal; ``record_key_id`` writes each run's ``log-key-id``.
+    """
+    pending = pending_runs(out, runs)
+    with Progress(len(pending), rounds_per_run, quiet) as progress:
+        store = Store(out, key, metrics, record_key_id)
+        executor.execute(
+            pending,
+            store,
+            progress.run_done,
+            progress.rounds if rounds_per_run is not None else None,
+        )
+    return pending
