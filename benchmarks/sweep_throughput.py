@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from govlang.experiments.engine import LocalExecutor, RayExecutor, Store, play_one
 from govlang.experiments.metrics import MetricParams
 from govlang.sweeps.config import load_sweep
 from govlang.sweeps.design import plan_sweep
-from govlang.sweeps.executors import LocalExecutor, RayExecutor, Store, play_one
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = [0, 200, 1000, 5000]

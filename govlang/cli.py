@@ -173,8 +173,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """``govlang sweep SWEEP.toml -o RESULTS``: run or resume a sweep, write tables and summary."""
     import os
 
+    from govlang.experiments.engine import LocalExecutor, RayExecutor
     from govlang.sweeps.config import SweepError, load_sweep
-    from govlang.sweeps.executors import LocalExecutor, RayExecutor
     from govlang.sweeps.run import run_sweep
 
     if args.workers is not None and args.workers < 1:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from govlang.deterrence import assess, build_market
+from govlang.experiments.engine import LocalExecutor
 from govlang.sweeps.config import load_sweep
 from govlang.sweeps.design import plan_sweep
-from govlang.sweeps.executors import LocalExecutor
 from govlang.sweeps.run import run_sweep
 
 from .support import ROOT, compiled_for

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from govlang.cli import main
-from govlang.sweeps.executors import LocalExecutor, RayExecutor
-from govlang.sweeps.limits import FileSlots
+from govlang.experiments.engine import LocalExecutor, RayExecutor
+from govlang.experiments.engine.limits import FileSlots
 from govlang.sweeps.run import run_sweep
 
 

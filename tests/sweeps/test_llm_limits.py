@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from govlang.agents.fakeserver import FakeLLMServer
+from govlang.experiments.engine import LocalExecutor
 from govlang.sweeps.config import load_sweep
 from govlang.sweeps.design import plan_sweep
-from govlang.sweeps.executors import LocalExecutor
 from govlang.sweeps.run import run_sweep
 
 
