@@ -117,7 +117,13 @@ class ValueHandlers:
         # NAME "(" call_args ")"
         args, over = children[2]
         span = joined(token_span(children[0]), token_span(children[3]))
-        return ir.Call(function=str(children[0]), args=tuple(args), over=over, span=span)
+        return ir.Call(
+            function=str(children[0]),
+            function_span=token_span(children[0]),
+            args=tuple(args),
+            over=over,
+            span=span,
+        )
 
     def call_args(self, node: _Node, children: _Children) -> tuple[list[Any], str | None]:
         # expr ("," expr)* over_clause?

@@ -74,7 +74,7 @@ def _observable(reporter: Reporter, observe: ir.ObserveDecl, schema: Environment
         reporter.emit(
             "GL407",
             f"the environment `{schema.name}` has no {what} `{observe.name}`",
-            reporter.name(observe.span, observe.name, after="observe"),
+            ir.name_or_node(observe.name_span, observe),
             f"{hint} {declared}" if hint else declared,
         )
         return

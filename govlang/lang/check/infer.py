@@ -210,7 +210,7 @@ class Typer:
         self.reporter.emit(
             "GL103",
             f"unknown function `{expr.function}`",
-            self.reporter.name(expr.span, expr.function),
+            ir.name_or_node(expr.function_span, expr),
             did_you_mean(expr.function, BUILTINS)
             or "the built-in functions are listed in specs/language.md",
         )
