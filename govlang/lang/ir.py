@@ -231,6 +231,14 @@ class TypeExpr(Node):
 
     base: Literal["number", "bool"]
     dims: tuple[str, ...] = ()
+    dim_spans: tuple[InstanceOf[Span], ...] = Field(default=(), exclude=True, repr=False)
+    """The span of each dimension's name, as ``dims`` lists them."""
+
+    def dim_span(self, dim: str) -> Span:
+        """The span of the first ``dim`` in the brackets (the whole type's if not recorded)."""
+        if dim in self.dims and len(self.dim_spans) == len(self.dims):
+            return name_or_node(self.dim_spans[self.dims.index(dim)], self)
+        return self.span
 
 
 class ObserveDecl(Node):

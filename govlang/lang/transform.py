@@ -189,12 +189,17 @@ class ToIR(ValueHandlers):
 
     def type_expr(self, node: _Node, children: _Children) -> ir.TypeExpr:
         # BASE_TYPE dims?
-        dims = children[1] if len(children) > 1 else ()
-        return ir.TypeExpr(base=str(children[0]), dims=tuple(dims), span=node_span(node))
+        dims: list[Token] = children[1] if len(children) > 1 else []
+        return ir.TypeExpr(
+            base=str(children[0]),
+            dims=tuple(str(dim) for dim in dims),
+            dim_spans=tuple(token_span(dim) for dim in dims),
+            span=node_span(node),
+        )
 
-    def dims(self, node: _Node, children: _Children) -> list[str]:
+    def dims(self, node: _Node, children: _Children) -> list[Token]:
         # "[" NAME ("," NAME)* "]"
-        return [str(child) for child in children[1::2]]
+        return list(children[1::2])
 
     def param_decl(self, node: _Node, children: _Children) -> ir.ParamDecl:
         # "param" NAME ":" param_type "=" expr param_range? STRING?

@@ -58,7 +58,7 @@ def _dims_known(
         reporter.emit(
             "GL410",
             f"the environment `{schema.name}` has no dimension `{dim}`",
-            reporter.name(type_expr.span, dim),
+            type_expr.dim_span(dim),
             did_you_mean(dim, known) or f"its dimensions are: {', '.join(sorted(known))}",
         )
     return ok

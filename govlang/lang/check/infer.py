@@ -334,7 +334,7 @@ class Typer:
             elif not self.dims.known(dim):
                 hint = did_you_mean(dim, self.dims.order)
                 hint = hint or f"the dimensions are: {', '.join(self.dims.order)}"
-                span = self.reporter.name(type_expr.span, dim)
+                span = type_expr.dim_span(dim)
                 self.reporter.emit("GL104", f"unknown dimension `{dim}`", span, hint)
                 ok = False
             seen.add(dim)
