@@ -161,6 +161,8 @@ class Call(Node):
     over: str | None = None
     function_span: InstanceOf[Span] = _span_field()
     """The span of the function's name."""
+    over_span: InstanceOf[Span] = _span_field()
+    """The span of the dimension's name after ``over``."""
 
 
 Expr = Annotated[

@@ -12,7 +12,6 @@ from typing import Any
 
 from govlang.lang import ir
 from govlang.lang.builtins import BUILTINS, MAX_WINDOW, Arg, Builtin, arity_text, needs_over, select
-from govlang.lang.check import locate
 from govlang.lang.check.constants import Constants
 from govlang.lang.check.sink import Reporter
 from govlang.lang.check.types import BOOL, LIST, NUMBER, Base, DimOrder, ValueType
@@ -220,7 +219,7 @@ class Typer:
         first = [self.infer(arg) for arg in expr.args][:1]
         name = expr.function
         if expr.over is not None:
-            span = locate.over_span(self.reporter.source, expr.span)
+            span = ir.name_or_node(expr.over_span, expr)
             message = f"`{name}` is not an aggregate: it takes no `over`"
             self.reporter.emit("GL204", message, span, f"write `{fallback.usage}`")
         else:
@@ -284,7 +283,7 @@ class Typer:
         self.reporter.emit(
             "GL104",
             f"unknown dimension `{expr.over}`",
-            locate.over_span(self.reporter.source, expr.span),
+            ir.name_or_node(expr.over_span, expr),
             did_you_mean(expr.over, (*self.dims.order, *(plural(d) for d in self.dims.order)))
             or f"the dimensions are: {', '.join(self.dims.order)}",
         )
@@ -312,7 +311,7 @@ class Typer:
         self.reporter.emit(
             "GL205",
             f"`{expr.function}` cannot reduce {argument} over `{over}`: it is {typed}",
-            locate.over_span(self.reporter.source, expr.span),
+            ir.name_or_node(expr.over_span, expr),
             hint,
         )
         return None
