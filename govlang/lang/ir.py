@@ -2,8 +2,9 @@
 
 Every node is a frozen pydantic v2 model with ``extra="forbid"``. Names stay names: the
 checker resolves them, the compiler binds them. Every node carries a :class:`Span` into its
-source; spans are excluded from serialisation and from equality, so two institutions that
-differ only in layout or comments are equal (``parse(format(ir)) == ir``).
+source, and a declaration the span of its name (``name_span`` and the like, the identifier
+token's own span); spans are excluded from serialisation and from equality, so two
+institutions that differ only in layout or comments are equal (``parse(format(ir)) == ir``).
 
 Expressions and sanctions are discriminated unions tagged by ``kind``.
 """
@@ -52,6 +53,16 @@ class Node(BaseModel):
     def __hash__(self) -> int:
         """Hash the semantic content, consistently with ``__eq__``."""
         return hash(repr(self.model_dump()))
+
+
+def _span_field() -> Any:
+    """A further source span of a node (a name inside it): like ``span``, not semantic."""
+    return Field(default=NO_SPAN, exclude=True, repr=False)
+
+
+def name_or_node(name_span: Span, node: Node) -> Span:
+    """``name_span`` where the transform recorded it, else the span of the whole ``node``."""
+    return node.span if name_span == NO_SPAN else name_span
 
 
 # ------------------------------------------------------------------------------- expressions
@@ -148,6 +159,10 @@ class Call(Node):
     function: str
     args: tuple[Expr, ...]
     over: str | None = None
+    function_span: InstanceOf[Span] = _span_field()
+    """The span of the function's name."""
+    over_span: InstanceOf[Span] = _span_field()
+    """The span of the dimension's name after ``over``."""
 
 
 Expr = Annotated[
@@ -218,12 +233,22 @@ class TypeExpr(Node):
 
     base: Literal["number", "bool"]
     dims: tuple[str, ...] = ()
+    dim_spans: tuple[InstanceOf[Span], ...] = Field(default=(), exclude=True, repr=False)
+    """The span of each dimension's name, as ``dims`` lists them."""
+
+    def dim_span(self, dim: str) -> Span:
+        """The span of the first ``dim`` in the brackets (the whole type's if not recorded)."""
+        if dim in self.dims and len(self.dim_spans) == len(self.dims):
+            return name_or_node(self.dim_spans[self.dims.index(dim)], self)
+        return self.span
 
 
 class ObserveDecl(Node):
     """``observe NAME: TYPE``: an observable or benchmark the institution reads."""
 
     name: str
+    name_span: InstanceOf[Span] = _span_field()
+    """The span of the (dotted) name."""
     type: TypeExpr
     doc: str | None = None
 
@@ -243,6 +268,8 @@ class ParamDecl(Node):
     """``param NAME: TYPE = default [in [lo, hi]] ["doc"]``."""
 
     name: str
+    name_span: InstanceOf[Span] = _span_field()
+    """The span of the name."""
     type: ParamType
     default: Expr
     low: Expr | None = None
@@ -254,6 +281,8 @@ class MonitorDecl(Node):
     """``monitor NAME [: TYPE] = expr ["doc"]``: deterministic evidence from the trace."""
 
     name: str
+    name_span: InstanceOf[Span] = _span_field()
+    """The span of the name."""
     type: TypeExpr | None = None
     expr: Expr
     doc: str | None = None
@@ -327,6 +356,8 @@ class StateDecl(Node):
     """An institutional standing within a scope."""
 
     name: str
+    name_span: InstanceOf[Span] = _span_field()
+    """The span of the name."""
     initial: bool = False
     terminal: bool = False
     label: str | None = None
@@ -353,6 +384,10 @@ class Edge(Node):
 
     source: str
     target: str
+    source_span: InstanceOf[Span] = _span_field()
+    """The span of the source state's name."""
+    target_span: InstanceOf[Span] = _span_field()
+    """The span of the target state's name."""
     guard: Expr | None = None
     persistence: Expr | None = None
     dwell: Expr | None = None
@@ -368,6 +403,8 @@ class RuleDecl(Node):
 
     kind: Literal["rule", "restore"]
     id: str
+    name_span: InstanceOf[Span] = _span_field()
+    """The span of the id."""
     text: str | None = None
     edges: tuple[Edge, ...] = ()
 
@@ -385,6 +422,8 @@ class ScopeDecl(Node):
 
     kind: Literal["agent", "market"]
     evidence: str | None = None
+    evidence_span: InstanceOf[Span] = _span_field()
+    """The span of the name after ``evidence``."""
     credits: CreditPolicy | None = None
     states: tuple[StateDecl, ...] = ()
     rules: tuple[RuleDecl, ...] = ()
@@ -403,6 +442,8 @@ class AssertDecl(Node):
     """
 
     id: str
+    name_span: InstanceOf[Span] = _span_field()
+    """The span of the id."""
     text: str | None = None
     scope: Literal["agent", "market"] | None = None
     form: PropertyForm
@@ -417,6 +458,8 @@ class Institution(Node):
     """A whole ``.gov`` file."""
 
     name: str
+    name_span: InstanceOf[Span] = _span_field()
+    """The span of the name after ``institution``."""
     doc: str | None = None
     observes: tuple[ObserveDecl, ...] = ()
     action: ActionDecl | None = None

@@ -17,7 +17,7 @@ from lark import Token, Tree
 from govlang.lang import ir
 from govlang.lang.codes import diagnostic
 from govlang.lang.diagnostics import Diagnostic, Source
-from govlang.lang.token_spans import node_span
+from govlang.lang.token_spans import node_span, token_span
 from govlang.lang.transform_values import FINE_PART_RULES, Part, ValueHandlers, unquote
 
 _Children = list[Any]
@@ -122,7 +122,7 @@ class ToIR(ValueHandlers):
 
     # -------------------------------------------------------------------------- document
     def start(self, node: _Node, children: _Children) -> ir.Institution:
-        (name, doc), *decls = children
+        (name, name_span, doc), *decls = children
         fields: dict[str, list[Any]] = {
             "observes": [],
             "params": [],
@@ -156,21 +156,28 @@ class ToIR(ValueHandlers):
         fields["scopes"].sort(key=lambda scope: scope.kind != "agent")
         return ir.Institution(
             name=name,
+            name_span=name_span,
             doc=doc,
             action=action,
             span=node_span(node),
             **{key: tuple(value) for key, value in fields.items()},
         )
 
-    def header(self, node: _Node, children: _Children) -> tuple[str, str | None]:
+    def header(self, node: _Node, children: _Children) -> tuple[str, ir.Span, str | None]:
         # "institution" NAME STRING?
-        return str(children[1]), _maybe_doc(children[-1])
+        return str(children[1]), token_span(children[1]), _maybe_doc(children[-1])
 
     # -------------------------------------------------------------------------- declarations
     def observe_decl(self, node: _Node, children: _Children) -> ir.ObserveDecl:
         # "observe" qualified_name ":" type_expr STRING?
+        name = node.children[1]
+        assert isinstance(name, Tree)
         return ir.ObserveDecl(
-            name=children[1], type=children[3], doc=_maybe_doc(children[-1]), span=node_span(node)
+            name=children[1],
+            name_span=node_span(name),
+            type=children[3],
+            doc=_maybe_doc(children[-1]),
+            span=node_span(node),
         )
 
     def action_decl(self, node: _Node, children: _Children) -> ir.ActionDecl:
@@ -183,12 +190,17 @@ class ToIR(ValueHandlers):
 
     def type_expr(self, node: _Node, children: _Children) -> ir.TypeExpr:
         # BASE_TYPE dims?
-        dims = children[1] if len(children) > 1 else ()
-        return ir.TypeExpr(base=str(children[0]), dims=tuple(dims), span=node_span(node))
+        dims: list[Token] = children[1] if len(children) > 1 else []
+        return ir.TypeExpr(
+            base=str(children[0]),
+            dims=tuple(str(dim) for dim in dims),
+            dim_spans=tuple(token_span(dim) for dim in dims),
+            span=node_span(node),
+        )
 
-    def dims(self, node: _Node, children: _Children) -> list[str]:
+    def dims(self, node: _Node, children: _Children) -> list[Token]:
         # "[" NAME ("," NAME)* "]"
-        return [str(child) for child in children[1::2]]
+        return list(children[1::2])
 
     def param_decl(self, node: _Node, children: _Children) -> ir.ParamDecl:
         # "param" NAME ":" param_type "=" expr param_range? STRING?
@@ -198,6 +210,7 @@ class ToIR(ValueHandlers):
                 low, high = item
         return ir.ParamDecl(
             name=str(children[1]),
+            name_span=token_span(children[1]),
             type=children[3],
             default=children[5],
             low=low,
@@ -223,6 +236,7 @@ class ToIR(ValueHandlers):
         typed = isinstance(children[3], ir.TypeExpr)
         return ir.MonitorDecl(
             name=str(children[1]),
+            name_span=token_span(children[1]),
             type=children[3] if typed else None,
             expr=children[5] if typed else children[3],
             doc=_maybe_doc(children[-1]),
@@ -233,7 +247,7 @@ class ToIR(ValueHandlers):
     def scope_block(self, node: _Node, children: _Children) -> ir.ScopeDecl:
         # scope_kind "{" scope_item* "}"
         kind, items = children[0], children[2:-1]
-        evidence = next((i for i in items if isinstance(i, str)), None)
+        evidence = next((i for i in items if isinstance(i, Token)), None)
         credits = next((i for i in items if isinstance(i, ir.CreditPolicy)), None)
         for what, cls in (("evidence", str), ("credits", ir.CreditPolicy)):
             if sum(isinstance(i, cls) for i in items) > 1:
@@ -241,7 +255,8 @@ class ToIR(ValueHandlers):
                 self._problem("GL006", f"`{what}` is declared twice", node_span(node), hint)
         return ir.ScopeDecl(
             kind=kind,
-            evidence=evidence,
+            evidence=None if evidence is None else str(evidence),
+            evidence_span=ir.NO_SPAN if evidence is None else token_span(evidence),
             credits=credits,
             states=tuple(i for i in items if isinstance(i, ir.StateDecl)),
             rules=tuple(i for i in items if isinstance(i, ir.RuleDecl)),
@@ -254,9 +269,10 @@ class ToIR(ValueHandlers):
     def market(self, node: _Node, children: _Children) -> str:
         return "market"
 
-    def evidence_decl(self, node: _Node, children: _Children) -> str:
-        # "evidence" NAME
-        return str(children[1])
+    def evidence_decl(self, node: _Node, children: _Children) -> Token:
+        # "evidence" NAME (the token, so that the scope records its span)
+        token: Token = children[1]
+        return token
 
     def credit_decl(self, node: _Node, children: _Children) -> ir.CreditPolicy:
         # "credits" "earn" expr "per" expr "clean" "rounds" ("max" expr)?
@@ -275,6 +291,7 @@ class ToIR(ValueHandlers):
         body: list[_Attachment] = next((t for t in tail if isinstance(t, list)), [])
         return ir.StateDecl(
             name=str(name),
+            name_span=token_span(name),
             initial="initial" in markers,
             terminal="terminal" in markers,
             label=strings[0] if strings else None,
@@ -306,6 +323,7 @@ class ToIR(ValueHandlers):
         return ir.RuleDecl(
             kind=kind,
             id=str(name),
+            name_span=token_span(name),
             text=_maybe_doc(children[2]),
             edges=tuple(e for e in children[3:] if isinstance(e, ir.Edge)),
             span=node_span(node),
@@ -332,7 +350,9 @@ class ToIR(ValueHandlers):
                 )
         return ir.Edge(
             source=str(children[0]),
+            source_span=token_span(children[0]),
             target=str(children[2]),
+            target_span=token_span(children[2]),
             sanctions=tuple(sanctions),
             span=node_span(node),
             **fields,
@@ -348,7 +368,12 @@ class ToIR(ValueHandlers):
         # "assert" NAME [STRING] [scope_kind] ":" property
         _, name, text, scope, _, prop = children
         return ir.AssertDecl(
-            id=str(name), text=_maybe_doc(text), scope=scope, span=node_span(node), **prop
+            id=str(name),
+            name_span=token_span(name),
+            text=_maybe_doc(text),
+            scope=scope,
+            span=node_span(node),
+            **prop,
         )
 
     def never_property(self, node: _Node, children: _Children) -> dict[str, Any]:

@@ -117,17 +117,25 @@ class ValueHandlers:
         # NAME "(" call_args ")"
         args, over = children[2]
         span = joined(token_span(children[0]), token_span(children[3]))
-        return ir.Call(function=str(children[0]), args=tuple(args), over=over, span=span)
+        return ir.Call(
+            function=str(children[0]),
+            function_span=token_span(children[0]),
+            args=tuple(args),
+            over=None if over is None else str(over),
+            over_span=ir.NO_SPAN if over is None else token_span(over),
+            span=span,
+        )
 
-    def call_args(self, node: _Node, children: _Children) -> tuple[list[Any], str | None]:
+    def call_args(self, node: _Node, children: _Children) -> tuple[list[Any], Token | None]:
         # expr ("," expr)* over_clause?
-        over = children[-1] if isinstance(children[-1], str) else None
+        over = children[-1] if isinstance(children[-1], Token) else None
         args = [c for c in children if not isinstance(c, (Token, str))]
         return args, over
 
-    def over_clause(self, node: _Node, children: _Children) -> str:
-        # "over" NAME
-        return str(children[1])
+    def over_clause(self, node: _Node, children: _Children) -> Token:
+        # "over" NAME (the token, so that the call records its span)
+        token: Token = children[1]
+        return token
 
     def list_lit(self, node: _Node, children: _Children) -> ir.ListLit:
         # "[" [expr ("," expr)*] "]"

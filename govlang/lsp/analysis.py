@@ -57,7 +57,7 @@ def analyse_text(
     diagnostics = check(document, settings.schema, settings.params or None)
     index = None
     if document.institution is not None:
-        index = build_index(document.institution, document.source)
+        index = build_index(document.institution)
     return Analysis(text, document, diagnostics, lines, index)
 
 

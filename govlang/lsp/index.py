@@ -26,9 +26,7 @@ from typing import Literal
 from govlang.lang import ir
 from govlang.lang.assertions import CLEAN, ENTERED, conditions, scope_of
 from govlang.lang.check.exprs import all_exprs
-from govlang.lang.check.locate import iter_tokens, keyword_span
 from govlang.lang.check.types import BUILTIN_NAMES
-from govlang.lang.diagnostics import Source
 from govlang.lang.dims import dimension_order
 from govlang.lang.ir import walk
 
@@ -100,10 +98,10 @@ def name_key(name: str) -> str:
     return f"builtin:{name}" if name in BUILTIN_NAMES else f"name:{name}"
 
 
-def build_index(institution: ir.Institution, source: Source) -> Index:
+def build_index(institution: ir.Institution) -> Index:
     """The index of a document that parsed."""
     index = Index(dims=dimension_order(institution))
-    builder = _Builder(index, source)
+    builder = _Builder(index)
     builder.declarations(institution)
     for expr in all_exprs(institution):
         builder.expression(expr, set())
@@ -116,9 +114,8 @@ def build_index(institution: ir.Institution, source: Source) -> Index:
 
 
 class _Builder:
-    def __init__(self, index: Index, source: Source) -> None:
+    def __init__(self, index: Index) -> None:
         self.index = index
-        self.source = source
 
     @property
     def declared(self) -> set[str]:
@@ -139,25 +136,25 @@ class _Builder:
     def declarations(self, institution: ir.Institution) -> None:
         for observe in institution.observes:
             kind: SymbolKind = "benchmark" if "." in observe.name else "observable"
-            span = _find(self.source, observe.span, observe.name, after="observe")
+            span = observe.name_span
             self.declare(Symbol(name_key(observe.name), kind, observe.name, span, observe))
         for param in institution.params:
-            span = _find(self.source, param.span, param.name, after="param")
+            span = param.name_span
             self.declare(Symbol(name_key(param.name), "param", param.name, span, param))
         for monitor in institution.monitors:
-            span = _find(self.source, monitor.span, monitor.name, after="monitor")
+            span = monitor.name_span
             self.declare(Symbol(name_key(monitor.name), "monitor", monitor.name, span, monitor))
         for scope in institution.scopes:
             for state in scope.states:
-                span = _find(self.source, state.span, state.name, after="state")
+                span = state.name_span
                 key = f"state:{scope.kind}:{state.name}"
                 self.declare(Symbol(key, "state", state.name, span, state, scope.kind))
             for rule in scope.rules:
-                span = _find(self.source, rule.span, rule.id, after=rule.kind)
+                span = rule.name_span
                 key = f"rule:{scope.kind}:{rule.id}"
                 self.declare(Symbol(key, rule.kind, rule.id, span, rule, scope.kind))
         for decl in institution.asserts:
-            span = _find(self.source, decl.span, decl.id, after="assert")
+            span = decl.name_span
             self.declare(Symbol(f"assert:{decl.id}", "assert", decl.id, span, decl))
 
     def expression(self, expr: ir.Expr, states: set[str], scope: str = "") -> None:
@@ -178,28 +175,20 @@ class _Builder:
             elif isinstance(node, ir.Call):
                 entered = assertion and node.function == ENTERED
                 key = f"builtin:{ENTERED}" if entered else f"function:{node.function}"
-                self.use(key, self._function_span(node))
-
-    def _function_span(self, call: ir.Call) -> ir.Span:
-        if call.span == ir.NO_SPAN:
-            return ir.NO_SPAN
-        first = next(iter_tokens(self.source, call.span), None)
-        if first is None or first.text != call.function:
-            return ir.NO_SPAN
-        return self.source.span(first.start, first.end)
+                self.use(key, node.function_span)
 
     def scope(self, scope: ir.ScopeDecl) -> None:
         """``evidence`` names a monitor; every edge names two states."""
         if scope.evidence is not None:
-            span = keyword_span(self.source, scope.span, "evidence", scope.evidence)
-            if span != scope.span:
-                self.use(name_key(scope.evidence), span)
+            self.use(name_key(scope.evidence), scope.evidence_span)
         states = {state.name for state in scope.states}
         for rule in scope.rules:
             for edge in rule.edges:
-                for name, after in ((edge.source, None), (edge.target, "->")):
-                    span = _find(self.source, edge.span, name, after=after)
-                    if span != ir.NO_SPAN and name in states:
+                for name, span in (
+                    (edge.source, edge.source_span),
+                    (edge.target, edge.target_span),
+                ):
+                    if name in states:
                         self.use(f"state:{scope.kind}:{name}", span)
 
     def assertion(self, institution: ir.Institution, decl: ir.AssertDecl) -> None:
@@ -208,32 +197,6 @@ class _Builder:
         kind = scope.kind if scope is not None else ""
         for expr in _assert_exprs(decl):
             self.expression(expr, states, kind)
-
-
-def _find(source: Source, span: ir.Span, name: str, after: str | None = None) -> ir.Span:
-    """The span of ``name`` (dotted names too) in ``span``, after the token ``after``.
-
-    As :func:`govlang.lang.check.locate.name_span`, but reading tokens only up to the name (which
-    follows its keyword at once), so that indexing a large file stays linear; ``NO_SPAN``
-    when the name is not there.
-    """
-    if span == ir.NO_SPAN or span.end > len(source.text):
-        return ir.NO_SPAN
-    parts = name.split(".")
-    width = 2 * len(parts) - 1
-    window: list[tuple[str, int, int]] = []
-    seen = after is None
-    for token in iter_tokens(source, span):
-        if not seen:
-            seen = token.text == after
-            continue
-        window.append((token.text, token.start, token.end))
-        if len(window) > width:
-            del window[0]
-        texts = [text for text, _, _ in window]
-        if len(window) == width and texts[::2] == parts and all(d == "." for d in texts[1::2]):
-            return source.span(window[0][1], window[-1][2])
-    return ir.NO_SPAN
 
 
 def _assert_exprs(decl: ir.AssertDecl) -> Iterator[ir.Expr]:

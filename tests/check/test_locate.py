@@ -33,11 +33,6 @@ def test_missing_name_falls_back_to_the_span() -> None:
     assert locate.name_span(source, NO_SPAN, "active") == NO_SPAN
 
 
-def test_over_of_the_outer_call() -> None:
-    source = Source("t", "max(hhi(q over agents) over commodities)")
-    assert text_of(source, locate.over_span(source, whole(source))) == "commodities"
-
-
 def test_clause_and_header_and_keyword() -> None:
     source = Source("t", "a -> b after 3 clean rounds priority 2")
     inner = source.span(13, 14)

@@ -94,8 +94,8 @@ def _numbers_too_large(institution: ir.Institution, reporter: Reporter) -> bool:
                 found = True
         elif isinstance(node, ir.Node):
             stack.extend(getattr(node, name) for name in type(node).model_fields)
-        elif isinstance(node, tuple | list):
-            stack.extend(node)
+        elif isinstance(node, tuple | list) and not isinstance(node, ir.Span):
+            stack.extend(node)  # spans hold offsets only, never a literal
     return found
 
 

@@ -53,7 +53,7 @@ class AssertChecker:
 
     def id_span(self) -> ir.Span:
         """The span of the assertion's id."""
-        return self.reporter.name(self.decl.span, self.decl.id, after="assert")
+        return ir.name_or_node(self.decl.name_span, self.decl)
 
     def run(self) -> None:
         """Check the scope, every condition and the count."""

@@ -58,7 +58,7 @@ def _dims_known(
         reporter.emit(
             "GL410",
             f"the environment `{schema.name}` has no dimension `{dim}`",
-            reporter.name(type_expr.span, dim),
+            type_expr.dim_span(dim),
             did_you_mean(dim, known) or f"its dimensions are: {', '.join(sorted(known))}",
         )
     return ok
@@ -74,7 +74,7 @@ def _observable(reporter: Reporter, observe: ir.ObserveDecl, schema: Environment
         reporter.emit(
             "GL407",
             f"the environment `{schema.name}` has no {what} `{observe.name}`",
-            reporter.name(observe.span, observe.name, after="observe"),
+            ir.name_or_node(observe.name_span, observe),
             f"{hint} {declared}" if hint else declared,
         )
         return

@@ -38,7 +38,7 @@ def check_scopes(context: Context) -> None:
         reporter.emit(
             "GL311",
             f"institution `{institution.name}` has no scope: it governs nothing",
-            reporter.name(institution.span, institution.name, after="institution"),
+            ir.name_or_node(institution.name_span, institution),
             "add a `per agent { ... }` or `market { ... }` block with states and rules",
         )
     kinds: dict[str, ir.ScopeDecl] = {}
@@ -86,7 +86,7 @@ class ScopeChecker:
 
     # --------------------------------------------------------------------- states
     def _state_span(self, state: ir.StateDecl) -> ir.Span:
-        return self.reporter.name(state.span, state.name, after="state")
+        return ir.name_or_node(state.name_span, state)
 
     def _states(self) -> None:
         initial: list[ir.StateDecl] = []
@@ -127,7 +127,7 @@ class ScopeChecker:
         name = self.scope.evidence
         if name is None:
             return
-        span = locate.keyword_span(self.reporter.source, self.scope.span, "evidence", name)
+        span = ir.name_or_node(self.scope.evidence_span, self.scope)
         decl = self.context.table.get(name)
         if decl is None or decl.kind != "monitor":
             monitors = [n for n, d in self.context.table.items() if d.kind == "monitor"]
@@ -192,7 +192,7 @@ class ScopeChecker:
 
     # --------------------------------------------------------------------- rules and edges
     def _rule(self, rule: ir.RuleDecl) -> None:
-        span = functools.partial(self.reporter.name, rule.span, rule.id, rule.kind)
+        span = functools.partial(ir.name_or_node, rule.name_span, rule)
         warn_reserved(self.reporter, rule.id, span)
         if rule.id in self.rule_ids:
             first = self.rule_ids[rule.id]
@@ -255,8 +255,8 @@ class EdgeChecker:
     def run(self, seen: dict[tuple[str, str], list[ir.Edge]]) -> None:
         """Run every check of the edge; ``seen`` holds the rule's edges so far, by endpoints."""
         edge = self.edge
-        source_ok = self._endpoint(edge.source, None)
-        self._endpoint(edge.target, "->")
+        source_ok = self._endpoint(edge.source, edge.source_span)
+        self._endpoint(edge.target, edge.target_span)
         earlier = seen.setdefault((edge.source, edge.target), [])
         twin = next((e for e in earlier if e == edge), None)  # semantic equality: spans aside
         if twin is not None:
@@ -273,7 +273,7 @@ class EdgeChecker:
             self.reporter.emit(
                 "GL304",
                 f"terminal state `{edge.source}` cannot have outgoing edges",
-                self.reporter.name(edge.span, edge.source),
+                ir.name_or_node(edge.source_span, edge),
                 f"remove `terminal` from `{edge.source}`, or remove this edge",
             )
         self._triggers()
@@ -282,13 +282,13 @@ class EdgeChecker:
         self._counts()
 
     def _arrow_span(self) -> ir.Span:
-        source = self.reporter.name(self.edge.span, self.edge.source)
-        target = self.reporter.name(self.edge.span, self.edge.target, after="->")
+        source = ir.name_or_node(self.edge.source_span, self.edge)
+        target = ir.name_or_node(self.edge.target_span, self.edge)
         if self.reporter.source is None or target.end < source.start:
             return self.edge.span
         return self.reporter.source.span(source.start, target.end)
 
-    def _endpoint(self, name: str, after: str | None) -> bool:
+    def _endpoint(self, name: str, span: ir.Span) -> bool:
         if name in self.scope.states:
             return True
         states = self.scope.states
@@ -300,7 +300,7 @@ class EdgeChecker:
         self.reporter.emit(
             "GL105",
             f"undefined state `{name}`",
-            self.reporter.name(self.edge.span, name, after=after),
+            ir.name_or_node(span, self.edge),
             hint,
         )
         return False

@@ -12,7 +12,6 @@ from typing import Any
 
 from govlang.lang import ir
 from govlang.lang.builtins import BUILTINS, MAX_WINDOW, Arg, Builtin, arity_text, needs_over, select
-from govlang.lang.check import locate
 from govlang.lang.check.constants import Constants
 from govlang.lang.check.sink import Reporter
 from govlang.lang.check.types import BOOL, LIST, NUMBER, Base, DimOrder, ValueType
@@ -210,7 +209,7 @@ class Typer:
         self.reporter.emit(
             "GL103",
             f"unknown function `{expr.function}`",
-            self.reporter.name(expr.span, expr.function),
+            ir.name_or_node(expr.function_span, expr),
             did_you_mean(expr.function, BUILTINS)
             or "the built-in functions are listed in specs/language.md",
         )
@@ -220,7 +219,7 @@ class Typer:
         first = [self.infer(arg) for arg in expr.args][:1]
         name = expr.function
         if expr.over is not None:
-            span = locate.over_span(self.reporter.source, expr.span)
+            span = ir.name_or_node(expr.over_span, expr)
             message = f"`{name}` is not an aggregate: it takes no `over`"
             self.reporter.emit("GL204", message, span, f"write `{fallback.usage}`")
         else:
@@ -284,7 +283,7 @@ class Typer:
         self.reporter.emit(
             "GL104",
             f"unknown dimension `{expr.over}`",
-            locate.over_span(self.reporter.source, expr.span),
+            ir.name_or_node(expr.over_span, expr),
             did_you_mean(expr.over, (*self.dims.order, *(plural(d) for d in self.dims.order)))
             or f"the dimensions are: {', '.join(self.dims.order)}",
         )
@@ -312,7 +311,7 @@ class Typer:
         self.reporter.emit(
             "GL205",
             f"`{expr.function}` cannot reduce {argument} over `{over}`: it is {typed}",
-            locate.over_span(self.reporter.source, expr.span),
+            ir.name_or_node(expr.over_span, expr),
             hint,
         )
         return None
@@ -334,7 +333,7 @@ class Typer:
             elif not self.dims.known(dim):
                 hint = did_you_mean(dim, self.dims.order)
                 hint = hint or f"the dimensions are: {', '.join(self.dims.order)}"
-                span = self.reporter.name(type_expr.span, dim)
+                span = type_expr.dim_span(dim)
                 self.reporter.emit("GL104", f"unknown dimension `{dim}`", span, hint)
                 ok = False
             seen.add(dim)

@@ -1,9 +1,13 @@
-"""Finding the exact span of a name or a clause inside a larger construct.
+"""Finding the exact span of a clause or a block's head inside a larger construct.
 
-The IR keeps a span on every node, but a few names are plain strings (a state's name, a rule
-id, an edge's endpoints, a scope's evidence, the dimension of ``over``). To underline exactly
-the offending name, the checker re-scans the node's source text with this small lexer, which
-skips comments and strings. Every function falls back to the node's own span.
+The IR keeps a span on every node, and the transform records the span of every name a node
+holds as a string (``name_span``, an edge's ``source_span`` and ``target_span``, a scope's
+``evidence_span``, a call's ``function_span`` and ``over_span``, a type's ``dim_spans``): the
+checker and the language server read those. What is left here re-scans a node's source text
+with a small lexer (which skips comments and strings) for positions that are not names: a
+clause such as ``after 3 clean rounds`` and the head of a block (``per agent``). The name
+finders :func:`name_span` and :func:`keyword_span` serve callers that locate names by text.
+Every function falls back to the node's own span.
 """
 
 from __future__ import annotations
@@ -63,20 +67,6 @@ def name_span(source: Source | None, span: Span, name: str, after: str | None = 
         if window[::2] == parts and all(dot == "." for dot in window[1::2]):
             return source.span(toks[i].start, toks[i + width - 1].end)
     return span
-
-
-def over_span(source: Source | None, call: Span) -> Span:
-    """The ``over D`` part of an aggregate call (found at the call's own bracket depth)."""
-    if source is None or not _usable(source, call):
-        return call
-    toks = tokens(source, call)
-    depth = 0
-    for i, tok in enumerate(toks):
-        depth += tok.text == "("
-        depth -= tok.text == ")"
-        if depth == 1 and tok.text == "over" and i + 1 < len(toks):
-            return source.span(toks[i + 1].start, toks[i + 1].end)
-    return call
 
 
 def clause_span(

@@ -75,7 +75,7 @@ def namespace(institution: ir.Institution, reporter: Reporter) -> dict[str, Decl
 
 def name_span(reporter: Reporter, decl: Declaration) -> ir.Span:
     """The span of the declared name (not of the whole declaration)."""
-    return reporter.name(decl.node.span, decl.name, after=decl.keyword)
+    return ir.name_or_node(decl.node.name_span, decl.node)
 
 
 def warn_reserved(reporter: Reporter, name: str, span: Callable[[], ir.Span]) -> None:

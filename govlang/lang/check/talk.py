@@ -21,7 +21,7 @@ def without_channel(reporter: Reporter, observe: ir.ObserveDecl, schema: Environ
         "GL414",
         f"`{observe.name}` is a message observable, but the environment `{schema.name}` has no "
         f"channel (it is {what} on a channel)",
-        reporter.name(observe.span, observe.name, after="observe"),
+        ir.name_or_node(observe.name_span, observe),
         "give the run a channel (`[talk]` in the experiment; `--env "
         f"{schema.name}+talk` for `check`), or drop the declaration",
     )
