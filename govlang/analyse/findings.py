@@ -17,12 +17,12 @@ class Findings(Sink):
 
     def state(self, state: ir.StateDecl) -> ir.Span:
         """The span of a state's name in its declaration."""
-        return locate.name_span(self.source, state.span, state.name, after="state")
+        return ir.name_or_node(state.name_span, state)
 
     def arrow(self, edge: ir.Edge) -> ir.Span:
         """The span of ``source -> target`` in an edge."""
-        start = locate.name_span(self.source, edge.span, edge.source)
-        end = locate.name_span(self.source, edge.span, edge.target, after="->")
+        start = ir.name_or_node(edge.source_span, edge)
+        end = ir.name_or_node(edge.target_span, edge)
         if self.source is None or end.end < start.start or start == edge.span:
             return edge.span
         return self.source.span(start.start, end.end)
@@ -33,9 +33,8 @@ class Findings(Sink):
 
     def evidence(self, scope: ir.ScopeDecl) -> ir.Span:
         """The span of the evidence monitor's name in ``evidence NAME``."""
-        name = scope.evidence or ""
-        return locate.keyword_span(self.source, scope.span, "evidence", name)
+        return ir.name_or_node(scope.evidence_span, scope)
 
     def assertion(self, decl: ir.AssertDecl) -> ir.Span:
         """The span of an assertion's id."""
-        return locate.name_span(self.source, decl.span, decl.id, after="assert")
+        return ir.name_or_node(decl.name_span, decl)

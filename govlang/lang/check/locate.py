@@ -5,9 +5,8 @@ holds as a string (``name_span``, an edge's ``source_span`` and ``target_span``,
 ``evidence_span``, a call's ``function_span`` and ``over_span``, a type's ``dim_spans``): the
 checker and the language server read those. What is left here re-scans a node's source text
 with a small lexer (which skips comments and strings) for positions that are not names: a
-clause such as ``after 3 clean rounds`` and the head of a block (``per agent``). The name
-finders :func:`name_span` and :func:`keyword_span` serve callers that locate names by text.
-Every function falls back to the node's own span.
+clause such as ``after 3 clean rounds`` and the head of a block (``per agent``). Every
+function falls back to the node's own span.
 """
 
 from __future__ import annotations
@@ -48,27 +47,6 @@ def _usable(source: Source | None, span: Span) -> bool:
     return source is not None and span != NO_SPAN and span.end <= len(source.text)
 
 
-def name_span(source: Source | None, span: Span, name: str, after: str | None = None) -> Span:
-    """The first occurrence of ``name`` (dotted names too) in ``span``.
-
-    With ``after``, only occurrences following the first token ``after`` count (the target of
-    ``a -> a`` is found with ``after="->"``).
-    """
-    if source is None or not _usable(source, span):
-        return span
-    toks = tokens(source, span)
-    first = 0
-    if after is not None:
-        first = next((i + 1 for i, tok in enumerate(toks) if tok.text == after), len(toks))
-    parts = name.split(".")
-    width = 2 * len(parts) - 1
-    for i in range(first, len(toks) - width + 1):
-        window = [tok.text for tok in toks[i : i + width]]
-        if window[::2] == parts and all(dot == "." for dot in window[1::2]):
-            return source.span(toks[i].start, toks[i + width - 1].end)
-    return span
-
-
 def clause_span(
     source: Source | None, outer: Span, inner: Span, opener: str, closers: Iterable[str]
 ) -> Span:
@@ -99,15 +77,3 @@ def header_span(source: Source | None, span: Span) -> Span:
     if not head:
         return span
     return source.span(head[0].start, head[-1].end)
-
-
-def keyword_span(source: Source | None, span: Span, keyword: str, name: str) -> Span:
-    """The name following the first ``keyword`` in ``span`` (``evidence coordination``)."""
-    if source is None or not _usable(source, span):
-        return span
-    previous = ""
-    for tok in iter_tokens(source, span):
-        if previous == keyword and tok.text == name:
-            return source.span(tok.start, tok.end)
-        previous = tok.text
-    return span

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from govlang.lang import ir
-from govlang.lang.check import locate
 from govlang.lang.sink import Sink
 
 _SHOWN_MAX = 40
@@ -11,7 +10,7 @@ _SHOWN_MAX = 40
 
 
 class Reporter(Sink):
-    """The checker passes' sink: knows the source to quote and locate names in."""
+    """The checker passes' sink: knows the source to quote."""
 
     def show(self, expr: ir.Expr) -> str:
         """The source text of ``expr`` in backticks, shortened when long."""
@@ -28,10 +27,6 @@ class Reporter(Sink):
         if self.source is None or span == ir.NO_SPAN:
             return ""
         return self.source.text[span.start : span.end]
-
-    def name(self, span: ir.Span, name: str, after: str | None = None) -> ir.Span:
-        """The span of ``name`` inside the construct at ``span`` (see :mod:`.locate`)."""
-        return locate.name_span(self.source, span, name, after)
 
     def line_of(self, span: ir.Span) -> str:
         """``line N`` for a hint that points elsewhere."""
