@@ -21,14 +21,57 @@ from numpy.typing import NDArray
 from pettingzoo import ParallelEnv  # type: ignore[import-untyped,unused-ignore]
 from pydantic import BaseModel
 
-from govlang.lang.schema import EnvironmentSchema
+from govlang.lang.schema import EnvironmentSchema, ObservableSpec
 
 FloatArray = NDArray[np.float64]
 Outcome = dict[str, FloatArray]
 Config = TypeVar("Config", bound=BaseModel)
 """A market's config model."""
 
-__all__ = ["MarketEnv", "Outcome", "agent_names", "broadcast", "commodity_labels"]
+Observable = tuple[str, tuple[str, ...], str]
+"""An observable a market declares: its name, its dimensions and its description."""
+
+__all__ = [
+    "MarketEnv",
+    "Observable",
+    "Outcome",
+    "agent_names",
+    "benchmark_values",
+    "broadcast",
+    "commodity_labels",
+    "observable_specs",
+]
+
+
+def observable_specs(
+    per_round: Sequence[Observable],
+    benchmarks: Sequence[Observable],
+    titles: Mapping[str, str],
+) -> tuple[ObservableSpec, ...]:
+    """A market schema's observables: the per-round ones, then each benchmark's.
+
+    ``titles`` maps each benchmark's prefix (``nash``, ``monopoly``) to the words that open the
+    description of its observables (``nash.price``: "Cournot-Nash equilibrium: prices.").
+    """
+    specs = [ObservableSpec(name=n, dims=d, description=t) for n, d, t in per_round]
+    for prefix, title in titles.items():
+        specs.extend(
+            ObservableSpec(name=f"{prefix}.{n}", dims=d, description=f"{title}: {t}.")
+            for n, d, t in benchmarks
+        )
+    return tuple(specs)
+
+
+def benchmark_values(plays: Mapping[str, Outcome], benchmarks: Sequence[Observable]) -> Outcome:
+    """The benchmark observables: ``PREFIX.NAME`` from the round measures of each play.
+
+    ``plays`` maps each benchmark's prefix to the measures of a round played at it.
+    """
+    return {
+        f"{prefix}.{name}": measured[name]
+        for prefix, measured in plays.items()
+        for name, _, _ in benchmarks
+    }
 
 
 def agent_names(value: Any) -> Any:

@@ -28,15 +28,18 @@ import gymnasium
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from govlang.lang.schema import ActionSpec, EnvironmentSchema, ObservableSpec
+from govlang.lang.schema import ActionSpec, EnvironmentSchema
 from govlang.markets.base import (
     FloatArray,
     MarketEnv,
+    Observable,
     Outcome,
     agent_names,
+    benchmark_values,
     broadcast,
     check_names,
     check_positive_finite,
+    observable_specs,
 )
 from govlang.markets.demand import logit_demand
 from govlang.markets.equilibrium import bertrand_joint_optimum, bertrand_nash
@@ -44,7 +47,7 @@ from govlang.markets.measures import hhi, logit_consumer_surplus, shares
 
 __all__ = ["BertrandConfig", "BertrandMarket", "bertrand_schema"]
 
-_ROUND_OBSERVABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+_ROUND_OBSERVABLES: tuple[Observable, ...] = (
     ("price", ("agent",), "Effective price of each firm."),
     ("quantity", ("agent",), "Units sold by each firm (logit demand times market size)."),
     ("cost", ("agent",), "Marginal cost of each firm in currency units (price_scale * c)."),
@@ -54,7 +57,7 @@ _ROUND_OBSERVABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("hhi", (), "Herfindahl-Hirschman index of the inside-good shares."),
     ("consumer_surplus", (), "Logit consumer surplus (log-sum formula, 0 if all priced out)."),
 )
-_BENCHMARK_OBSERVABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+_BENCHMARK_OBSERVABLES: tuple[Observable, ...] = (
     ("price", ("agent",), "prices"),
     ("quantity", ("agent",), "units sold"),
     ("profit", ("agent",), "profit of each firm"),
@@ -136,16 +139,11 @@ def bertrand_schema(
     """
     cfg = config or BertrandConfig()
     high = price_max if price_max is not None else _resolve_price_max(cfg)
-    specs = [ObservableSpec(name=n, dims=d, description=t) for n, d, t in _ROUND_OBSERVABLES]
-    for prefix, title in _BENCHMARK_TITLES.items():
-        specs.extend(
-            ObservableSpec(name=f"{prefix}.{n}", dims=d, description=f"{title}: {t}.")
-            for n, d, t in _BENCHMARK_OBSERVABLES
-        )
+    specs = observable_specs(_ROUND_OBSERVABLES, _BENCHMARK_OBSERVABLES, _BENCHMARK_TITLES)
     return EnvironmentSchema(
         name="bertrand",
         dimensions={},
-        observables=tuple(specs),
+        observables=specs,
         action=ActionSpec(dims=(), low=0.0, high=high),
     )
 
@@ -209,15 +207,11 @@ class BertrandMarket(MarketEnv):
             cfg.price_scale,
             self.price_max,
         )
-        self.benchmarks: Outcome = {}
-        for prefix, prices in (
-            ("nash", bertrand_nash(*args)),
-            ("monopoly", bertrand_joint_optimum(*args)),
-        ):
-            measured = self._round_measures(prices)
-            self.benchmarks.update(
-                {f"{prefix}.{name}": measured[name] for name, _, _ in _BENCHMARK_OBSERVABLES}
-            )
+        plays = {
+            "nash": self._round_measures(bertrand_nash(*args)),
+            "monopoly": self._round_measures(bertrand_joint_optimum(*args)),
+        }
+        self.benchmarks: Outcome = benchmark_values(plays, _BENCHMARK_OBSERVABLES)
 
     def schema(self) -> EnvironmentSchema:
         """Return the environment schema (see :func:`bertrand_schema`)."""

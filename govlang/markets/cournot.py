@@ -23,16 +23,19 @@ import gymnasium
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from govlang.lang.schema import ActionSpec, EnvironmentSchema, ObservableSpec
+from govlang.lang.schema import ActionSpec, EnvironmentSchema
 from govlang.markets.base import (
     FloatArray,
     MarketEnv,
+    Observable,
     Outcome,
     agent_names,
+    benchmark_values,
     broadcast,
     check_names,
     check_positive_finite,
     commodity_labels,
+    observable_specs,
 )
 from govlang.markets.demand import linear_prices
 from govlang.markets.equilibrium import cournot_joint_optimum, cournot_nash
@@ -42,7 +45,7 @@ __all__ = ["CournotConfig", "CournotMarket", "cournot_schema"]
 
 REFERENCE_COSTS = ((40.0, 50.0), (50.0, 40.0))
 
-_ROUND_OBSERVABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+_ROUND_OBSERVABLES: tuple[Observable, ...] = (
     ("quantity", ("agent", "commodity"), "Effective quantity of each firm per commodity."),
     ("price", ("commodity",), "Market price per commodity, max(0, alpha - Q / beta)."),
     ("cost", ("agent", "commodity"), "Marginal cost of each firm per commodity."),
@@ -53,7 +56,7 @@ _ROUND_OBSERVABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("cv", ("agent",), "Population std / mean of each firm's quantities across commodities."),
     ("consumer_surplus", ("commodity",), "Consumer surplus min(Q, alpha beta)^2 / (2 beta)."),
 )
-_BENCHMARK_OBSERVABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+_BENCHMARK_OBSERVABLES: tuple[Observable, ...] = (
     ("quantity", ("agent", "commodity"), "quantities"),
     ("price", ("commodity",), "prices"),
     ("profit", ("agent",), "round profit of each firm"),
@@ -148,16 +151,11 @@ def cournot_schema(config: CournotConfig | None = None) -> EnvironmentSchema:
     (each firm's own action space is bounded by its own capacity).
     """
     cfg = config or CournotConfig()
-    specs = [ObservableSpec(name=n, dims=d, description=t) for n, d, t in _ROUND_OBSERVABLES]
-    for prefix, title in _BENCHMARK_TITLES.items():
-        specs.extend(
-            ObservableSpec(name=f"{prefix}.{n}", dims=d, description=f"{title}: {t}.")
-            for n, d, t in _BENCHMARK_OBSERVABLES
-        )
+    specs = observable_specs(_ROUND_OBSERVABLES, _BENCHMARK_OBSERVABLES, _BENCHMARK_TITLES)
     return EnvironmentSchema(
         name="cournot",
         dimensions={"commodity": cfg.commodities},
-        observables=tuple(specs),
+        observables=specs,
         action=ActionSpec(dims=("commodity",), low=0.0, high=max(cfg.capacity)),
     )
 
@@ -208,13 +206,10 @@ class CournotMarket(MarketEnv):
         super().__init__(cfg.firms, cfg.max_rounds, actions, observations, render_mode)
         nash = cournot_nash(self.alpha, self.beta, self.costs, self.capacity)
         monopoly = cournot_joint_optimum(self.alpha, self.beta, self.costs, self.capacity)
-        self.benchmarks: Outcome = {}
-        for prefix, quantities in (("nash", nash), ("monopoly", monopoly)):
-            measured = self._round_measures(quantities)
-            measured["profit"] = measured.pop("round_profit")
-            self.benchmarks.update(
-                {f"{prefix}.{name}": measured[name] for name, _, _ in _BENCHMARK_OBSERVABLES}
-            )
+        plays = {"nash": self._round_measures(nash), "monopoly": self._round_measures(monopoly)}
+        for measured in plays.values():
+            measured["profit"] = measured.pop("round_profit")  # a benchmark's profit per firm
+        self.benchmarks: Outcome = benchmark_values(plays, _BENCHMARK_OBSERVABLES)
 
     def _observation_bounds(self, capacity: float) -> tuple[FloatArray, FloatArray]:
         """Lower and upper bounds of one firm's observation vector."""
