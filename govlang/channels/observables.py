@@ -1,4 +1,6 @@
-"""The message observables: what an institution may read of a channel, with their types.
+"""The message observables' values in a round, computed from the messages the channel admitted.
+
+Their names, types and dimensions are declared in :mod:`govlang.lang.talk_schema`.
 
 Every observable is about the messages *admitted* in the round (refusals count only in
 ``talk.refused``), indexed by the sender, and works for any number of firms. ``peer`` is the
