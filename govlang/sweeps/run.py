@@ -75,7 +75,9 @@ def run_sweep(
     _write_plan(out, spec, planned)
     unique = {p.run.run_id: p.run for p in planned}
     chosen = executor or LocalExecutor(2, spec.limits)
-    pending = play_runs(unique.values(), out, key, spec.base.metrics, chosen, quiet=quiet)
+    pending = play_runs(
+        unique.values(), out, key, spec.base.metrics, chosen, quiet=quiet, record_key_id=True
+    )
     rows = tidy_rows(out, planned, spec.base.metrics)
     axes = axis_names(planned)
     cells = cell_rows(rows, axes)

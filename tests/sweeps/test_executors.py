@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from govlang.cli import main
 from govlang.experiments.engine import LocalExecutor, RayExecutor
 from govlang.experiments.engine.limits import FileSlots
+from govlang.experiments.logkey import KEY_ID_FILE
 from govlang.sweeps.run import run_sweep
 
 
@@ -31,6 +33,11 @@ def test_pool_and_ray_give_identical_tables(small_sweep: Path, tmp_path: Path) -
         assert (
             here.read_bytes() == (tmp_path / "ray" / "runs" / run_id / "trace.jsonl").read_bytes()
         )
+    for store in ("pool", "ray"):  # every run says which key signed its log, as `run`'s do
+        for run_id in pool.executed:
+            folder = tmp_path / store / "runs" / run_id
+            header = json.loads((folder / "governance.jsonl").read_text("utf-8").splitlines()[0])
+            assert (folder / KEY_ID_FILE).read_text("utf-8").strip() == header["key"]
 
 
 def test_resume_reuses_complete_runs_and_replays_missing_ones(

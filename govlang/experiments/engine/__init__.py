@@ -12,8 +12,8 @@ finished by another experiment or sweep in the same store is found done. The exe
 * :class:`~.local.AsyncExecutor` -- asyncio tasks in this process (LLM runs of ``govlang run``);
 * :class:`~.ray_cluster.RayExecutor` -- one Ray task per run on a cluster.
 
-What still differs between the two front ends is an explicit choice they make: ``govlang
-run`` records each run's ``log-key-id`` (``record_key_id``), shows a bar of rounds too, and
+Both record each run's ``log-key-id`` (``record_key_id``). What still differs between the two
+front ends is an explicit choice they make: ``govlang run`` shows a bar of rounds too, and
 gives its pool one task per (population, seed) with ``finish_in_hand`` Ctrl-C handling.
 """
 
