@@ -40,7 +40,7 @@ from govlang.channels.spec import ChannelSpec
 from govlang.experiments.metrics import MetricParams
 from govlang.experiments.names import FileName, toml_key
 from govlang.lang.frontend import InputError
-from govlang.lang.inputs import TOML, read_text
+from govlang.lang.inputs import TOML, read_input
 from govlang.lang.params import ParamValue
 from govlang.markets import registry
 from govlang.runtime.govern import Regime
@@ -459,14 +459,9 @@ def _read_constitution(experiment: Path, path: Path) -> str:
 
 def _read_toml(file: Path) -> dict[str, Any]:
     """The parsed TOML document (syntax errors are experiment errors, I/O errors input errors)."""
+    data = read_input(file, TOML, "an experiment file")
     try:
-        text = read_text(file, TOML)
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{file}: is a directory, not an experiment file") from None
-    except OSError as exc:
-        raise InputError(f"{file}: cannot read: {exc.strerror}") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ExperimentError(str(file), [("", f"not UTF-8 text: {exc.reason}")]) from None
     try:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from govlang.interop.problems import InteropError, KeyPath, Problem
-from govlang.lang.inputs import GOV, InputError, read_file
+from govlang.lang.inputs import GOV, read_input
 
 
 @dataclass(frozen=True)
@@ -47,14 +47,7 @@ def read_manifest(path: str) -> ManifestSource:
 
     I/O failures raise :class:`~govlang.lang.inputs.InputError`.
     """
-    try:
-        data = read_file(path, GOV)
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a manifest file") from None
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    data = read_input(path, GOV, "a manifest file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

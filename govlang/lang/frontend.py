@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from govlang.lang import ir
 from govlang.lang.codes import diagnostic
 from govlang.lang.diagnostics import Diagnostic, Source
-from govlang.lang.inputs import GOV, read_file, read_stream
+from govlang.lang.inputs import GOV, read_input, read_stream
 from govlang.lang.inputs import InputError as InputError  # re-exported: raised by every reader
 from govlang.lang.parse import Comment, ParseResult, parse
 from govlang.lang.precedence import ChainError
@@ -76,14 +76,7 @@ def read_bytes(path: str) -> tuple[bytes, str]:
     """
     if path == "-":
         return read_stream(sys.stdin.buffer, STDIN_NAME, GOV), STDIN_NAME
-    try:
-        return read_file(path, GOV), path
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a .gov file") from None
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    return read_input(path, GOV, "a .gov file"), path
 
 
 @contextmanager

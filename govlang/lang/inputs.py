@@ -168,6 +168,21 @@ def _bounded(stream: BinaryIO, name: str, limit: Limit, cap: int) -> bytes:
     return b"".join(chunks)
 
 
+def read_input(path: str | Path, limit: Limit, kind: str) -> bytes:
+    """:func:`read_file`, with a missing, unreadable or directory ``path`` as :class:`InputError`.
+
+    ``kind`` says what the file should have been, for a directory (``a .gov file``).
+    """
+    try:
+        return read_file(path, limit)
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not {kind}") from None
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+
+
 def read_text(path: str | Path, limit: Limit) -> str:
     """:func:`read_file` decoded as UTF-8 (``UnicodeDecodeError`` when it is not)."""
     return read_file(path, limit).decode("utf-8")
