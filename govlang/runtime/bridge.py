@@ -9,16 +9,16 @@ element of the evidence monitor is true).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from govlang.lang.schema import AGENT_DIM
 from govlang.runtime.oracle import Oracle
-from govlang.runtime.plan import Instance, Plan
+from govlang.runtime.plan import Plan
 from govlang.runtime.state import RoundRecord
-from govlang.runtime.values import Value, at_agent
+from govlang.runtime.values import Value
 
 
 def python_value(value: Value) -> Any:
@@ -40,11 +40,20 @@ class MonitorValues(Mapping[str, Any]):
     values.
     """
 
-    __slots__ = ("_agent", "_done", "_values")
+    __slots__ = ("_agent", "_arrays", "_done", "_table")
 
-    def __init__(self, values: Mapping[str, Value], agent: int | None) -> None:
-        """``values``: the oracle's monitors; ``agent``: the instance's agent (``None``: market)."""
-        self._values = values
+    def __init__(
+        self,
+        table: Mapping[str, tuple[int, bool]],
+        arrays: tuple[Any, ...],
+        agent: int | None,
+    ) -> None:
+        """View the round's monitor ``arrays`` at ``agent`` (``None``: the market).
+
+        ``table``: monitor name -> (position in ``arrays``, whether ``agent`` is its first dim).
+        """
+        self._table = table
+        self._arrays = arrays
         self._agent = agent
         self._done: dict[str, Any] = {}
 
@@ -53,10 +62,11 @@ class MonitorValues(Mapping[str, Any]):
         done = self._done
         if name in done:
             return done[name]
-        value = self._values[name]
-        if self._agent is not None and AGENT_DIM in value.dims:
-            value = at_agent(value, self._agent)
-        found = done[name] = value.data.tolist()
+        position, per_agent = self._table[name]
+        data = self._arrays[position]
+        if per_agent and self._agent is not None:
+            data = data[self._agent]
+        found = done[name] = data.tolist()
         return found
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -64,15 +74,15 @@ class MonitorValues(Mapping[str, Any]):
         done = self._done
         if name in done:
             return done[name]
-        return self[name] if name in self._values else default
+        return self[name] if name in self._table else default
 
     def __iter__(self) -> Iterator[str]:
         """The monitors, in declaration order."""
-        return iter(self._values)
+        return iter(self._table)
 
     def __len__(self) -> int:
         """The number of monitors."""
-        return len(self._values)
+        return len(self._table)
 
     def __repr__(self) -> str:
         """The converted values, as a dict."""
@@ -87,18 +97,36 @@ class OracleBridge:
     """Owns the oracle of a governed run and turns each round into a :class:`RoundRecord`."""
 
     def __init__(self, plan: Plan, dimensions: Mapping[str, Sequence[str]]) -> None:
-        """Build the oracle for ``plan`` with the environment's dim labels."""
+        """Build the oracle for ``plan`` with the environment's dim labels.
+
+        How each value is cut per agent is decided here, once, from its dims.
+        """
         compiled = plan.compiled
         self.plan = plan
-        self.oracle = Oracle(
+        oracle = self.oracle = Oracle(
             compiled.institution,
             compiled.params,
             plan.agents,
             dimensions,
             extra=[ref.expr for ref in plan.refs],
         )
-        self._evidence = {s.kind: s.decl.evidence for s in plan.scopes}
-        self._refs = [(ref.key, ref.expr) for ref in plan.refs]
+        names = [m.name for m in compiled.institution.monitors]
+        self._monitor_table = {
+            name: (i, oracle.dims_of(name)[:1] == (AGENT_DIM,)) for i, name in enumerate(names)
+        }
+        self._read_monitors = oracle.reader(names)
+        self._keys = tuple(ref.key for ref in plan.refs)
+        self._cuts = tuple(_cut_of(oracle.dims_of(ref.expr)) for ref in plan.refs)
+        self._read_refs = oracle.reader([ref.expr for ref in plan.refs])
+        self._evidence = tuple(
+            None
+            if inst.scope.decl.evidence is None
+            else (
+                self._monitor_table[inst.scope.decl.evidence][0],
+                inst.agent if self._monitor_table[inst.scope.decl.evidence][1] else None,
+            )
+            for inst in plan.instances
+        )
 
     def reset(self) -> None:
         """Forget every history (a new episode)."""
@@ -113,55 +141,47 @@ class OracleBridge:
     ) -> RoundRecord:
         """Evaluate round ``round_index`` and cut the values per instance."""
         reward = np.array([0.0 if r is None else r for r in raw], dtype=np.float64)
-        monitors = self.oracle.step(round_index, observables, reward, action)
-        value = self.oracle.value
-        refs = [(key, _Cut(value(expr))) for key, expr in self._refs]
+        self.oracle.evaluate(round_index, observables, reward, action)
+        monitors = self._read_monitors()
+        keys, agents = self._keys, len(self.plan.agents)
+        columns = [
+            cut(data, agents) for cut, data in zip(self._cuts, self._read_refs(), strict=True)
+        ]
+        rows = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+        if not keys:
+            rows = [{} for _ in range(agents)]
         instances = self.plan.instances
+        table = self._monitor_table
         return RoundRecord(
             round_index,
             raw,
-            tuple(self._evidence_of(inst, monitors) for inst in instances),
-            tuple(
-                tuple({key: cut.at(agent) for key, cut in refs} for agent in inst.agents)
-                for inst in instances
-            ),
-            tuple(MonitorValues(monitors, inst.agent) for inst in instances),
+            tuple(_holds(monitors, where) for where in self._evidence),
+            tuple(tuple(rows[agent] for agent in inst.agents) for inst in instances),
+            tuple(MonitorValues(table, monitors, inst.agent) for inst in instances),
         )
 
-    def _evidence_of(self, inst: Instance, monitors: Mapping[str, Value]) -> bool:
-        """Whether the scope's evidence holds for ``inst`` this round."""
-        name = self._evidence[inst.scope.kind]
-        if name is None:
-            return False
-        value = monitors[name]
-        if inst.agent is not None and value.dims and value.dims[0] == AGENT_DIM:
-            data = value.data[inst.agent]
-        else:
-            data = value.data
-        return bool(data.any()) if data.ndim else bool(data)
+
+def _holds(monitors: tuple[Any, ...], where: tuple[int, int | None] | None) -> bool:
+    """Whether an instance's evidence holds: ``where`` = (monitor position, agent or ``None``)."""
+    if where is None:
+        return False
+    position, agent = where
+    data = monitors[position]
+    if agent is not None:
+        data = data[agent]
+    return bool(data.any()) if data.ndim else bool(data)
 
 
-class _Cut:
-    """One ref's value of the round, read at each agent as :func:`python_value` would."""
+Cut = Callable[[Any, int], Sequence[Any]]
+"""One value of the round, as seen by each of ``n`` agents (:func:`python_value` of each)."""
 
-    __slots__ = ("_per_agent", "_same", "_value")
 
-    def __init__(self, value: Value) -> None:
-        self._value = value
-        dims = value.dims
-        self._same: Any = None
-        self._per_agent: list[Any] | None = None
-        if not dims:
-            self._same = python_value(value)
-        elif dims == (AGENT_DIM,):
-            self._per_agent = value.data.tolist()  # Python bools / floats, like item()
-        elif AGENT_DIM not in dims:
-            self._same = value.data
-
-    def at(self, agent: int) -> Any:
-        """The value at agent ``agent``."""
-        if self._per_agent is not None:
-            return self._per_agent[agent]
-        if self._same is not None:
-            return self._same
-        return python_value(at_agent(self._value, agent))
+def _cut_of(dims: tuple[str, ...]) -> Cut:
+    """How a value with ``dims`` is seen by each agent (decided once per value)."""
+    if not dims:
+        return lambda data, n: [data.item()] * n
+    if dims == (AGENT_DIM,):
+        return lambda data, n: data.tolist()  # Python bools / floats, like item()
+    if AGENT_DIM not in dims:
+        return lambda data, n: [data] * n
+    return lambda data, n: [np.asarray(data[i]) for i in range(n)]

@@ -73,7 +73,8 @@ Built-in functions are listed in :data:`govlang.lang.builtins.BUILTINS`.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -154,6 +155,23 @@ class Oracle:
         Raises :class:`OracleError` on missing, mis-shaped or non-finite input; the oracle's
         state is unchanged then.
         """
+        self.evaluate(round_index, observables, reward, action)
+        slots, new = self._program.slots, tuple.__new__
+        return {
+            name: new(Value, (asarray(slots[slot]), dims)) for name, slot, dims in self._outputs
+        }
+
+    def evaluate(
+        self,
+        round_index: int,
+        observables: Mapping[str, np.ndarray],
+        reward: np.ndarray,
+        action: np.ndarray | None,
+    ) -> None:
+        """Evaluate round ``round_index`` as :meth:`step` does, without collecting monitors.
+
+        For callers that read a few values each round through :meth:`reader`.
+        """
         if round_index != self._round + 1:
             raise OracleError(
                 f"round {round_index} out of order: expected round {self._round + 1}"
@@ -163,10 +181,37 @@ class Oracle:
         self._program.run()
         self._evaluated = len(self._program.steps)
         self._round = round_index
-        slots, new = self._program.slots, tuple.__new__
-        return {
-            name: new(Value, (asarray(slots[slot]), dims)) for name, slot, dims in self._outputs
-        }
+
+    def dims_of(self, expr: ir.Expr | str) -> tuple[str, ...]:
+        """The dims of a monitor (by name) or of a registered expression."""
+        return self._program.signatures[self._slot_of(expr)].dims
+
+    def reader(self, exprs: Sequence[ir.Expr | str]) -> Callable[[], tuple[Any, ...]]:
+        """A function returning the current arrays of ``exprs``, in order, in one call.
+
+        ``exprs``: registered expressions (see ``extra``) or monitor names. The arrays are
+        the oracle's own (0-d or numpy arrays; never modified in place, so they keep this
+        round's values after the next round replaces them): treat them as read-only.
+        """
+        slots = [self._slot_of(e) for e in exprs]
+        table = self._program.slots
+        if not slots:
+            return tuple
+        pick = itemgetter(*slots)
+        if len(slots) == 1:
+            return lambda: (pick(table),)
+        return lambda: pick(table)
+
+    def _slot_of(self, expr: ir.Expr | str) -> int:
+        """The slot of a monitor name or a registered expression."""
+        if isinstance(expr, str):
+            if expr not in self._monitors:
+                raise OracleError(f"unknown monitor `{expr}`")
+            return self._monitors[expr]
+        found = self._by_id.get(id(expr))
+        if found is None or found[0] is not expr:
+            raise OracleError("only expressions passed in `extra` can be read by a reader")
+        return found[1]
 
     def value(self, expr: ir.Expr) -> Value:
         """The value of ``expr`` this round.
