@@ -11,6 +11,7 @@ events in order. Step 3 (action constraints) is :func:`govlang.runtime.constrain
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from govlang.runtime.events import Event
 from govlang.runtime.ledger import Settlement
@@ -63,12 +64,18 @@ def with_payoffs(plan: Plan, events: Sequence[Event], settlement: Settlement) ->
     index = plan.agent_index
     raw, mediated = settlement.raw, settlement.mediated
     out = []
+    made: dict[tuple[str | None, str], tuple[dict[str, Any], dict[str, Any]]] = {}
     for event in events:
         if event.instance is None:
             out.append(event)
             continue
-        names = plan.agents if event.scope == "market" else (event.instance,)
-        before = {a: raw[index[a]] for a in names}
-        after = {a: mediated[index[a]] for a in names}
-        out.append(event.with_payoffs(before, after))
+        key = (event.scope, event.instance)
+        found = made.get(key)
+        if found is None:  # the instance's first event this round
+            names = plan.agents if event.scope == "market" else (event.instance,)
+            found = made[key] = (
+                {a: raw[index[a]] for a in names},
+                {a: mediated[index[a]] for a in names},
+            )
+        out.append(event.with_payoffs(*found))  # an instance's events share the two mappings
     return tuple(out)

@@ -66,9 +66,12 @@ class Settlement:
     ledger: Ledger
 
 
+_LIMIT = int(MONEY_LIMIT)  # an integer: the limit is compared exactly, in integers
+
+
 def _within_limit(amount: Fraction, what: str) -> None:
     """Raise :class:`AccountingError` when ``amount`` is beyond the money limit."""
-    if abs(amount) > MONEY_LIMIT:
+    if abs(amount.numerator) > _LIMIT * amount.denominator:
         shown = f"{float(amount):.6g}" if abs(amount) < 1e300 else "more than 1e300"
         raise AccountingError(f"{what} of {shown} is beyond the money limit ({LIMIT_TEXT})")
 
@@ -77,7 +80,7 @@ def exact(value: float) -> Fraction:
     """The exact rational value of a finite float (raises :class:`AccountingError` otherwise)."""
     if not math.isfinite(value):
         raise AccountingError(f"cannot account for a non-finite amount {value}")
-    return Fraction(value)
+    return Fraction(*value.as_integer_ratio())
 
 
 @dataclass
@@ -100,6 +103,16 @@ class RoundBook:
         """Start every agent at zero fines and zero receipts."""
         self.fines = [ZERO] * len(self.raw)
         self.received = [ZERO] * len(self.raw)
+        self._exact_raw: list[Fraction | None] = [None] * len(self.raw)
+
+    def exact_raw(self, agent: int) -> Fraction:
+        """The exact value of ``agent``'s raw payoff (converted once per round)."""
+        found = self._exact_raw[agent]
+        if found is None:
+            raw = self.raw[agent]
+            assert raw is not None
+            found = self._exact_raw[agent] = exact(raw)
+        return found
 
     def present(self, agent: int) -> bool:
         """Whether ``agent`` takes part in this round's money."""
@@ -111,7 +124,7 @@ class RoundBook:
         ``others`` splits the fine equally among the other present agents; with nobody else
         present it goes to the treasury.
         """
-        if amount < 0:
+        if amount.numerator < 0:
             raise AccountingError(f"a fine cannot be negative ({amount})")
         _within_limit(amount, "a fine")
         self.fines[agent] += amount
@@ -127,7 +140,7 @@ class RoundBook:
 
     def request_grant(self, agent: int, amount: Fraction) -> None:
         """Queue a grant of ``amount`` (>= 0) to ``agent``, paid by :meth:`settle`."""
-        if amount < 0:
+        if amount.numerator < 0:
             raise AccountingError(f"a grant cannot be negative ({amount})")
         _within_limit(amount, "a grant")
         self.queued.append((agent, amount))
@@ -172,7 +185,7 @@ class RoundBook:
         return [
             None
             if raw is None or not self._moved(i)
-            else exact(raw) - self.fines[i] + self.received[i]
+            else self.exact_raw(i) - self.fines[i] + self.received[i]
             for i, raw in enumerate(self.raw)
         ]
 
@@ -198,9 +211,9 @@ class RoundBook:
             value = mediated[i]
             if raw is None or value is None:
                 raise AccountingError(f"money moved for absent agent {i}")
-            if value != exact(raw) - self.fines[i] + self.received[i]:
+            if value != self.exact_raw(i) - self.fines[i] + self.received[i]:
                 raise AccountingError(f"agent {i}: mediated != raw - fines + received")
-            raw_sum += exact(raw)
+            raw_sum += self.exact_raw(i)
             mediated_sum += value
         if raw_sum + granted != mediated_sum + self.to_treasury + self.to_consumers:
             raise AccountingError("money was created or destroyed this round")

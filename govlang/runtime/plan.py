@@ -131,6 +131,13 @@ class ScopePlan:
     institution: ir.Institution
 
     @cached_property
+    def evidence_span(self) -> ir.Span | None:
+        """The source span of the evidence monitor's declaration (``None``: none)."""
+        name = self.decl.evidence
+        declared = None if name is None else self.institution.monitor(name)
+        return None if declared is None else declared.span
+
+    @cached_property
     def guards(self) -> tuple[tuple[Ref, ...], tuple[int | bool, ...]]:
         """The distinct guard refs, and per edge the index of its ref or its constant truth.
 

@@ -40,13 +40,27 @@ def fine_amount(site: SanctionSite, profit: float, earlier: int, resolve: Resolv
     if not isinstance(fine, ir.Fine):
         raise TypeError(f"{site.id} is not a fine")
     rate = exact(float(resolve(site.rates[ladder_step(site, earlier)])))
-    base = rate * max(exact(profit), ZERO) if fine.of_profit else rate
+    if fine.of_profit:
+        gain = exact(profit)
+        base = rate * gain if gain.numerator > 0 else ZERO
+    else:
+        base = rate
     amount = base if site.plus is None else base + exact(float(resolve(site.plus)))
     if site.floor is not None:
-        amount = max(amount, exact(float(resolve(site.floor))))
+        amount = _larger(amount, exact(float(resolve(site.floor))))
     if site.cap is not None:
-        amount = min(amount, exact(float(resolve(site.cap))))
-    return max(amount, ZERO)
+        amount = _smaller(amount, exact(float(resolve(site.cap))))
+    return amount if amount.numerator > 0 else ZERO
+
+
+def _larger(a: Fraction, b: Fraction) -> Fraction:
+    """``max(a, b)``, compared in integers (``a`` on a tie, as ``max``)."""
+    return b if b.numerator * a.denominator > a.numerator * b.denominator else a
+
+
+def _smaller(a: Fraction, b: Fraction) -> Fraction:
+    """``min(a, b)``, compared in integers (``a`` on a tie, as ``min``)."""
+    return b if b.numerator * a.denominator < a.numerator * b.denominator else a
 
 
 def grant_amount(site: SanctionSite, resolve: Resolve) -> Fraction:

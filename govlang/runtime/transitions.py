@@ -56,13 +56,17 @@ def update_counters(
 ) -> InstanceState:
     """The instance's counters after this round, before any traversal."""
     credits, counter = earn_credits(scope.credits, state, not evidence)
-    return state.evolve(
-        dwell=state.dwell + 1,
-        clean=0 if evidence else state.clean + 1,
-        credits=credits,
-        credit_counter=counter,
-        streaks=tuple(s + 1 if held else 0 for s, held in zip(state.streaks, guards, strict=True)),
+    counted = object.__new__(InstanceState)  # every field set: cheaper than evolve(**changes)
+    fields = counted.__dict__
+    fields.update(state.__dict__)
+    fields["dwell"] = state.dwell + 1
+    fields["clean"] = 0 if evidence else state.clean + 1
+    fields["credits"] = credits
+    fields["credit_counter"] = counter
+    fields["streaks"] = tuple(
+        s + 1 if held else 0 for s, held in zip(state.streaks, guards, strict=True)
     )
+    return counted
 
 
 def count_failures(edge: EdgePlan, state: InstanceState) -> list[str]:
@@ -149,14 +153,13 @@ def _evidence(inst: Instance, round_index: int, monitors: Mapping[str, Any]) -> 
     """The evidence event of an instance."""
     name = inst.scope.decl.evidence
     assert name is not None  # evidence holds only for scopes that declare it
-    declared = inst.scope.institution.monitor(name)
     return Event(
         "evidence",
         round_index,
         inst.scope.kind,
         inst.name,
         monitors=MonitorView(monitors, inst.scope.evidence_monitors),
-        span=span_json(None if declared is None else declared.span),
+        span=span_json(inst.scope.evidence_span),
         detail={"monitor": name},
     )
 
