@@ -176,6 +176,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         self._notices: tuple[tuple[str, ...], ...] = ()
         self._index = {agent: i for i, agent in enumerate(env.possible_agents)}
         self._action_spaces: list[Any] | None = None
+        self._box_bounds: tuple[np.ndarray, np.ndarray] | None = None
         self._trace = History(history)
         self._in_flight: int | None = None  # the round whose market step is being governed
         self._failure: str | None = None  # why the episode cannot continue
@@ -397,14 +398,36 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         """
         if self._action_spaces is None:
             self._action_spaces = [self.action_space(a) for a in self.possible_agents]
+            self._box_bounds = _stacked_bounds(self._action_spaces)
+        bounds = self._box_bounds
+        if bounds is not None:  # every agent acts in a Box of one shape: clip all at once
+            actions = [effective.get(agent) for agent in self._env.possible_agents]
+            stacked: np.ndarray | None = None
+            if all(action is not None for action in actions):
+                try:  # actions of other shapes take the general path below
+                    stacked = np.array(actions, dtype=np.float64)
+                except (TypeError, ValueError):
+                    stacked = None
+            if stacked is not None and stacked.shape == bounds[0].shape:
+                return self._shaped(np.minimum(np.maximum(stacked, bounds[0]), bounds[1]))
         rows = []
         for agent, space in zip(self._env.possible_agents, self._action_spaces, strict=True):
             given = effective.get(agent)
             rows.append(np.zeros(space.shape or ()) if given is None else _clipped(given, space))
         first = rows[0].shape
-        stacked = np.stack([row if row.shape == first else row.reshape(first) for row in rows])
+        return self._shaped(
+            np.stack([row if row.shape == first else row.reshape(first) for row in rows])
+        )
+
+    def _shaped(self, stacked: np.ndarray) -> np.ndarray | None:
+        """The stacked actions as the oracle reads them.
+
+        Without an ``action`` declaration: one number per agent, or ``None`` when actions are
+        not single numbers.
+        """
         if self.compiled.institution.action is None:
-            return stacked.reshape(len(rows)) if stacked.size == len(rows) else None
+            count = stacked.shape[0]
+            return stacked.reshape(count) if stacked.size == count else None
         return stacked
 
     def _observations(self, observations: Mapping[str, Any]) -> Any:
@@ -484,6 +507,18 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
             {inst.name: state.instances[inst.index].state for inst in plan.instances},
             events,
         )
+
+
+def _stacked_bounds(spaces: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every agent's ``Box`` bounds stacked ``(agents, *shape)``, if all are Boxes of one shape."""
+    if not spaces or not all(isinstance(space, gymnasium.spaces.Box) for space in spaces):
+        return None
+    shape = spaces[0].shape
+    if any(space.shape != shape for space in spaces):
+        return None
+    low = np.stack([np.asarray(space.low, dtype=np.float64) for space in spaces])
+    high = np.stack([np.asarray(space.high, dtype=np.float64) for space in spaces])
+    return low, high
 
 
 def _clipped(action: Any, space: gymnasium.spaces.Space[Any]) -> np.ndarray:

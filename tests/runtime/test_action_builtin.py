@@ -47,3 +47,26 @@ def test_an_out_of_range_request_does_not_dodge_an_action_fine(
     out = capsys.readouterr().out
     assert ("firm_0=fined" in out) is fined, out
     assert "firm_1=active" in out
+
+
+def test_the_stacked_actions_match_clipping_each_agent_on_its_own() -> None:
+    """Clipping every agent at once gives what clipping each in its own space gives."""
+    import numpy as np
+
+    import govlang
+    from govlang.markets import CournotMarket
+    from govlang.runtime import govern as governed
+
+    market = CournotMarket()
+    env = govlang.govern(market, govlang.loads(WATCH, schema=market.schema()))
+    env.reset(seed=0)
+    spaces = [env.action_space(a) for a in env.possible_agents]
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        actions = {a: rng.uniform(-500, 500, size=2) for a in env.possible_agents}
+        one_by_one = np.stack(
+            [governed._clipped(actions[a], s) for a, s in zip(env.possible_agents, spaces)]
+        )
+        assert np.array_equal(env._action_array(actions), one_by_one)
+    absent = {"firm_0": np.array([500.0, -3.0])}  # firm_1 acts 0
+    assert env._action_array(absent).tolist() == [[100.0, 0.0], [0.0, 0.0]]
