@@ -496,8 +496,8 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
         money = effects.settlement
         return RoundTrace(
             record.round,
-            {a: plain(np.asarray(v)) for a, v in requested.items()},
-            {a: plain(np.asarray(v)) for a, v in effective.items()},
+            {a: np.asarray(v).tolist() for a, v in requested.items()},
+            {a: np.asarray(v).tolist() for a, v in effective.items()},
             {a: plain(r) for a, r in zip(plan.agents, money.raw, strict=True) if r is not None},
             {
                 a: plain(m)

@@ -65,14 +65,16 @@ def institutional_info(
     constraint is reported and the entry's ``regime`` says so).
     """
     coming = bindings(plan, state, previous) if enforced else [[] for _ in plan.agents]
-    own = {inst.agent: inst for inst in plan.instances if inst.agent is not None}
-    market = next((inst for inst in plan.instances if inst.agent is None), None)
-    standings = {plan.agents[a]: _public(standing(plan, state, i)) for a, i in own.items()}
+    own = plan.own_instances
+    market = plan.market_instance
+    mine_all = {a: standing(plan, state, i) for a, i in own.items()}
+    standings = {plan.agents[a]: _public(found) for a, found in mine_all.items()}
+    regime = "institutional" if enforced else "announced_unenforced"
     out: dict[str, dict[str, Any]] = {}
     for a, agent in enumerate(plan.agents):
-        mine = standing(plan, state, own[a]) if a in own else dict.fromkeys(_STANDING_KEYS)
+        mine = mine_all[a] if a in mine_all else dict.fromkeys(_STANDING_KEYS)
         entry: dict[str, Any] = {
-            "regime": "institutional" if enforced else "announced_unenforced",
+            "regime": regime,
             "enforced": enforced,
             "round": state.round,
             "digest": plan.digest,
@@ -93,6 +95,8 @@ _STANDING_KEYS = ("state", "label", "description")
 
 def constraints_info(found: Sequence[Binding]) -> dict[str, Any]:
     """The action constraints binding an agent in the coming round, as plain data."""
+    if not found:
+        return {"suspended": False, "excluded": False, "caps": [], "floors": []}
     kinds = {b.site.sanction.kind for b in found}
     return {
         "suspended": "suspend" in kinds,

@@ -193,6 +193,16 @@ class Plan:
         """Each agent's index in :attr:`agents` (do not modify: shared)."""
         return {agent: i for i, agent in enumerate(self.agents)}
 
+    @cached_property
+    def own_instances(self) -> dict[int, Instance]:
+        """Each agent's own (per-agent scope) instance, by agent index (do not modify)."""
+        return {inst.agent: inst for inst in self.instances if inst.agent is not None}
+
+    @cached_property
+    def market_instance(self) -> Instance | None:
+        """The market scope's instance, if the institution has one."""
+        return next((inst for inst in self.instances if inst.agent is None), None)
+
     @property
     def monitor_names(self) -> tuple[str, ...]:
         """The monitors, in declaration order."""

@@ -65,7 +65,10 @@ def test_the_stacked_actions_match_clipping_each_agent_on_its_own() -> None:
     for _ in range(50):
         actions = {a: rng.uniform(-500, 500, size=2) for a in env.possible_agents}
         one_by_one = np.stack(
-            [governed._clipped(actions[a], s) for a, s in zip(env.possible_agents, spaces)]
+            [
+                governed._clipped(actions[a], s)
+                for a, s in zip(env.possible_agents, spaces, strict=True)
+            ]
         )
         assert np.array_equal(env._action_array(actions), one_by_one)
     absent = {"firm_0": np.array([500.0, -3.0])}  # firm_1 acts 0
