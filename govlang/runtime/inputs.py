@@ -127,6 +127,7 @@ class Inputs:
         self._raw: dict[str, Any] = {}
         self._loaded: set[str] = set()
         self._last: dict[str, tuple[Any, bytes, Array]] = {}  # name -> (kind, bytes, loaded)
+        self._wanted: tuple[int, list[_Slot]] = (-1, [])  # (inputs read, their specs)
 
     def load(
         self,
@@ -175,7 +176,12 @@ class Inputs:
         self, raw: Mapping[str, Any], round_index: int | None, skip: set[str]
     ) -> list[tuple[_Slot, Array]]:
         used = self._program.used_inputs
-        wanted = [spec for spec in self._specs if spec.name in used and spec.name not in skip]
+        if skip:
+            wanted = [spec for spec in self._specs if spec.name in used and spec.name not in skip]
+        else:  # every round: the inputs read so far (the set only grows, as expressions do)
+            if self._wanted[0] != len(used):
+                self._wanted = (len(used), [spec for spec in self._specs if spec.name in used])
+            wanted = self._wanted[1]
         for spec in wanted:
             if raw[spec.name] is None:
                 when = f"round {round_index}: " if round_index is not None else ""

@@ -33,7 +33,7 @@ def guards_of(inst: Instance, record: RoundRecord) -> tuple[bool, ...]:
     values = record.values[inst.index]
     refs, picks = inst.scope.guards
     truth = [guard_truth(values, ref) for ref in refs]  # each distinct guard decided once
-    return tuple(truth[pick] if type(pick) is int else bool(pick) for pick in picks)
+    return tuple([truth[pick] if type(pick) is int else bool(pick) for pick in picks])
 
 
 def earn_credits(policy: CreditPlan | None, state: InstanceState, clean: bool) -> tuple[float, int]:
@@ -64,7 +64,7 @@ def update_counters(
     fields["credits"] = credits
     fields["credit_counter"] = counter
     fields["streaks"] = tuple(
-        s + 1 if held else 0 for s, held in zip(state.streaks, guards, strict=True)
+        [s + 1 if held else 0 for s, held in zip(state.streaks, guards, strict=True)]
     )
     return counted
 
