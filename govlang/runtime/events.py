@@ -94,7 +94,7 @@ class MonitorView(Mapping[str, JSONValue]):
         return {name: get(name) for name in self._names}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Event:
     """One institutional event.
 
@@ -119,6 +119,41 @@ class Event:
     detail: Mapping[str, JSONValue] = field(default_factory=dict)
     payoff_before: Payoffs | None = None
     payoff_after: Payoffs | None = None
+
+    def __init__(
+        self,
+        kind: EventKind,
+        round: int,
+        scope: str | None = None,
+        instance: str | None = None,
+        rule: str | None = None,
+        edge: str | None = None,
+        monitors: Mapping[str, JSONValue] | None = None,
+        span: dict[str, int] | None = None,
+        rule_span: dict[str, int] | None = None,
+        detail: Mapping[str, JSONValue] | None = None,
+        payoff_before: Payoffs | None = None,
+        payoff_after: Payoffs | None = None,
+    ) -> None:
+        """Set every field (``monitors`` and ``detail`` default to new empty dicts).
+
+        Written out rather than generated: a frozen dataclass's generated constructor sets
+        each field through ``object.__setattr__``, and the runtime builds several events
+        every round.
+        """
+        fields = self.__dict__
+        fields["kind"] = kind
+        fields["round"] = round
+        fields["scope"] = scope
+        fields["instance"] = instance
+        fields["rule"] = rule
+        fields["edge"] = edge
+        fields["monitors"] = {} if monitors is None else monitors
+        fields["span"] = span
+        fields["rule_span"] = rule_span
+        fields["detail"] = {} if detail is None else detail
+        fields["payoff_before"] = payoff_before
+        fields["payoff_after"] = payoff_after
 
     def with_payoffs(self, before: Payoffs, after: Payoffs) -> Event:
         """A copy with ``payoff_before`` and ``payoff_after`` set (as ``dataclasses.replace``).
