@@ -31,6 +31,7 @@ from govlang.runtime.values import (
     Instruction,
     OracleError,
     Slots,
+    broadcast,
     canonical_union,
     closure,
     expansion,
@@ -343,10 +344,10 @@ class Program:
         index = expansion(dims, declared)
         get = getter(slot, index)
         return self._emit(
-            lambda s: np.broadcast_to(get(s), shape),
+            lambda s: broadcast(get(s), shape),
             Signature(decl.type.base, declared),
             [slot],
-            (np.broadcast_to, ((slot, index), (None, shape))),
+            (broadcast, ((slot, index), (None, shape))),
         )
 
     # ------------------------------------------------------------------ calls

@@ -118,6 +118,18 @@ def at_agent(value: Value, agent_index: int) -> Value:
     return Value(np.asarray(value.data[agent_index]), value.dims[1:])
 
 
+def broadcast(value: Any, shape: tuple[int, ...]) -> Array:
+    """``value`` repeated to ``shape`` (as ``np.broadcast_to``), as a new read-only array.
+
+    A copy rather than a view: on the oracle's tiny arrays filling a new array costs a tenth
+    of ``np.broadcast_to``'s Python layer.
+    """
+    out = np.empty(shape, dtype=np.asarray(value).dtype)
+    out[...] = value
+    out.flags.writeable = False
+    return out
+
+
 # ------------------------------------------------------------------ closures over slots
 
 
