@@ -30,11 +30,11 @@ from govlang.lang.diagnostics import Diagnostic, GovlangError, Source
 from govlang.lang.frontend import Document, InputError
 from govlang.lang.inputs import InputRefused
 from govlang.lang.money import AccountingError
-from govlang.lang.schema import EnvironmentSchema
 from govlang.lsp.cli import register as add_lsp_command
 
 if TYPE_CHECKING:
     from govlang.deterrence.market import Market
+    from govlang.lang.schema import EnvironmentSchema
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
