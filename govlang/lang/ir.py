@@ -19,7 +19,7 @@ dataclasses, and as cheap to build, compare and hash as hand-written code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from operator import attrgetter
 from typing import Any, ClassVar, Literal, NamedTuple, Self, dataclass_transform
 
@@ -116,6 +116,8 @@ class Node(metaclass=_NodeType):
     """Every field of the node class, in declaration order (``span`` first, then ``kind``)."""
     semantic_fields: ClassVar[tuple[str, ...]] = ()
     """The fields that dumps hold: all but the spans."""
+    node_fields: ClassVar[tuple[str, ...]] = ()
+    """The fields that may hold nodes (a node, ``None`` or a tuple of nodes), for walks."""
     _key: ClassVar[attrgetter[object]]
     """The semantic field values but ``kind`` (a constant of the class), for ``==`` and hashes."""
 
@@ -346,19 +348,33 @@ Expr = (
 """An expression: a union tagged by ``kind``."""
 
 
+def _no_children(expr: Expr) -> tuple[Expr, ...]:
+    return ()
+
+
+def _operand(expr: Negate | Not) -> tuple[Expr, ...]:
+    return (expr.operand,)
+
+
+_CHILDREN: dict[type[Node], Callable[[Any], tuple[Expr, ...]]] = {
+    Number: _no_children,
+    Boolean: _no_children,
+    NameRef: _no_children,
+    ListLit: attrgetter("items"),
+    Negate: _operand,
+    Not: _operand,
+    Binary: attrgetter("left", "right"),
+    Compare: attrgetter("left", "right"),
+    Logic: attrgetter("left", "right"),
+    IfThenElse: attrgetter("condition", "then", "otherwise"),
+    Call: attrgetter("args"),
+}
+"""How to read the sub-expressions of each kind of expression (a tuple, in order)."""
+
+
 def children(expr: Expr) -> tuple[Expr, ...]:
     """The direct sub-expressions of ``expr`` (none for a literal or a name)."""
-    if isinstance(expr, Negate | Not):
-        return (expr.operand,)
-    if isinstance(expr, Binary | Compare | Logic):
-        return (expr.left, expr.right)
-    if isinstance(expr, IfThenElse):
-        return (expr.condition, expr.then, expr.otherwise)
-    if isinstance(expr, Call):
-        return expr.args
-    if isinstance(expr, ListLit):
-        return expr.items
-    return ()
+    return _CHILDREN.get(type(expr), _no_children)(expr)
 
 
 def walk(expr: Expr) -> Iterator[Expr]:
@@ -682,6 +698,17 @@ def _build_node_classes() -> None:
         type.__setattr__(cls, "semantic_fields", tuple(f.name for f in fields if f.semantic))
         compared = [f.name for f in fields if f.semantic and not f.tag] or ["__class__"]
         type.__setattr__(cls, "_key", attrgetter(*compared))
+        held = tuple(f.name for f in fields if f.semantic and _holds_nodes(f.annotation))
+        type.__setattr__(cls, "node_fields", held)
+
+
+_NODE_TYPE_NAMES = frozenset(cls.__name__ for cls in _node_classes(Node)) | {"Expr", "Sanction"}
+
+
+def _holds_nodes(annotation: str) -> bool:
+    """Whether a field of type ``annotation`` may hold nodes (it names a node type)."""
+    words = annotation.replace("[", " ").replace("]", " ").replace("|", " ").replace(",", " ")
+    return any(word in _NODE_TYPE_NAMES for word in words.split())
 
 
 _build_node_classes()

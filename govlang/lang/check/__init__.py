@@ -96,9 +96,12 @@ def _numbers_too_large(institution: ir.Institution, reporter: Reporter) -> bool:
                 )
                 found = True
         elif isinstance(node, ir.Node):
-            stack.extend(getattr(node, name) for name in node.semantic_fields)  # spans: none
-        elif isinstance(node, tuple):
-            stack.extend(node)
+            for name in node.node_fields:
+                value = getattr(node, name)
+                if type(value) is tuple:
+                    stack.extend(value)
+                elif value is not None:
+                    stack.append(value)
     return found
 
 
