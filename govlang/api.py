@@ -20,7 +20,9 @@ from govlang.lang.check import check
 from govlang.lang.diagnostics import Diagnostic, GovlangError
 from govlang.lang.frontend import Document, parse_bytes, read_bytes
 from govlang.lang.params import ParamValue
-from govlang.lang.schema import EnvironmentSchema
+
+if TYPE_CHECKING:
+    from govlang.lang.schema import EnvironmentSchema
 
 if TYPE_CHECKING:  # the compiler (and networkx) is imported only when something is compiled
     from govlang.lang.compile import CompiledInstitution

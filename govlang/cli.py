@@ -23,18 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govlang.cli_args import UsageError, parse_params, print_diagnostics
-from govlang.cli_explain import add_explain_commands, add_path_options
-from govlang.cli_runtime import add_runtime_commands
-from govlang.interop.cli import register as add_interop_commands
 from govlang.lang.diagnostics import Diagnostic, GovlangError, Source
 from govlang.lang.frontend import Document, InputError
 from govlang.lang.inputs import InputRefused
 from govlang.lang.money import AccountingError
-from govlang.lang.schema import EnvironmentSchema
-from govlang.lsp.cli import register as add_lsp_command
 
 if TYPE_CHECKING:
     from govlang.deterrence.market import Market
+    from govlang.lang.schema import EnvironmentSchema
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -248,8 +244,12 @@ def _write(path: Path, text: str) -> None:
 # ---------------------------------------------------------------------------- parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``govlang`` command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``govlang`` command.
+
+    With ``command="check"`` the parser has that subcommand only: ``govlang check`` then
+    neither imports nor builds the others (its parsing and messages are the same).
+    """
     parser = argparse.ArgumentParser(
         prog="govlang",
         description="Governance graphs for multi-agent markets: check, format, compile, render, "
@@ -258,12 +258,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_check(sub)
+    if command != "check":
+        _add_other_commands(sub)
+    return parser
 
+
+def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check = sub.add_parser("check", help="report every problem in institution files")
     check.add_argument("files", nargs="+", metavar="FILE", help=".gov file, or - for stdin")
     _add_common(check)
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(handler=cmd_check)
+
+
+def _add_other_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from govlang.cli_explain import add_explain_commands, add_path_options
+    from govlang.cli_runtime import add_runtime_commands
+    from govlang.deterrence.cli import add_deterrence_command
+    from govlang.interop.cli import register as add_interop_commands
+    from govlang.lsp.cli import register as add_lsp_command
 
     fmt = sub.add_parser("fmt", help="print files in the canonical layout")
     fmt.add_argument("files", nargs="+", metavar="FILE")
@@ -327,13 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_runtime_commands(sub)
     add_explain_commands(sub)
     add_interop_commands(sub)
-
-    from govlang.deterrence.cli import add_deterrence_command
-
     add_deterrence_command(sub)
     add_lsp_command(sub)
-
-    return parser
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -379,9 +388,12 @@ def _interrupted(exc: BaseException) -> bool:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # The only option before the command is --debug (a flag): the first other word names it.
+    command = next((word for word in arguments if not word.startswith("-")), None)
+    parser = build_parser(command)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     try:

@@ -1,4 +1,8 @@
-"""``govlang check`` imports the language core only: no market, no scipy, no runtime, no plots."""
+"""``govlang check`` imports the language core only: no market, no scipy, no runtime, no plots.
+
+Nor numpy (the built-ins' kernels are looked up when the runtime compiles a call) nor
+pydantic (the IR is plain records; environment schemas are loaded only with ``--env``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-HEAVY = ("govlang.markets", "govlang.runtime", "govlang.experiments", "scipy", "matplotlib")
+HEAVY = (
+    "govlang.markets",
+    "govlang.runtime",
+    "govlang.experiments",
+    "govlang.lang.kernels",
+    "govlang.lang.schema",
+    "scipy",
+    "matplotlib",
+    "numpy",
+    "pydantic",
+)
 """Modules (and their submodules) that checking an institution never needs."""
 
 

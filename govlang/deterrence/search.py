@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from govlang.lang import ir
 from govlang.lang.compile import CompiledInstitution, compile_institution
 from govlang.lang.params import NotConstant, ParamValue, constant_value
@@ -161,9 +159,9 @@ def compile_scaled(
     scale: float,
 ) -> CompiledInstitution:
     """The institution compiled with its fine params scaled by ``scale``."""
-    base: BaseModel = unbounded(institution, names)
-    assert isinstance(base, ir.Institution)
-    return compile_institution(base, scaled_overrides(params, names, scale))
+    return compile_institution(
+        unbounded(institution, names), scaled_overrides(params, names, scale)
+    )
 
 
 def min_scale(

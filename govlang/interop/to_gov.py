@@ -11,6 +11,8 @@ parse the text back and run the checker on it. Any problem at any step raises
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from govlang.interop import schema as sm
 from govlang.interop.checked import Imported, Origins, checked
 from govlang.interop.exprs import ExprError, parse_expr, parse_property, value_text
@@ -257,7 +259,7 @@ class _Builder:
             self.name(("rules", rule_id), rule_id)
             self.origins["rule"].append(("rules", rule_id))
             self.origins["edge"].extend(edge_paths[rule_id])
-            kind = "rule" if rule.kind == "escalation" else "restore"
+            kind: Literal["rule", "restore"] = "rule" if rule.kind == "escalation" else "restore"
             rules.append(
                 ir.RuleDecl(kind=kind, id=rule_id, text=rule.text, edges=tuple(grouped[rule_id]))
             )
@@ -281,7 +283,9 @@ class _Builder:
             "credits": ("spend_credits", edge.spend_credits),
             "cooldown": ("cooldown_rounds", edge.cooldown_rounds),
         }
-        clauses = {field: self.opt((*path, key), value) for field, (key, value) in counts.items()}
+        clauses: dict[str, Any] = {
+            field: self.opt((*path, key), value) for field, (key, value) in counts.items()
+        }
         return ir.Edge(
             source=edge.source,
             target=edge.target,

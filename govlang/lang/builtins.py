@@ -8,8 +8,9 @@ in one place,
 * its **type rule**: argument and result bases, arity, whether it needs ``over``
   (:attr:`~Builtin.kind`, :attr:`~Builtin.args`, :attr:`~Builtin.required`,
   :attr:`~Builtin.result`), read by the checker (:mod:`govlang.lang.check.infer`);
-* its **evaluation**: a numpy kernel of :mod:`govlang.lang.kernels`, compiled by the runtime's
-  oracle (:mod:`govlang.runtime.program`);
+* its **evaluation**: a numpy kernel of :mod:`govlang.lang.kernels`, named here and looked
+  up on first use, when the runtime's oracle (:mod:`govlang.runtime.program`) compiles a
+  call: checking an institution never imports numpy;
 * its **interval abstraction**: the interval of its result given those of its arguments,
   read by ``govlang analyse`` (:mod:`govlang.analyse.intervals`);
 * its **documentation**: how it is written (``usage``) and what it computes (``doc``), from
@@ -28,12 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-import numpy as np
-
-from govlang.lang import kernels as k
 from govlang.lang.interval import EVERYTHING, NON_NEGATIVE, UNIT, Interval, min_max
+
+if TYPE_CHECKING:
+    from govlang.lang import kernels as k
 
 Base = Literal["number", "bool"]
 """The base type of a value."""
@@ -56,6 +58,23 @@ MAX_WINDOW: Final = 1000
 
 class BuiltinError(LookupError):
     """An unknown function, or a call with the wrong number of arguments."""
+
+
+def kernel(name: str) -> Any:
+    """The kernel called ``name`` in :mod:`govlang.lang.kernels` (imported on first use)."""
+    from govlang.lang import kernels
+
+    return getattr(kernels, name)
+
+
+def window(k: int) -> int:
+    """The history a window of ``k`` rounds needs: ``k`` values."""
+    return k
+
+
+def window_and_now(k: int) -> int:
+    """The history ``k`` rounds back needs: ``k + 1`` values."""
+    return k + 1
 
 
 # ------------------------------------------------------------------------------ intervals
@@ -123,17 +142,24 @@ def _count_last(args: Sequence[Interval]) -> Interval:
 class Aggregate:
     """``f(x over D)``: ``reduce(x, axis)`` drops ``axis`` (or keeps it, for ``share``).
 
-    ``argument`` is the base the operand is converted to; ``result`` the base of the result.
+    ``argument`` is the base the operand is converted to; ``result`` the base of the result;
+    ``kernel`` names the ``reduce`` kernel.
     """
 
     name: str
-    reduce: k.Reduce
+    kernel: str
     argument: Base
     result: Base
     doc: str
     bound: Bound
     what: str = "x"
     keeps_dims: bool = False
+
+    @cached_property
+    def reduce(self) -> k.Reduce:
+        """The kernel: ``reduce(x, axis)``."""
+        reduce: k.Reduce = kernel(self.kernel)
+        return reduce
 
     @property
     def kind(self) -> Kind:
@@ -163,15 +189,24 @@ class Aggregate:
 
 @dataclass(frozen=True)
 class Elementwise:
-    """``f(a, b, ...)``: ``apply`` on ``len(params)`` arguments, each converted to ``argument``."""
+    """``f(a, b, ...)``: ``apply`` on ``len(params)`` arguments, each converted to ``argument``.
+
+    ``kernel`` names the ``apply`` kernel.
+    """
 
     name: str
-    apply: Callable[..., k.Array]
+    kernel: str
     params: tuple[str, ...]
     argument: Base
     result: Base
     doc: str
     bound: Bound
+
+    @cached_property
+    def apply(self) -> Callable[..., k.Array]:
+        """The kernel, called with the arguments."""
+        apply: Callable[..., k.Array] = kernel(self.kernel)
+        return apply
 
     @property
     def arity(self) -> int:
@@ -208,13 +243,13 @@ class Elementwise:
 class Temporal:
     """``f(x, k)``: computed from a :class:`~govlang.lang.kernels.History` of ``history(k)`` values.
 
-    ``argument``/``result`` ``None``: any base, kept as is. ``default_window`` is used when
-    ``k`` is omitted (``None``: ``k`` is required); ``counts``: the history keeps a running
-    count of true values (for bool operands).
+    ``kernel`` names the ``compute`` kernel. ``argument``/``result`` ``None``: any base, kept
+    as is. ``default_window`` is used when ``k`` is omitted (``None``: ``k`` is required);
+    ``counts``: the history keeps a running count of true values (for bool operands).
     """
 
     name: str
-    compute: Callable[[k.History], k.Array]
+    kernel: str
     history: Callable[[int], int]
     argument: Base | None
     result: Base | None
@@ -222,6 +257,12 @@ class Temporal:
     bound: Bound
     default_window: int | None = None
     counts: bool = False
+
+    @cached_property
+    def compute(self) -> Callable[[k.History], k.Array]:
+        """The kernel, called with the call node's history."""
+        compute: Callable[[k.History], k.Array] = kernel(self.kernel)
+        return compute
 
     @property
     def kind(self) -> Kind:
@@ -268,22 +309,22 @@ def arity_text(builtin: Builtin) -> str:
 # ------------------------------------------------------------------------------ the table
 
 
-def _aggregate(name: str, reduce: k.Reduce, doc: str, bound: Bound) -> Aggregate:
+def _aggregate(name: str, reduce: str, doc: str, bound: Bound) -> Aggregate:
     return Aggregate(name, reduce, "number", "number", doc, bound)
 
 
-def _temporal(name: str, compute: Callable[[k.History], k.Array], doc: str) -> Temporal:
-    return Temporal(name, compute, k.window, "number", "number", doc, _same)
+def _temporal(name: str, compute: str, doc: str) -> Temporal:
+    return Temporal(name, compute, window, "number", "number", doc, _same)
 
 
 BUILTINS: Final[Mapping[str, tuple[Builtin, ...]]] = {
-    "sum": (_aggregate("sum", k.reduce_sum, "sum over D", _sum),),
-    "mean": (_aggregate("mean", k.reduce_mean, "arithmetic mean over D", _same),),
+    "sum": (_aggregate("sum", "reduce_sum", "sum over D", _sum),),
+    "mean": (_aggregate("mean", "reduce_mean", "arithmetic mean over D", _same),),
     "min": (
-        _aggregate("min", k.reduce_min, "minimum over D", _same),
+        _aggregate("min", "reduce_min", "minimum over D", _same),
         Elementwise(
             "min",
-            np.minimum,
+            "minimum",
             ("a", "b"),
             "number",
             "number",
@@ -292,10 +333,10 @@ BUILTINS: Final[Mapping[str, tuple[Builtin, ...]]] = {
         ),
     ),
     "max": (
-        _aggregate("max", k.reduce_max, "maximum over D", _same),
+        _aggregate("max", "reduce_max", "maximum over D", _same),
         Elementwise(
             "max",
-            np.maximum,
+            "maximum",
             ("a", "b"),
             "number",
             "number",
@@ -303,20 +344,20 @@ BUILTINS: Final[Mapping[str, tuple[Builtin, ...]]] = {
             _extreme("max"),
         ),
     ),
-    "std": (_aggregate("std", k.std, "population standard deviation over D", _non_negative),),
+    "std": (_aggregate("std", "std", "population standard deviation over D", _non_negative),),
     "cv": (
         _aggregate(
-            "cv", k.coefficient_of_variation, "std / mean over D (0 if mean 0)", _non_negative
+            "cv", "coefficient_of_variation", "std / mean over D (0 if mean 0)", _non_negative
         ),
     ),
-    "hhi": (_aggregate("hhi", k.hhi, "sum of squared shares over D (0 if the sum is 0)", _hhi),),
+    "hhi": (_aggregate("hhi", "hhi", "sum of squared shares over D (0 if the sum is 0)", _hhi),),
     "dispersion": (
-        _aggregate("dispersion", k.dispersion, "(max - min) / mean over D", _non_negative),
+        _aggregate("dispersion", "dispersion", "(max - min) / mean over D", _non_negative),
     ),
     "count": (
         Aggregate(
             "count",
-            k.count,
+            "count",
             "bool",
             "number",
             "number of true values over D",
@@ -327,7 +368,7 @@ BUILTINS: Final[Mapping[str, tuple[Builtin, ...]]] = {
     "any": (
         Aggregate(
             "any",
-            k.any_true,
+            "any_true",
             "bool",
             "bool",
             "true if any value over D is true",
@@ -338,7 +379,7 @@ BUILTINS: Final[Mapping[str, tuple[Builtin, ...]]] = {
     "all": (
         Aggregate(
             "all",
-            k.all_true,
+            "all_true",
             "bool",
             "bool",
             "true if every value over D is true",
@@ -348,34 +389,34 @@ BUILTINS: Final[Mapping[str, tuple[Builtin, ...]]] = {
     ),
     "share": (
         Aggregate(
-            "share", k.share, "number", "number", "x / sum(x over D)", _share, keeps_dims=True
+            "share", "share", "number", "number", "x / sum(x over D)", _share, keeps_dims=True
         ),
     ),
     "abs": (
-        Elementwise("abs", np.abs, ("x",), "number", "number", "absolute value", _non_negative),
+        Elementwise("abs", "absolute", ("x",), "number", "number", "absolute value", _non_negative),
     ),
     "excess": (
         Elementwise(
-            "excess", k.excess, ("x", "ref"), "number", "number", "(x - ref) / |ref|", _relative
+            "excess", "excess", ("x", "ref"), "number", "number", "(x - ref) / |ref|", _relative
         ),
     ),
     "clip": (
         Elementwise(
-            "clip", k.clip, ("x", "lo", "hi"), "number", "number", "x clamped to [lo, hi]", _clip
+            "clip", "clip", ("x", "lo", "hi"), "number", "number", "x clamped to [lo, hi]", _clip
         ),
     ),
-    "lag": (Temporal("lag", k.lag, k.window_and_now, None, None, "value k rounds ago", _same),),
-    "mean_last": (_temporal("mean_last", k.mean_last, "mean of last k"),),
-    "min_last": (_temporal("min_last", k.min_last, "minimum of last k"),),
-    "max_last": (_temporal("max_last", k.max_last, "maximum of last k"),),
+    "lag": (Temporal("lag", "lag", window_and_now, None, None, "value k rounds ago", _same),),
+    "mean_last": (_temporal("mean_last", "mean_last", "mean of last k"),),
+    "min_last": (_temporal("min_last", "min_last", "minimum of last k"),),
+    "max_last": (_temporal("max_last", "max_last", "maximum of last k"),),
     "sum_last": (
-        Temporal("sum_last", k.sum_last, k.window, "number", "number", "sum of last k", _sum),
+        Temporal("sum_last", "sum_last", window, "number", "number", "sum of last k", _sum),
     ),
     "held": (
         Temporal(
             "held",
-            k.held,
-            k.window,
+            "held",
+            window,
             "bool",
             "bool",
             "true in each of last k",
@@ -386,8 +427,8 @@ BUILTINS: Final[Mapping[str, tuple[Builtin, ...]]] = {
     "count_last": (
         Temporal(
             "count_last",
-            k.count_last,
-            k.window,
+            "count_last",
+            window,
             "bool",
             "number",
             "true of last k",
@@ -398,8 +439,8 @@ BUILTINS: Final[Mapping[str, tuple[Builtin, ...]]] = {
     "pct_change": (
         Temporal(
             "pct_change",
-            k.pct_change,
-            k.window_and_now,
+            "pct_change",
+            window_and_now,
             "number",
             "number",
             "change over k",

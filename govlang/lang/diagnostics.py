@@ -13,7 +13,6 @@ failing example, is ``specs/diagnostics.md``.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -157,6 +156,8 @@ def to_json(diagnostics: Iterable[Diagnostic]) -> str:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A "did you mean `x`?" hint for a misspelt name, or ``None``."""
+    import difflib  # only when a name is unknown: most checks never need it
+
     matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"did you mean `{matches[0]}`?" if matches else None
 

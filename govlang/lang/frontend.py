@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from pydantic import ValidationError
-
 from govlang.lang import ir
 from govlang.lang.codes import diagnostic
 from govlang.lang.diagnostics import Diagnostic, Source
@@ -148,13 +146,9 @@ def _misplaced_operator(source: Source, exc: ChainError) -> Diagnostic:
 
 def _invalid(source: Source, exc: Invalid) -> Diagnostic:
     """A value the grammar admits but the IR rejects (e.g. a number too large)."""
-    original = exc.error
-    message = (
-        original.errors()[0]["msg"] if isinstance(original, ValidationError) else str(original)
-    )
     return diagnostic(
         "GL001",
-        f"invalid construct: {message}",
+        f"invalid construct: {exc.error}",
         source.span(exc.span.start, exc.span.end),
         file=source.name,
     )

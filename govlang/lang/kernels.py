@@ -230,11 +230,11 @@ def count_last(history: History) -> Array:
     return np.asarray(history.trues, dtype=np.float64)
 
 
-def window(k: int) -> int:
-    """The history a window of ``k`` rounds needs: ``k`` values."""
-    return k
+minimum: Callable[..., Array] = np.minimum
+"""The element-wise minimum of ``a`` and ``b`` (numpy's own ufunc)."""
 
+maximum: Callable[..., Array] = np.maximum
+"""The element-wise maximum of ``a`` and ``b`` (numpy's own ufunc)."""
 
-def window_and_now(k: int) -> int:
-    """The history ``k`` rounds back needs: ``k + 1`` values."""
-    return k + 1
+absolute: Callable[..., Array] = np.abs
+"""The element-wise absolute value of ``x`` (numpy's own ufunc)."""

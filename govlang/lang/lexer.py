@@ -24,7 +24,7 @@ from typing import Any
 from lark import Token
 from lark.common import LexerConf
 from lark.exceptions import UnexpectedCharacters
-from lark.lexer import Lexer, LexerState
+from lark.lexer import Lexer, LexerState, TerminalDef
 
 _PUNCTUATION = ["->", "<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/"]
 _PUNCTUATION += ["(", ")", "[", "]", "{", "}", ",", ":", ".", "="]
@@ -65,8 +65,7 @@ class GovLexer(Lexer):
             for word in terminal_words(terminal.pattern.type, terminal.pattern.value):
                 keywords[word] = (*keywords.get(word, ()), terminal.name)
         self.punctuation = {
-            lexeme: tuple(t.name for t in ordered if re.fullmatch(t.pattern.to_regexp(), lexeme))
-            for lexeme in _PUNCTUATION
+            lexeme: tuple(t.name for t in ordered if _matches(t, lexeme)) for lexeme in _PUNCTUATION
         }
         self._refuse_unknown_terminals(set(by_name), keywords)
         # The candidate types of each keyword and punctuation lexeme, most specific first
@@ -149,6 +148,14 @@ class GovLexer(Lexer):
         callback = self.callbacks.get("COMMENT")
         if callback is not None:
             callback(token)
+
+
+def _matches(terminal: TerminalDef, lexeme: str) -> bool:
+    """Whether ``terminal`` matches all of ``lexeme`` (a plain string by comparison: fast)."""
+    pattern = terminal.pattern
+    if pattern.type == "str" and not pattern.flags:
+        return bool(pattern.value == lexeme)
+    return re.fullmatch(pattern.to_regexp(), lexeme) is not None
 
 
 def _plain(pattern: str) -> str:

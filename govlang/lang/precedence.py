@@ -128,7 +128,8 @@ class _Chain:
 
 def _combine(operator: Token, left: _Built, right: _Built) -> _Built:
     span = joined(left[1], right[1])
-    kind, op = operator.type, str(operator)
+    kind = operator.type
+    op: Any = str(operator)  # the grammar's operator token: one of the node's ``op`` literals
     node: Any
     if kind == "OR" or kind == "AND":
         node = ir.Logic(op=op, left=left[0], right=right[0], span=span)

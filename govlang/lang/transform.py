@@ -114,7 +114,7 @@ class ToIR(ValueHandlers):
             self._handlers[rule] = handler
         try:
             return handler(tree, children)
-        except ValueError as exc:  # pydantic's ValidationError too; the innermost node is reported
+        except ValueError as exc:  # a node refusing its fields too; the innermost node is reported
             raise Invalid(exc, node_span(tree)) from exc
 
     def _problem(self, code: str, message: str, span: ir.Span, hint: str) -> None:
@@ -191,8 +191,9 @@ class ToIR(ValueHandlers):
     def type_expr(self, node: _Node, children: _Children) -> ir.TypeExpr:
         # BASE_TYPE dims?
         dims: list[Token] = children[1] if len(children) > 1 else []
+        base: Any = str(children[0])  # the grammar's BASE_TYPE token: "number" or "bool"
         return ir.TypeExpr(
-            base=str(children[0]),
+            base=base,
             dims=tuple(str(dim) for dim in dims),
             dim_spans=tuple(token_span(dim) for dim in dims),
             span=node_span(node),

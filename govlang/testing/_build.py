@@ -13,6 +13,7 @@ space; ``after ... clean rounds`` and ``credits`` come with ``evidence``, ``spen
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Literal
 
 from hypothesis import strategies as st
 
@@ -93,7 +94,8 @@ def _param(env: Env, index: int) -> ir.ParamDecl:
     """A param of a random type, its default inside its (optional) range."""
     draw = env.draw
     name = f"p{index}" + draw(SUFFIX)
-    kind = env.pick(["int", "float", "bool", "list[float]", "list[int]"])
+    kinds: list[ir.ParamType] = ["int", "float", "bool", "list[float]", "list[int]"]
+    kind = env.pick(kinds)
     if kind == "bool":
         env.declare(name, BOOL)
         return ir.ParamDecl(name=name, type="bool", default=ir.Boolean(value=env.flip()))
@@ -163,9 +165,18 @@ def _fine(env: Env) -> ir.Fine:
     else:
         amount = _amount(env)
     parts = {part: _amount(env) if env.flip() else None for part in ("plus", "floor", "cap")}
-    recipient = env.pick(["treasury", "consumers", "others"])
+    recipients: list[ir.Recipient] = ["treasury", "consumers", "others"]
+    recipient = env.pick(recipients)
     of_profit = env.flip()
-    return ir.Fine(ladder=ladder, amount=amount, of_profit=of_profit, recipient=recipient, **parts)
+    return ir.Fine(
+        ladder=ladder,
+        amount=amount,
+        of_profit=of_profit,
+        recipient=recipient,
+        plus=parts["plus"],
+        floor=parts["floor"],
+        cap=parts["cap"],
+    )
 
 
 def _sanction(env: Env, constrain: bool) -> ir.Sanction:
@@ -283,7 +294,7 @@ def _rules(
         env.rules += 1
         rule_id = f"R{env.rules}" + draw(SUFFIX)
         text = env.maybe_text()
-        rule_kind = "rule" if kind == "rule" else "restore"
+        rule_kind: Literal["rule", "restore"] = "rule" if kind == "rule" else "restore"
         rules.append(
             ir.RuleDecl(kind=rule_kind, id=rule_id, text=text, edges=tuple(group.values()))
         )
@@ -369,6 +380,7 @@ def _use_everything(
     if numbers or bools:
         total = numbers[0] if numbers else None
         for term in numbers[1:]:
+            assert total is not None  # numbers has a first term
             total = ir.Binary(op="+", left=total, right=term)
         parts = bools + ([ir.Compare(op=">=", left=total, right=integer(0))] if total else [])
         condition = parts[0]

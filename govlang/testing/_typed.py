@@ -196,7 +196,8 @@ def leaf(env: Env, kind: Kind) -> ir.Expr:
 
 
 def _compare_leaf(env: Env, kind: Kind) -> ir.Expr:
-    op = env.pick(["<", "<=", ">", ">=", "==", "!="])
+    ops: list[ir.CompareOp] = ["<", "<=", ">", ">=", "==", "!="]
+    op = env.pick(ops)
     return ir.Compare(op=op, left=cover(env, kind.dims), right=literal(env))
 
 

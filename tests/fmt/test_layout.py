@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 
 from govlang.lang import ir
 from govlang.lang.diagnostics import GovlangError
@@ -153,7 +152,7 @@ def test_format_institution_needs_no_source() -> None:
 
 
 def test_a_description_without_a_label_is_not_a_state() -> None:
-    with pytest.raises(ValidationError, match="description needs a label"):
+    with pytest.raises(ValueError, match="description needs a label"):
         ir.StateDecl(name="a", description="only a description")
 
 

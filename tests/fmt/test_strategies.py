@@ -14,7 +14,7 @@ from govlang.testing.strategies import expressions, institutions
 
 def walk(expr: ir.Expr) -> Iterator[ir.Expr]:
     yield expr
-    for value in expr.__dict__.values():
+    for value in (getattr(expr, name) for name in type(expr).model_fields):
         items = value if isinstance(value, tuple) else (value,)
         for item in items:
             if isinstance(item, ir.Node) and not isinstance(item, ir.Span):

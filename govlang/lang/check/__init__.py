@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from govlang.lang import ir
 from govlang.lang.assertions import assert_names
@@ -29,7 +30,9 @@ from govlang.lang.diagnostics import Diagnostic, sort_key
 from govlang.lang.dims import dimension_order, normalise_dim
 from govlang.lang.frontend import Document, collector_paused
 from govlang.lang.params import ParamValue, resolve_params
-from govlang.lang.schema import EnvironmentSchema
+
+if TYPE_CHECKING:
+    from govlang.lang.schema import EnvironmentSchema
 
 __all__ = ["ValueType", "check", "dimension_order", "infer_types", "normalise_dim"]
 
@@ -93,9 +96,12 @@ def _numbers_too_large(institution: ir.Institution, reporter: Reporter) -> bool:
                 )
                 found = True
         elif isinstance(node, ir.Node):
-            stack.extend(getattr(node, name) for name in type(node).model_fields)
-        elif isinstance(node, tuple | list) and not isinstance(node, ir.Span):
-            stack.extend(node)  # spans hold offsets only, never a literal
+            for name in node.node_fields:
+                value = getattr(node, name)
+                if type(value) is tuple:
+                    stack.extend(value)
+                elif value is not None:
+                    stack.append(value)
     return found
 
 

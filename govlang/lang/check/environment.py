@@ -8,6 +8,8 @@ environment's.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from govlang.lang import ir
 from govlang.lang.check.constants import show_value
 from govlang.lang.check.context import Context
@@ -16,7 +18,9 @@ from govlang.lang.check.sink import Reporter
 from govlang.lang.check.talk import without_channel
 from govlang.lang.diagnostics import did_you_mean
 from govlang.lang.dims import AGENT
-from govlang.lang.schema import EnvironmentSchema
+
+if TYPE_CHECKING:
+    from govlang.lang.schema import EnvironmentSchema
 
 _LISTED_MAX = 12
 """The most names a hint lists before shortening the list."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from govlang.lang import ir
 from govlang.lang.check.sink import Reporter
-from govlang.lang.schema import EnvironmentSchema
-from govlang.lang.talk_schema import observable_types
+
+if TYPE_CHECKING:
+    from govlang.lang.schema import EnvironmentSchema
 
 
 def without_channel(reporter: Reporter, observe: ir.ObserveDecl, schema: EnvironmentSchema) -> bool:
@@ -14,6 +17,8 @@ def without_channel(reporter: Reporter, observe: ir.ObserveDecl, schema: Environ
     An environment has the message observables when its run has a channel
     (``specs/semantics.md``, "Channels"); returns whether GL414 was reported.
     """
+    from govlang.lang.talk_schema import observable_types  # a schema is loaded: so is pydantic
+
     what = observable_types().get(observe.name)
     if what is None or schema.lookup(observe.name) is not None:
         return False
