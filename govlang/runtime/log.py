@@ -34,7 +34,9 @@ Durability (:data:`FsyncPolicy`): every round's entries are written to the opera
 before ``step()`` returns, so a crash of the process loses at most the round in flight. How
 often they are also ``fsync``ed to the disk, which an operating-system crash or a power loss
 needs, is :meth:`GovernanceLog.durability`'s policy: ``batch`` (the default: every
-:data:`DEFAULT_FSYNC_EVERY` rounds and at close; a power loss can lose up to that many rounds),
+:data:`DEFAULT_FSYNC_EVERY` rounds, in a background thread so that the rounds go on while the
+disk works, and at close; a power loss can lose up to that many rounds and those played
+during the fsync),
 ``round`` (after every round: it loses at most the round in flight) or ``run`` (at close only:
 it can lose the whole run). A log that lost entries lacks its close entry (and maybe more) and
 fails verification as incomplete, whatever the policy; the rounds it kept whole are sealed and
@@ -46,6 +48,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -166,6 +169,46 @@ def _object(before: str, after: str, signature: str | None = None) -> str:
     return "{" + before + middle + ("," + after if after else "") + "}"
 
 
+class _BackgroundSyncs:
+    """The ``batch`` policy's fsyncs, each in a thread of its own, so the round loop goes on.
+
+    ``os.fsync`` releases the GIL: the disk works while the next rounds are played. A failed
+    fsync is raised by the log's next write (or its close).
+    """
+
+    def __init__(self) -> None:
+        self._running: list[threading.Thread] = []
+        self._error: OSError | None = None
+
+    def start(self, fd: int) -> None:
+        """Start ``os.fsync(fd)`` in the background."""
+        self._running = [t for t in self._running if t.is_alive()]
+        thread = threading.Thread(target=self._sync, args=(fd,), name="govlang-log-fsync")
+        thread.daemon = True  # an unclosed log must not keep the process alive
+        thread.start()
+        self._running.append(thread)
+
+    def _sync(self, fd: int) -> None:
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            self._error = exc
+
+    def wait(self, *, raising: bool = True) -> None:
+        """Wait for every fsync started; raise the first failure (unless not ``raising``)."""
+        for thread in self._running:
+            thread.join()
+        self._running = []
+        if raising:
+            self.check()
+
+    def check(self) -> None:
+        """Raise the failure of a background fsync, if one failed."""
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+
 class GovernanceLog:
     """An open governance log. Create it with :meth:`create`; :meth:`close` it to complete it."""
 
@@ -183,6 +226,7 @@ class GovernanceLog:
         self.count = 0
         self._prev = GENESIS
         self.closed = False
+        self._syncs = _BackgroundSyncs()
 
     @classmethod
     def create(
@@ -227,6 +271,7 @@ class GovernanceLog:
         self._fsync, self._every = policy, every
         if policy == "round" and self._unsynced and not self.closed:
             self._handle.flush()
+            self._syncs.wait()
             os.fsync(self._handle.fileno())
             self._unsynced = 0
         return self
@@ -257,7 +302,10 @@ class GovernanceLog:
         """Write the close entry (sealed) and close the file (idempotent)."""
         if self.closed:
             return
-        self.write([{"kind": "close", "count": self.count}], sync=True)
+        try:
+            self.write([{"kind": "close", "count": self.count}], sync=True)
+        finally:
+            self._syncs.wait(raising=False)  # the descriptor must outlive every fsync of it
         self.closed = True
         self._handle.close()
 
@@ -265,6 +313,7 @@ class GovernanceLog:
         """Chain one entry per maker of its members, seal the last, write and flush them."""
         if self.closed:
             raise ValueError("the governance log is closed")
+        self._syncs.check()
         last = len(members) - 1
         lines = []
         for index, make in enumerate(members):
@@ -279,9 +328,12 @@ class GovernanceLog:
         self._handle.write("".join(lines))
         self._handle.flush()
         self._unsynced += 1
-        due = self._fsync == "round" or (self._fsync == "batch" and self._unsynced >= self._every)
-        if sync or due:
+        if sync or self._fsync == "round":
+            self._syncs.wait()
             os.fsync(self._handle.fileno())
+            self._unsynced = 0
+        elif self._fsync == "batch" and self._unsynced >= self._every:
+            self._syncs.start(self._handle.fileno())
             self._unsynced = 0
 
     def _body_members(self, body: Mapping[str, Any]) -> Callable[[], tuple[str, str]]:

@@ -191,3 +191,22 @@ def test_a_governed_run_logs_its_events_as_their_json_bodies(
     assert fast == (tmp_path / "generic.jsonl").read_bytes()
     kinds = {json.loads(line)["kind"] for line in fast.splitlines()}
     assert {"evidence", "traversal", "restoration", "sanction", "notice", "blocked"} <= kinds
+
+
+def test_a_failed_background_fsync_is_raised_by_the_next_write(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def failing(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    log = GovernanceLog.create(tmp_path / "log.jsonl", "d" * 64, "inst", key=KEY)
+    log.durability("batch", 2)
+    monkeypatch.setattr(log_module.os, "fsync", failing)
+    log.write([{"kind": "notice", "round": 1}])  # the second write: its fsync starts, fails
+    log._syncs.wait(raising=False)  # let it finish (its failure is kept for the next write)
+    with pytest.raises(OSError, match="Input/output error"):
+        log.write([{"kind": "notice", "round": 2}])
+    monkeypatch.undo()
+    log.close()  # the write that raised wrote nothing: header, round 1, close
+    result = verify_log(tmp_path / "log.jsonl", {"digest": "d" * 64}, KEY.decode())
+    assert result.ok and result.entries == 3, result
