@@ -43,12 +43,12 @@ def json_ready(data: Any) -> Any:
         if _STR.issuperset(map(type, data)):
             if _AS_IS.issuperset(map(type, data.values())):
                 return data
-            return {k: json_ready(v) for k, v in data.items()}
+            return {k: v if type(v) in _AS_IS else json_ready(v) for k, v in data.items()}
         return {k if type(k) is str else str(k): json_ready(v) for k, v in data.items()}
     if kind is list or kind is tuple:
         if _AS_IS.issuperset(map(type, data)):
             return data
-        return [json_ready(v) for v in data]
+        return [v if type(v) in _AS_IS else json_ready(v) for v in data]
     if isinstance(data, np.ndarray | np.generic):
         return data.tolist()
     if isinstance(data, Mapping):
