@@ -325,8 +325,9 @@ class GovernanceLog:
             self._prev = line_hash(line)
             self.count += 1
             lines.append(line + "\n")
-        self._handle.write("".join(lines))
-        self._handle.flush()
+        if lines:  # a round without events writes nothing (but counts for the fsync policy)
+            self._handle.write("".join(lines))
+            self._handle.flush()
         self._unsynced += 1
         if sync or self._fsync == "round":
             self._syncs.wait()
