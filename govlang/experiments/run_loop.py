@@ -57,8 +57,8 @@ from govlang.channels import Channel
 from govlang.experiments import talk as talking
 from govlang.experiments.config import ExperimentSpec
 from govlang.lang.compile import CompiledInstitution
-from govlang.lang.manifest import canonical_json
 from govlang.markets import registry
+from govlang.runtime.canonical import canonical, json_ready
 from govlang.runtime.govern import ANNOUNCING, RUNNING, govern
 from govlang.runtime.log import GovernanceLog, plain
 
@@ -95,17 +95,21 @@ class FirmRound:
     faults: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        """The JSON-ready entry."""
+        """The JSON-ready entry.
+
+        Made by :func:`~govlang.runtime.canonical.json_ready`, which does not copy what is
+        already plain: write it before the firm's data change.
+        """
         return {
             "kind": self.kind,
-            "seen": {"observation": plain(self.observation), "info": plain(self.info)},
+            "seen": {"observation": json_ready(self.observation), "info": json_ready(self.info)},
             "view": {"notices": list(self.notices), "standing": self.standing},
             "decision": {
-                "action": plain(self.action),
+                "action": json_ready(self.action),
                 "reasoning": self.reasoning,
                 "notes": dict(self.notes),
                 "fallback": self.fallback,
-                "record": plain(self.record),
+                "record": json_ready(self.record),
             },
             "faults": list(self.faults),
         }
@@ -121,7 +125,7 @@ class TraceWriter:
 
     def write(self, record: Mapping[str, Any]) -> None:
         """Write one round record (made JSON-ready and canonical) and flush it."""
-        self._handle.write(canonical_json(plain(record)) + "\n")
+        self._handle.write(canonical(record) + "\n")
         self._handle.flush()
 
     def close(self) -> None:

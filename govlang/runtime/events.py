@@ -93,6 +93,14 @@ class MonitorView(Mapping[str, JSONValue]):
         get = self._source.get
         return {name: get(name) for name in self._names}
 
+    def reading(self) -> tuple[int, tuple[str, ...]]:
+        """What the view reads: its source (by identity) and its names.
+
+        Two views alive at the same time with the same reading show the same values, so a
+        writer serialises them once.
+        """
+        return id(self._source), self._names
+
 
 @dataclass(frozen=True, init=False)
 class Event:

@@ -6,17 +6,23 @@ One entry per line, in canonical JSON (keys sorted, no insignificant whitespace;
 ``seq``      its 0-based position in the log;
 ``digest``   the manifest's semantic digest (the institution's identity);
 ``prev``     the SHA-256 (hex) of the previous line's bytes (64 zeros for the header);
-``sig``      the Ed25519 signature (hex) of the canonical JSON of the entry without ``sig``
-             (:mod:`govlang.runtime.signing`): every entry is signed on its own, so a third
-             party checks each line with the public key alone;
+``sig``      on the last entry of each write only (the header, an episode entry, the last
+             event of a round, the close entry): the Ed25519 signature (hex) of the
+             canonical JSON of the entry without ``sig`` (:mod:`govlang.runtime.signing`).
+             It *seals* the entry and, since each entry holds the hash of the one before,
+             every entry before it: one signature per round, checked with the public key
+             alone;
 
 and a ``kind``: ``header`` (first line: format, version, institution name, the fingerprint of
 the signing key and the run it records), ``episode`` (a reset: episode number, seed,
 regime), one of the event kinds of :mod:`govlang.runtime.events` (round, scope, instance, rule,
 edge, monitors, spans, detail, payoffs before/after), and ``close`` (last line: ``count``, the
 number of entries before it). A log without its close entry is incomplete: a crash or a
-truncation. Logs of format version 1 carried an ``hmac`` (HMAC-SHA256) instead of ``sig``;
-:func:`entry_mac` still computes it so that they can be verified.
+truncation. Logs of format version 2 carried ``sig`` on every entry, and logs of format
+version 1 an ``hmac`` (HMAC-SHA256) instead; both still verify (:func:`entry_mac` computes the
+latter). Entries are serialised by :mod:`govlang.runtime.canonical`, an event straight from its
+fields; the verifier re-serialises every line with
+:func:`~govlang.lang.manifest.canonical_json` and refuses any that differs.
 
 The key comes from the environment variable ``GOVLANG_LOG_KEY`` (an operator secret, its UTF-8
 bytes, from which the Ed25519 key is derived) or, if that is unset, from the file named by
@@ -28,11 +34,13 @@ Durability (:data:`FsyncPolicy`): every round's entries are written to the opera
 before ``step()`` returns, so a crash of the process loses at most the round in flight. How
 often they are also ``fsync``ed to the disk, which an operating-system crash or a power loss
 needs, is :meth:`GovernanceLog.durability`'s policy: ``batch`` (the default: every
-:data:`DEFAULT_FSYNC_EVERY` rounds and at close; a power loss can lose up to that many rounds),
+:data:`DEFAULT_FSYNC_EVERY` rounds, in a background thread so that the rounds go on while the
+disk works, and at close; a power loss can lose up to that many rounds and those played
+during the fsync),
 ``round`` (after every round: it loses at most the round in flight) or ``run`` (at close only:
 it can lose the whole run). A log that lost entries lacks its close entry (and maybe more) and
-fails verification as incomplete, whatever the policy; the entries it kept are each signed
-and still check.
+fails verification as incomplete, whatever the policy; the rounds it kept whole are sealed and
+still check, and entries after the last seal (a round cut short) are reported as unsealed.
 """
 
 from __future__ import annotations
@@ -40,7 +48,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -48,7 +58,8 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from govlang.lang.manifest import canonical_json
-from govlang.runtime.events import Event
+from govlang.runtime.canonical import canonical, json_ready, string_json, value_json
+from govlang.runtime.events import Event, MonitorView
 from govlang.runtime.keystore import read_private
 from govlang.runtime.signing import (
     KeyMaterial,
@@ -62,7 +73,10 @@ from govlang.runtime.signing import (
 __all__ = ["GovernanceLog", "LogKeyError", "entry_mac", "entry_signature", "load_key"]
 
 LOG_FORMAT = "govlang.log"
-LOG_VERSION = 2
+LOG_VERSION = 3
+"""The format version written: one signature seals each write (a round's entries)."""
+SIGNED_VERSION = 2
+"""The format version of logs signed entry by entry (verifiable, no longer written)."""
 HMAC_VERSION = 1
 """The format version of logs keyed with HMAC-SHA256 (verifiable, no longer written)."""
 KEY_ENV = "GOVLANG_LOG_KEY"
@@ -135,8 +149,6 @@ def line_hash(line: str) -> str:
 
 def body_json(entry: Mapping[str, Any], field: str = "sig") -> str:
     """The canonical JSON of ``entry`` without its authenticator ``field`` (what is signed)."""
-    if isinstance(entry, _Entry):
-        return entry.body_json
     return canonical_json({k: v for k, v in entry.items() if k != field})
 
 
@@ -151,26 +163,50 @@ def entry_mac(key: bytes, entry: Mapping[str, Any]) -> str:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-class _Entry(dict[str, Any]):
-    """A log entry (without ``sig``) that carries its canonical JSON, made once.
+def _object(before: str, after: str, signature: str | None = None) -> str:
+    """A JSON object from its members before ``sig`` (never empty), ``sig`` and after it."""
+    middle = "" if signature is None else f',"sig":"{signature}"'  # hex: nothing to escape
+    return "{" + before + middle + ("," + after if after else "") + "}"
 
-    The entry is serialised as its keys before ``sig`` and its keys after it, so that the
-    body the signature covers and the line with it spliced in come from one serialisation:
-    canonical JSON sorts the keys, and the top-level items of a dict serialise independently.
+
+class _BackgroundSyncs:
+    """The ``batch`` policy's fsyncs, each in a thread of its own, so the round loop goes on.
+
+    ``os.fsync`` releases the GIL: the disk works while the next rounds are played. A failed
+    fsync is raised by the log's next write (or its close).
     """
 
-    def __init__(self, fields: Mapping[str, Any]) -> None:
-        super().__init__(fields)
-        before = {k: v for k, v in fields.items() if k < "sig"}
-        after = {k: v for k, v in fields.items() if k > "sig"}
-        self._before = canonical_json(before)[1:-1]
-        self._after = canonical_json(after)[1:-1]
-        self.body_json = "{" + ",".join(p for p in (self._before, self._after) if p) + "}"
+    def __init__(self) -> None:
+        self._running: list[threading.Thread] = []
+        self._error: OSError | None = None
 
-    def line(self, signature: str) -> str:
-        """The entry's canonical JSON line with ``sig`` set to ``signature``."""
-        middle = f'"sig":"{signature}"'  # hex: nothing to escape
-        return "{" + ",".join(p for p in (self._before, middle, self._after) if p) + "}"
+    def start(self, fd: int) -> None:
+        """Start ``os.fsync(fd)`` in the background."""
+        self._running = [t for t in self._running if t.is_alive()]
+        thread = threading.Thread(target=self._sync, args=(fd,), name="govlang-log-fsync")
+        thread.daemon = True  # an unclosed log must not keep the process alive
+        thread.start()
+        self._running.append(thread)
+
+    def _sync(self, fd: int) -> None:
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            self._error = exc
+
+    def wait(self, *, raising: bool = True) -> None:
+        """Wait for every fsync started; raise the first failure (unless not ``raising``)."""
+        for thread in self._running:
+            thread.join()
+        self._running = []
+        if raising:
+            self.check()
+
+    def check(self) -> None:
+        """Raise the failure of a background fsync, if one failed."""
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
 
 
 class GovernanceLog:
@@ -186,9 +222,11 @@ class GovernanceLog:
         self._handle = handle
         self._key = key
         self.digest = digest
+        self._digest_json = string_json(digest)
         self.count = 0
         self._prev = GENESIS
         self.closed = False
+        self._syncs = _BackgroundSyncs()
 
     @classmethod
     def create(
@@ -233,45 +271,108 @@ class GovernanceLog:
         self._fsync, self._every = policy, every
         if policy == "round" and self._unsynced and not self.closed:
             self._handle.flush()
+            self._syncs.wait()
             os.fsync(self._handle.fileno())
             self._unsynced = 0
         return self
 
-    def entry(self, body: Mapping[str, Any]) -> str:
-        """The next entry's line for ``body`` (advances the chain; not yet written)."""
-        entry = _Entry(
-            {**plain(body), "seq": self.count, "digest": self.digest, "prev": self._prev}
-        )
-        line = entry.line(sign(self._key, entry.body_json))
-        self._prev = line_hash(line)
-        self.count += 1
-        return line
-
     def write(self, bodies: Iterable[Mapping[str, Any]], *, sync: bool = False) -> None:
-        """Append one entry per body and flush; fsync as the policy says (or if ``sync``)."""
-        if self.closed:
-            raise ValueError("the governance log is closed")
-        text = "".join(self.entry(body) + "\n" for body in bodies)
-        self._handle.write(text)
-        self._handle.flush()
-        self._unsynced += 1
-        due = self._fsync == "round" or (self._fsync == "batch" and self._unsynced >= self._every)
-        if sync or due:
-            os.fsync(self._handle.fileno())
-            self._unsynced = 0
+        """Append one entry per body, the last one sealed, and flush; fsync as the policy says.
+
+        ``sync``: fsync now, whatever the policy. A caller's ``seq``, ``digest``, ``prev`` and
+        ``sig`` are replaced by the log's own.
+        """
+        self._append([self._body_members(body) for body in bodies], sync)
 
     def episode(self, number: int, seed: int | None, regime: str) -> None:
-        """Record the start of an episode."""
+        """Record the start of an episode (an entry sealed on its own)."""
         self.write([{"kind": "episode", "episode": number, "seed": seed, "regime": regime}])
 
     def events(self, events: Iterable[Event]) -> None:
-        """Record a round's events (one entry each), flushed together."""
-        self.write(event.as_json() for event in events)
+        """Record a round's events, one entry each, written together and sealed by the last.
+
+        The same as ``write(event.as_json() for event in events)``, byte for byte, made
+        from the events' fields directly; the monitors that several events of the round show
+        at the same instance are serialised once.
+        """
+        monitors: dict[tuple[int, tuple[str, ...]], str] = {}
+        self._append([partial(self._event_members, event, monitors) for event in events], False)
 
     def close(self) -> None:
-        """Write the close entry and close the file (idempotent)."""
+        """Write the close entry (sealed) and close the file (idempotent)."""
         if self.closed:
             return
-        self.write([{"kind": "close", "count": self.count}], sync=True)
+        try:
+            self.write([{"kind": "close", "count": self.count}], sync=True)
+        finally:
+            self._syncs.wait(raising=False)  # the descriptor must outlive every fsync of it
         self.closed = True
         self._handle.close()
+
+    def _append(self, members: Sequence[Callable[[], tuple[str, str]]], sync: bool) -> None:
+        """Chain one entry per maker of its members, seal the last, write and flush them."""
+        if self.closed:
+            raise ValueError("the governance log is closed")
+        self._syncs.check()
+        last = len(members) - 1
+        lines = []
+        for index, make in enumerate(members):
+            before, after = make()  # reads the chain: seq and prev of this entry
+            if index == last:
+                line = _object(before, after, sign(self._key, _object(before, after)))
+            else:
+                line = _object(before, after)
+            self._prev = line_hash(line)
+            self.count += 1
+            lines.append(line + "\n")
+        if lines:  # a round without events writes nothing (but counts for the fsync policy)
+            self._handle.write("".join(lines))
+            self._handle.flush()
+        self._unsynced += 1
+        if sync or self._fsync == "round":
+            self._syncs.wait()
+            os.fsync(self._handle.fileno())
+            self._unsynced = 0
+        elif self._fsync == "batch" and self._unsynced >= self._every:
+            self._syncs.start(self._handle.fileno())
+            self._unsynced = 0
+
+    def _body_members(self, body: Mapping[str, Any]) -> Callable[[], tuple[str, str]]:
+        """The maker of a body's entry: its canonical members before ``sig`` and after it."""
+        ready = json_ready(body)
+
+        def members() -> tuple[str, str]:
+            fields = {**ready, "seq": self.count, "digest": self.digest, "prev": self._prev}
+            before = canonical({k: v for k, v in fields.items() if k < "sig"})[1:-1]
+            after = canonical({k: v for k, v in fields.items() if k > "sig"})[1:-1]
+            return before, after
+
+        return members
+
+    def _event_members(
+        self, event: Event, seen: dict[tuple[int, tuple[str, ...]], str]
+    ) -> tuple[str, str]:
+        """An event's entry as its canonical members before ``sig`` and after it.
+
+        The keys of :meth:`Event.as_json` and the chain's, in sorted order. ``seen``: the
+        monitors already serialised this round, by what their view reads.
+        """
+        view = event.monitors
+        if type(view) is MonitorView:
+            reading = view.reading()
+            monitors = seen.get(reading)
+            if monitors is None:
+                monitors = seen[reading] = canonical(view.as_dict())
+        else:
+            monitors = canonical(dict(view))
+        before = (
+            f'"detail":{canonical(event.detail)},"digest":{self._digest_json},'
+            f'"edge":{value_json(event.edge)},"instance":{value_json(event.instance)},'
+            f'"kind":{value_json(event.kind)},"monitors":{monitors},'
+            f'"payoff_after":{value_json(event.payoff_after)},'
+            f'"payoff_before":{value_json(event.payoff_before)},'
+            f'"prev":"{self._prev}","round":{value_json(event.round)},'
+            f'"rule":{value_json(event.rule)},"rule_span":{value_json(event.rule_span)},'
+            f'"scope":{value_json(event.scope)},"seq":{self.count}'
+        )
+        return before, f'"span":{value_json(event.span)}'

@@ -84,7 +84,13 @@ def test_entries_carry_everything_the_log_must_hold(
     assert all(e["digest"] == compiled.digest for e in entries)
     for before, after in zip(lines_of(log), entries[1:], strict=False):
         assert after["prev"] == line_hash(before)
-    assert all(e["sig"] == entry_signature(private_key(KEY), e) for e in entries)
+    # one seal per write: the header, each episode entry, a round's last event, the close
+    writes = [e.get("round", f"{e['kind']} {e['seq']}") for e in entries]
+    following = [*writes[1:], None]
+    last_of_write = [e["seq"] for e, w, n in zip(entries, writes, following, strict=True) if w != n]
+    assert [e["seq"] for e in entries if "sig" in e] == last_of_write
+    assert len(last_of_write) == 1 + 1 + 3 + 1
+    assert all(e["sig"] == entry_signature(private_key(KEY), e) for e in entries if "sig" in e)
     fine = next(e for e in entries if e["kind"] == "sanction")
     assert fine["rule"] == "P2_independent_decision"
     assert fine["edge"] == "P2_independent_decision:warning->fined"
@@ -242,3 +248,145 @@ def test_an_open_log_of_another_institution_is_refused(tmp_path: Path) -> None:
     other = GovernanceLog.create(tmp_path / "other.jsonl", "sha256:" + "0" * 64, "Other", b"k")
     with pytest.raises(ValueError, match="another institution"):
         govern(CournotMarket(), reference(), log=other)
+
+
+# ----------------------------------------------------------------------------- seals
+
+
+def round_of(lines: list[str], number: int) -> list[int]:
+    """The 0-based indices of the entries of round ``number`` (one write, sealed by its last)."""
+    return [i for i, line in enumerate(lines) if json.loads(line).get("round") == number]
+
+
+def rechained(lines: list[str]) -> list[str]:
+    """``lines`` renumbered and rechained from the first, their signatures left as they are."""
+    out: list[str] = []
+    for seq, line in enumerate(lines):
+        entry = json.loads(line)
+        entry.update(seq=seq, prev=line_hash(out[-1]) if out else GENESIS)
+        if entry["kind"] == "close":
+            entry["count"] = seq
+        out.append(canonical_json(entry))
+    return out
+
+
+def test_an_edit_of_an_unsealed_entry_in_the_middle_of_a_round_is_found_at_its_line(
+    log: Path, compiled: CompiledInstitution
+) -> None:
+    lines = lines_of(log)
+    entries = round_of(lines, 2)
+    assert len(entries) >= 3
+    middle = entries[len(entries) // 2]
+    entry = json.loads(lines[middle])
+    assert "sig" not in entry and "sig" in json.loads(lines[entries[-1]])
+    entry["payoff_after"] = {k: v + 1000 for k, v in entry["payoff_after"].items()}
+    edited = [*lines[:middle], canonical_json(entry), *lines[middle + 1 :]]
+    data = "".join(line + "\n" for line in edited).encode("utf-8")
+    result = verify_bytes(data, compiled.digest, KEY)
+    assert (result.ok, result.line) == (False, middle + 1)
+    assert f"sealed by the signature on line {entries[-1] + 1}" in result.message
+    # with the rest of the round rechained to hide the edit, the seal no longer checks
+    hidden = [*edited[: entries[-1] + 1]]
+    hidden[middle:] = rechained(edited[: entries[-1] + 1])[middle:]
+    result = verify_bytes("".join(x + "\n" for x in hidden).encode(), compiled.digest, KEY)
+    assert (result.ok, result.line) == (False, entries[-1] + 1)
+    assert "signature mismatch" in result.message and f"seals lines {entries[0] + 1}-" in (
+        result.message
+    )
+
+
+def test_dropping_a_rounds_sealed_last_entry_is_detected(
+    log: Path, compiled: CompiledInstitution
+) -> None:
+    lines = lines_of(log)
+    for number in (1, 2, 3):
+        seal = round_of(lines, number)[-1]
+        dropped = [*lines[:seal], *lines[seal + 1 :]]
+        assert verify_lines(dropped, compiled) == seal + 1  # out of sequence
+        # renumbered and rechained: the next seal covers entries it never signed
+        forged = rechained(dropped)
+        next_seal = next(i for i in range(seal, len(forged)) if "sig" in json.loads(forged[i]))
+        assert verify_lines(forged, compiled) == next_seal + 1
+        # its signature stripped, so that the next round's seal would cover it: the next
+        # line's seal says the stripped line is not the one it follows
+        entry = json.loads(lines[seal])
+        del entry["sig"]
+        stripped = [*lines[:seal], canonical_json(entry), *lines[seal + 1 :]]
+        assert verify_lines(stripped, compiled) == seal + 1
+
+
+def test_the_header_and_the_close_entry_must_be_sealed(
+    log: Path, compiled: CompiledInstitution
+) -> None:
+    lines = lines_of(log)
+    for index in (0, len(lines) - 1):
+        entry = json.loads(lines[index])
+        del entry["sig"]
+        unsealed = [*lines[:index], canonical_json(entry), *lines[index + 1 :]]
+        data = "".join(line + "\n" for line in unsealed).encode("utf-8")
+        result = verify_bytes(data, compiled.digest, KEY)
+        assert (result.ok, result.line) == (False, index + 1)
+        assert "not sealed" in result.message
+
+
+def test_a_log_cut_inside_a_round_names_its_unsealed_entries(
+    log: Path, compiled: CompiledInstitution
+) -> None:
+    lines = lines_of(log)
+    entries = round_of(lines, 2)
+    cut = lines[: entries[-2] + 1]  # the round without its sealed last entry
+    data = "".join(line + "\n" for line in cut).encode("utf-8")
+    result = verify_bytes(data, compiled.digest, KEY)
+    assert (result.ok, result.line) == (False, len(cut) + 1)
+    assert "truncated or incomplete" in result.message
+    assert f"lines {entries[0] + 1}-{entries[-2] + 1} after the last signature" in result.message
+    assert "not sealed" in result.message
+    sealed = lines[: entries[-1] + 1]  # the round whole: nothing unsealed to report
+    result = verify_bytes("".join(x + "\n" for x in sealed).encode(), compiled.digest, KEY)
+    assert (result.ok, result.line) == (False, len(sealed) + 1)
+    assert "not sealed" not in result.message
+
+
+def test_every_splice_of_two_logs_of_the_same_key_is_detected(
+    tmp_path: Path, compiled: CompiledInstitution
+) -> None:
+    first = lines_of(write_log(tmp_path / "a.jsonl", compiled, 3))
+    env = govern(CournotMarket(), compiled, log=tmp_path / "b.jsonl")
+    env.reset(seed=1)
+    for t in range(3):
+        env.step(DIVIDE if t != 1 else {**DIVIDE, "firm_0": np.array([50.0, 30.0])})
+    env.close()
+    second = lines_of(tmp_path / "b.jsonl")
+    assert verify_lines(second, compiled) is None and first != second
+    same = next(i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b)
+    for cut in range(same + 1, min(len(first), len(second))):
+        assert verify_lines([*first[:cut], *second[cut:]], compiled) is not None, cut
+        assert verify_lines([*second[:cut], *first[cut:]], compiled) is not None, cut
+
+
+# ----------------------------------------------------------------------------- old formats
+
+SIGNED_V2 = Path(__file__).parent / "fixtures" / "log_v2_signed.jsonl"
+"""A log of format version 2 (every entry signed) written by the reference institution, two
+rounds of the market divided, signed with ``KEY``."""
+
+
+def test_a_log_of_format_version_2_still_verifies_and_every_edit_of_it_fails() -> None:
+    lines = lines_of(SIGNED_V2)
+    entries = [json.loads(line) for line in lines]
+    assert entries[0]["version"] == 2 and all("sig" in e for e in entries)
+    digest = entries[0]["digest"]
+
+    def bad_line(edited: list[str]) -> int | None:
+        data = "".join(line + "\n" for line in edited).encode("utf-8")
+        return verify_bytes(data, digest, KEY).line
+
+    result = verify_bytes(SIGNED_V2.read_bytes(), digest, KEY)
+    assert result.ok and result.version == 2, result
+    for i, entry in enumerate(entries):
+        changed = {**entry, "round": entry.get("round", 0) + 1}
+        assert bad_line([*lines[:i], canonical_json(changed), *lines[i + 1 :]]) == i + 1
+        unsigned = {k: v for k, v in entry.items() if k != "sig"}  # v2: every entry signed
+        assert bad_line([*lines[:i], canonical_json(unsigned), *lines[i + 1 :]]) == i + 1
+        assert bad_line([*lines[:i], *lines[i + 1 :]]) == i + 1
+    assert verify_bytes(SIGNED_V2.read_bytes(), digest, "not-the-key").line == 1

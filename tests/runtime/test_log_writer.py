@@ -31,7 +31,7 @@ BODIES: list[dict[str, Any]] = [
 ]
 
 
-def test_every_line_is_the_canonical_json_of_its_entry_with_its_signature(
+def test_every_line_is_the_canonical_json_of_its_entry_and_each_write_is_sealed(
     tmp_path: Path,
 ) -> None:
     log = GovernanceLog.create(tmp_path / "log.jsonl", "d" * 64, "inst", key=KEY)
@@ -43,14 +43,17 @@ def test_every_line_is_the_canonical_json_of_its_entry_with_its_signature(
     for seq, line in enumerate(lines):
         entry = json.loads(line)
         assert line == canonical_json(entry)
-        body = {k: v for k, v in entry.items() if k != "sig"}
-        public.verify(bytes.fromhex(entry["sig"]), canonical_json(body).encode("utf-8"))
         assert entry["seq"] == seq and entry["prev"] == prev
         prev = line_hash(line)
+        # sealed: the header (a write of its own), the last body of the write, the close
+        assert ("sig" in entry) == (seq in (0, len(BODIES), len(BODIES) + 1)), seq
+        if "sig" in entry:
+            body = {k: v for k, v in entry.items() if k != "sig"}
+            public.verify(bytes.fromhex(entry["sig"]), canonical_json(body).encode("utf-8"))
     header = json.loads(lines[0])
-    assert header["version"] == 2 and header["key"] == fingerprint(public)
+    assert header["version"] == 3 and header["key"] == fingerprint(public)
     odd = json.loads(lines[6])
-    assert odd["aaa"] == 1 and odd["zzz"] == 2 and odd["sig"] != "given by the caller"
+    assert odd["aaa"] == 1 and odd["zzz"] == 2 and "sig" not in odd  # the caller's is dropped
     assert json.loads(lines[5])["detail"] == {"value": "Infinity", "other": "NaN"}
     assert json.loads(lines[4])["monitors"] == {"x": [[1.0, -0.0], [2.5, 3.0]], "y": [1, 2]}
 
@@ -121,3 +124,89 @@ def test_a_bad_policy_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=">= 1"):
         log.durability("batch", 0)
     log.close()
+
+
+def generic_events(log: GovernanceLog, events: Any) -> None:
+    """What ``GovernanceLog.events`` must write: each event's JSON body."""
+    log.write(event.as_json() for event in events)
+
+
+def test_events_are_written_byte_for_byte_as_their_json_bodies(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from govlang.runtime.events import Event, MonitorView
+
+    source = {"m": np.float64(0.5), "row": [1.0, np.int64(2)], "grid": np.eye(2), "odd": "é\n"}
+    shared = MonitorView(source, ("m", "row", "grid"))
+    events = [
+        Event("evidence", 1, "agent", "a0", monitors=shared, detail={"monitor": "m"}),
+        Event(
+            "sanction",
+            np.int64(1),  # type: ignore[arg-type]
+            "agent",
+            "a0",
+            "R1",
+            "R1:ok->fined",
+            MonitorView(source, ("m", "row", "grid")),  # same reading, another view
+            {"line": 1, "column": 2, "end_line": 3, "end_column": 4},
+            {"line": 5, "column": 1, "end_line": 9, "end_column": 2},
+            {"amount": np.float64(12.5), "ladder": (0.35, 0.75), 3: "int key", "inf": np.inf},
+            {"a0": np.float64(100.0)},
+            {"a0": 87.5},
+        ),
+        Event("notice", 1, monitors=MonitorView(source, ("odd", "missing")), detail={"t": "ü"}),
+        Event("blocked", 1, "market", "market", monitors={"plain": [1, 2]}, detail={}),
+    ]
+    paths = {}
+    for name in ("fast", "generic"):
+        paths[name] = tmp_path / f"{name}.jsonl"
+        log = GovernanceLog.create(paths[name], "d" * 64, "inst", key=KEY)
+        if name == "generic":
+            monkeypatch.setattr(GovernanceLog, "events", generic_events)
+        log.events(events)
+        log.events(events[1:2])
+        log.events([])
+        log.close()
+    assert paths["fast"].read_bytes() == paths["generic"].read_bytes()
+
+
+def test_a_governed_run_logs_its_events_as_their_json_bodies(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GOVLANG_LOG_KEY", KEY.decode())
+    compiled = reference()
+    plays = [([60.0, 0.0], [0.0, 60.0]), ([45.0, 10.0], [20.0, 50.0]), ([50.0, 30.0], [20.0, 40.0])]
+    for name in ("fast", "generic"):
+        if name == "generic":
+            monkeypatch.setattr(GovernanceLog, "events", generic_events)
+        env = govern(CournotMarket(), compiled, log=tmp_path / f"{name}.jsonl")
+        env.reset(seed=0)
+        for t in range(60):
+            if not env.agents:
+                env.reset(seed=0)
+            first, second = plays[(t // 4) % 3]
+            env.step({"firm_0": np.array(first), "firm_1": np.array(second)})
+        env.close()
+    fast = (tmp_path / "fast.jsonl").read_bytes()
+    assert fast == (tmp_path / "generic.jsonl").read_bytes()
+    kinds = {json.loads(line)["kind"] for line in fast.splitlines()}
+    assert {"evidence", "traversal", "restoration", "sanction", "notice", "blocked"} <= kinds
+
+
+def test_a_failed_background_fsync_is_raised_by_the_next_write(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def failing(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    log = GovernanceLog.create(tmp_path / "log.jsonl", "d" * 64, "inst", key=KEY)
+    log.durability("batch", 2)
+    monkeypatch.setattr(log_module.os, "fsync", failing)
+    log.write([{"kind": "notice", "round": 1}])  # the second write: its fsync starts, fails
+    log._syncs.wait(raising=False)  # let it finish (its failure is kept for the next write)
+    with pytest.raises(OSError, match="Input/output error"):
+        log.write([{"kind": "notice", "round": 2}])
+    monkeypatch.undo()
+    log.close()  # the write that raised wrote nothing: header, round 1, close
+    result = verify_log(tmp_path / "log.jsonl", {"digest": "d" * 64}, KEY.decode())
+    assert result.ok and result.entries == 3, result
