@@ -441,7 +441,11 @@ class FakeLLMServerProcess:
                 text=True,
                 env=env,
             )
-            self._api_base = str(self._ask(json.dumps(self._options)))
+            try:
+                self._api_base = str(self._ask(json.dumps(self._options)))
+            except BaseException:
+                self.stop()
+                raise
         return self
 
     def stop(self) -> None:
