@@ -18,9 +18,17 @@ requests and the requests in flight (:attr:`FakeLLMServer.max_in_flight` shows w
 requests overlapped) and logs each request body. Run ``python -m govlang.agents.fakeserver
 --help`` to serve one from the command line.
 
+:class:`FakeLLMServerProcess` runs the same server in a child process, so that its handler
+threads do not compete for the client's interpreter lock: a benchmark then times the client
+alone. Its counters are read over the child's standard input and output; the request log
+stays in the child.
+
 Connections are HTTP/1.1 (kept alive, as a real provider's), and the listen backlog holds
 :data:`BACKLOG` pending connections, so that many concurrent clients connect at once instead
-of waiting for the kernel to retry a refused handshake (a second or more each).
+of waiting for the kernel to retry a refused handshake (a second or more each). Answers are
+sent with Nagle's algorithm off (``TCP_NODELAY``): the handler writes the headers and the
+body separately, and on a kept-alive connection Nagle would hold the body back until the
+client acknowledged the headers -- about 40 ms of delayed ACK added to every answer.
 """
 
 from __future__ import annotations
@@ -28,16 +36,28 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self, cast, get_args
+from typing import IO, Any, Literal, Self, cast, get_args
 
-__all__ = ["INJECTION_TEXT", "STEP_KINDS", "FakeLLMServer", "RequestLog", "Step", "main"]
+__all__ = [
+    "INJECTION_TEXT",
+    "STEP_KINDS",
+    "FakeLLMServer",
+    "FakeLLMServerProcess",
+    "RequestLog",
+    "Step",
+    "main",
+]
 
 StepKind = Literal[
     "valid", "malformed", "out_of_range", "injection", "http_error", "bad_body", "timeout", "raw"
@@ -320,6 +340,7 @@ class FakeLLMServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive: every answer has a Content-Length
+            disable_nagle_algorithm = True  # TCP_NODELAY: no delayed-ACK wait per answer
             timeout = IDLE_SECONDS
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -347,6 +368,140 @@ class FakeLLMServer:
         return Handler
 
 
+def _serve_controlled(commands: IO[str], answers: IO[str]) -> None:
+    """Child of :class:`FakeLLMServerProcess`: serve, then answer one command per line.
+
+    The first line of ``commands`` holds the server's options as JSON; the server's
+    :attr:`~FakeLLMServer.api_base` is the first answer. ``counters`` answers
+    ``[requests, max_in_flight]``, ``reset`` zeroes them, anything else (or the end of the
+    input) stops the server.
+    """
+    options = json.loads(commands.readline())
+    schedule = [Step(**step) for step in options.pop("schedule")]
+    default = options.pop("default")
+    with FakeLLMServer(schedule, default=Step(**default) if default else None, **options) as server:
+
+        def answer(value: Any) -> None:
+            answers.write(json.dumps(value) + "\n")
+            answers.flush()
+
+        answer(server.api_base)
+        for line in commands:
+            command = line.strip()
+            if command == "counters":
+                answer([server.requests, server.max_in_flight])
+            elif command == "reset":
+                server.reset_counters()
+                answer(None)
+            else:
+                break
+
+
+class FakeLLMServerProcess:
+    """A :class:`FakeLLMServer` in a child process; use as a context manager.
+
+    Takes the arguments of :class:`FakeLLMServer` (``schedule``, ``default``, ``latency``,
+    ``quantities``, ``host``, ``port``). The child is ``python -m govlang.agents.fakeserver
+    --controlled`` importing this copy of govlang; :attr:`requests`, :attr:`max_in_flight` and
+    :meth:`reset_counters` ask it over its standard input and output.
+    """
+
+    model = FakeLLMServer.model
+    """The litellm model string for this server (OpenAI-compatible provider)."""
+
+    def __init__(
+        self, schedule: Iterable[Step] = (), *, default: Step | None = None, **options: Any
+    ) -> None:
+        """Prepare the child (it starts serving in :meth:`start`)."""
+        self._options = {
+            "schedule": [asdict(step) for step in schedule],
+            "default": asdict(default) if default is not None else None,
+            **options,
+        }
+        self._child: subprocess.Popen[str] | None = None
+        self._api_base = ""
+
+    @property
+    def api_base(self) -> str:
+        """Base URL for OpenAI-compatible clients (known once started)."""
+        if not self._api_base:
+            raise RuntimeError("the fake server process has not started")
+        return self._api_base
+
+    def start(self) -> Self:
+        """Start the child and wait until it listens; returns ``self``."""
+        if self._child is None:
+            package_root = str(Path(__file__).resolve().parents[2])
+            path = os.environ.get("PYTHONPATH")
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, path]))}
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "govlang.agents.fakeserver", "--controlled"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            try:
+                self._api_base = str(self._ask(json.dumps(self._options)))
+            except BaseException:
+                self.stop()
+                raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the child (its server closes its socket)."""
+        child, self._child = self._child, None
+        if child is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            assert child.stdin is not None
+            child.stdin.close()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _ask(self, command: str) -> Any:
+        """Send one command line to the child and read its answer."""
+        child = self._child
+        if child is None or child.stdin is None or child.stdout is None:
+            raise RuntimeError("the fake server process has not started")
+        child.stdin.write(command + "\n")
+        child.stdin.flush()
+        line = child.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the fake server process exited (status {child.poll()})")
+        return json.loads(line)
+
+    @property
+    def requests(self) -> int:
+        """Number of chat-completion requests received so far."""
+        return int(self._ask("counters")[0])
+
+    @property
+    def max_in_flight(self) -> int:
+        """Largest number of chat requests answered at the same time."""
+        return int(self._ask("counters")[1])
+
+    def reset_counters(self) -> None:
+        """Zero the request counters and clear the child's log (the schedule is kept)."""
+        self._ask("reset")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve a fake model from the command line until interrupted."""
     parser = argparse.ArgumentParser(
@@ -361,7 +516,15 @@ def main(argv: list[str] | None = None) -> None:
         + ", ".join(STEP_KINDS),
     )
     parser.add_argument("--timeout-delay", type=float, default=30.0, help="hold of timeout steps")
+    parser.add_argument(
+        "--controlled",
+        action="store_true",
+        help="read the options as JSON from stdin, then counter commands (FakeLLMServerProcess)",
+    )
     args = parser.parse_args(argv)
+    if args.controlled:
+        _serve_controlled(sys.stdin, sys.stdout)
+        return
     kinds = [k.strip() for k in args.schedule.split(",") if k.strip()]
     steps = [
         Step(kind=cast(StepKind, k), delay=args.timeout_delay if k == "timeout" else 0.0)

@@ -43,6 +43,7 @@ from govlang.agents.llm_client import CallSettings, ResponseCache, exchange, sup
 from govlang.agents.llm_prompt import (
     AnswerError,
     FirmAnswer,
+    HistoryBlocks,
     PromptTemplates,
     answer_model,
     answer_quantities,
@@ -183,6 +184,7 @@ class LLMFirm:
         self._notes: dict[str, str] = {"plans": "", "insights": ""}
         self._last_action: np.ndarray[Any, np.dtype[np.float64]] | None = None
         self._rewards: dict[int, float] = {}
+        self._blocks = HistoryBlocks(labels)
         self._nash = self._nash_action(context) if opts.fallback == "nash" else None
 
     async def decide(self, view: RoundView) -> Decision:
@@ -195,6 +197,7 @@ class LLMFirm:
             self._notes,
             self.options.history_window,
             self._rewards,
+            self._blocks,
         )
         if context.talk is not None:
             user += "\n" + render_talk(context.talk, view.inbox)

@@ -23,6 +23,7 @@ that importing it never waits on the network.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import os
@@ -42,11 +43,19 @@ Message = dict[str, str]
 
 @cache
 def litellm_module() -> Any:
-    """Import litellm once, offline-safe (local cost map) and without its debug banners."""
+    """Import litellm once, offline-safe (local cost map) and without its debug banners.
+
+    The objects alive after the import are then frozen out of the cyclic garbage collector
+    (:func:`gc.freeze`): litellm's import leaves about half a million of them (its price map,
+    provider tables, pydantic models), and every full collection would scan them all again --
+    a tenth of a second or more during which no firm's answer is read. They live as long as
+    the process anyway.
+    """
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
 
     litellm.suppress_debug_info = True
+    gc.freeze()
     return litellm
 
 

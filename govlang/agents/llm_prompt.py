@@ -44,6 +44,7 @@ __all__ = [
     "TEMPLATE_VARIABLES",
     "AnswerError",
     "FirmAnswer",
+    "HistoryBlocks",
     "PromptTemplates",
     "answer_format",
     "answer_model",
@@ -200,29 +201,54 @@ def render_system(templates: PromptTemplates, context: FirmContext, costs: Seque
     )
 
 
-def _history_lines(
-    labels: Sequence[str], history: Sequence[Mapping[str, Any]], rewards: Mapping[int, float]
-) -> list[str]:
-    """One block per past round: profits, then one line per commodity."""
-    lines: list[str] = []
-    for info in history:
-        number = int(info["round"])
-        head = (
-            f"Round {number}: round profit {_num(info['round_profit'])}, "
-            f"cumulative profit {_num(info['cumulative_profit'])}"
+def _round_block(labels: Sequence[str], info: Mapping[str, Any], reward: float | None) -> list[str]:
+    """One past round's lines: its profits, then one line per commodity."""
+    number = int(info["round"])
+    head = (
+        f"Round {number}: round profit {_num(info['round_profit'])}, "
+        f"cumulative profit {_num(info['cumulative_profit'])}"
+    )
+    if reward is not None and abs(reward - float(info["round_profit"])) > 1e-9:
+        head += f", round profit after institutional sanctions {_num(reward)}"
+    lines = [head]
+    for j, label in enumerate(labels):
+        lines.append(
+            f"  {label}: cost {_num(info['costs'][j])}, "
+            f"quantity {_num(info['quantities'][j])}, "
+            f"market share {_num(100 * float(info['shares'][j]))}%, "
+            f"market price {_num(info['prices'][j])}, profit {_num(info['profits'][j])}"
         )
-        reward = rewards.get(number)
-        if reward is not None and abs(reward - float(info["round_profit"])) > 1e-9:
-            head += f", round profit after institutional sanctions {_num(reward)}"
-        lines.append(head)
-        for j, label in enumerate(labels):
-            lines.append(
-                f"  {label}: cost {_num(info['costs'][j])}, "
-                f"quantity {_num(info['quantities'][j])}, "
-                f"market share {_num(100 * float(info['shares'][j]))}%, "
-                f"market price {_num(info['prices'][j])}, profit {_num(info['profits'][j])}"
-            )
     return lines
+
+
+class HistoryBlocks:
+    """The lines of each past round in a firm's round prompts, formatted once per run.
+
+    A past round's lines depend only on its market info and the firm's mediated reward for it,
+    neither of which changes once the round is over, while the prompt shows the last
+    ``history_window`` rounds every round: without this each block is formatted up to that
+    many times. Blocks are keyed by round number and reward, so use one instance per firm
+    and run (a new run starts a new instance).
+    """
+
+    def __init__(self, labels: Sequence[str]) -> None:
+        """Blocks for a firm choosing the commodities ``labels``."""
+        self.labels = tuple(labels)
+        self._blocks: dict[tuple[int, float | None], list[str]] = {}
+
+    def lines(
+        self, history: Sequence[Mapping[str, Any]], rewards: Mapping[int, float]
+    ) -> list[str]:
+        """The lines of the rounds of ``history``, in order."""
+        lines: list[str] = []
+        for info in history:
+            number = int(info["round"])
+            key = (number, rewards.get(number))
+            block = self._blocks.get(key)
+            if block is None:
+                block = self._blocks[key] = _round_block(self.labels, info, key[1])
+            lines.extend(block)
+        return lines
 
 
 def render_round(
@@ -232,13 +258,19 @@ def render_round(
     notes: Mapping[str, str],
     window: int,
     rewards: Mapping[int, float],
+    blocks: HistoryBlocks | None = None,
 ) -> str:
-    """The round prompt: notices (announcing regimes), notes and the last ``window`` rounds."""
+    """The round prompt: notices (announcing regimes), notes and the last ``window`` rounds.
+
+    ``blocks`` keeps the firm's formatted past rounds from one round to the next (the prompt
+    is the same with or without it).
+    """
     history = list(view.history)[-window:] if window > 0 else []
     if history:
         first, last = int(history[0]["round"]), int(history[-1]["round"])
         span = f"round {first}" if first == last else f"rounds {first} to {last}"
-        lines = _history_lines(context.action_labels, history, rewards)
+        blocks = blocks if blocks is not None else HistoryBlocks(context.action_labels)
+        lines = blocks.lines(history, rewards)
     else:
         span, lines = "no rounds played yet", ["(none)"]
     notices = ""

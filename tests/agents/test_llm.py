@@ -18,10 +18,12 @@ from govlang.agents.fakeserver import FakeLLMServer, Step
 from govlang.agents.llm import LLMFirm, derived_seed
 from govlang.agents.llm_prompt import (
     AnswerError,
+    HistoryBlocks,
     PromptTemplates,
     answer_model,
     extract_json,
     parse_answer,
+    render_round,
 )
 from govlang.markets import CournotMarket
 
@@ -176,6 +178,23 @@ def test_prompt_shows_own_data_only_within_the_window(server: FakeLLMServer) -> 
         assert f"{rival_profit:g}" not in text
         assert "firm_1" not in text and "rival" not in text.lower()
     assert "Capacity: 100 units" in system and "A: 40" in system and "B: 50" in system
+
+
+def test_history_blocks_kept_across_rounds_render_the_same_prompts() -> None:
+    history = played_history(6, [[30.0, 10.0], [5.0, 25.0]])
+    firm_context = context(regime="institutional")
+    templates = PromptTemplates.load()
+    blocks = HistoryBlocks(firm_context.action_labels)
+    rewards: dict[int, float] = {}
+    notes = {"plans": "p", "insights": "i"}
+    for played in range(len(history) + 1):
+        view = RoundView(round=played + 1, history=tuple(history[:played]))
+        kept = render_round(templates, firm_context, view, notes, 4, rewards, blocks)
+        assert kept == render_round(templates, firm_context, view, notes, 4, rewards)
+        if played < len(history):  # every other round is sanctioned
+            profit = float(history[played]["round_profit"])
+            rewards[played + 1] = profit - 100.0 * (played % 2)
+    assert "after institutional sanctions" in kept and "Round 3:" in kept
 
 
 @pytest.mark.parametrize(
