@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,10 @@ class ExperimentResult:
 
     ``executed`` / ``reused``: run ids played now and found complete; ``table``: one row per
     run (the content of ``runs.csv``); ``comparisons``: the regime comparison per population;
-    ``wall_time_s``: seconds spent in :func:`run_experiment`.
+    ``wall_time_s``: seconds spent in :func:`run_experiment`; ``phases``: how they split, in
+    order (``setup``: load, compile, plan, diagram and manifest; ``runs``: playing, worker
+    start-up included; ``tables``: collecting the summaries, comparing, writing the tables;
+    ``report``).
     """
 
     out_dir: Path
@@ -70,6 +73,7 @@ class ExperimentResult:
     table: tuple[dict[str, Any], ...]
     comparisons: results.Comparisons
     wall_time_s: float
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def report_html(self) -> Path:
@@ -99,6 +103,7 @@ def run_experiment(
     if concurrency is not None and concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     started = time.perf_counter()
+    clock = _Phases(started)
     spec = experiment if isinstance(experiment, ExperimentSpec) else load_experiment(experiment)
     out = Path(out_dir)
     _mkdir(out / "runs")
@@ -108,6 +113,7 @@ def run_experiment(
     diagram = _diagram(compiled, out)
     results.write_manifest(out, spec, compiled, runs, key_source, diagram)
     executor = _executor(spec, concurrency or spec.concurrency)
+    clock.lap("setup")
     pending = play_runs(
         runs,
         out,
@@ -118,13 +124,16 @@ def run_experiment(
         rounds_per_run=spec.rounds,
         record_key_id=True,
     )
+    clock.lap("runs")
     table = results.collect(out, runs, spec)
     comparisons = results.compare(table, spec)
     results.write_tables(out, table, runs)
     signed = key_statement(key, key_source, [results.run_dir(out, r) for r in runs])
+    clock.lap("tables")
     from govlang.experiments.report import write_report  # matplotlib: not in run workers
 
     write_report(out, spec, compiled, runs, table, comparisons, signed)
+    clock.lap("report")
     done = {r.run_id for r in pending}
     return ExperimentResult(
         out_dir=out,
@@ -135,7 +144,22 @@ def run_experiment(
         table=tuple(table),
         comparisons=comparisons,
         wall_time_s=time.perf_counter() - started,
+        phases=clock.seconds,
     )
+
+
+class _Phases:
+    """Wall-clock seconds per phase, each lap ending where the previous one did."""
+
+    def __init__(self, started: float) -> None:
+        self._last = started
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        """End phase ``name`` now."""
+        now = time.perf_counter()
+        self.seconds[name] = now - self._last
+        self._last = now
 
 
 def _llm_cache(spec: ExperimentSpec, out: Path) -> Path | None:
