@@ -17,7 +17,8 @@ are content-addressed, so another experiment that contains the same run finds it
 **Concurrency.** The runs are played by the run engine (:mod:`govlang.experiments.engine`),
 up to ``concurrency`` at a time. Offline populations are CPU-bound, so
 they go to a process pool (``spawn`` workers), one task per (population, seed) playing that
-seed's regimes in turn, which lets Q-learners reuse their cached self-play phase; populations
+seed's regimes in turn, and one per seed for all the runs with Q-learners, which lets them
+reuse their cached self-play phase across regimes and populations; populations
 with LLM firms wait on the network, so they run as asyncio tasks under a semaphore in this
 process. Every run is a pure function of its :class:`~govlang.experiments.runs.RunSpec`
 (LLM answers aside), so either way gives the same traces.

@@ -3,9 +3,10 @@
 * :class:`LocalExecutor` -- a pool of ``workers`` processes (serial in this process when
   ``workers`` is 1, or when there is one run at most, unless ``pool_for_one``). ``split``
   cuts the runs into pool tasks: :func:`batches` (equal institutions together, the sweep's)
-  or :func:`seed_groups` (one task per population and seed, the experiment's: a Q-learner
-  reuses its cached self-play phase across the seed's regimes). Workers end with the parent
-  (:func:`govlang.workers.die_with_parent`) and send each round and run back through a queue.
+  or :func:`seed_groups` (one task per population and seed, the experiment's, with every
+  Q-learning run of a seed in one task: they share their cached self-play phase). Workers end
+  with the parent (:func:`govlang.workers.die_with_parent`) and send each round and run back
+  through a queue.
   With ``finish_in_hand``, workers ignore Ctrl-C and finish the run in hand, and the parent
   says so; without, the interrupt reaches the workers too.
 * :class:`AsyncExecutor` -- up to ``concurrency`` runs as asyncio tasks in this process:
@@ -52,12 +53,21 @@ def batches(runs: Sequence[RunSpec], workers: int) -> list[list[RunSpec]]:
 
 
 def seed_groups(runs: Sequence[RunSpec], workers: int) -> list[list[RunSpec]]:
-    """Runs grouped by (population, seed); groups with a Q-learner (slow to set up) first."""
-    groups: dict[tuple[str, int], list[RunSpec]] = {}
+    """One task per population and seed; the runs with a Q-learner, per seed, go first.
+
+    A Q-learner's self-play phase depends on the market, its parameters and the seed, not on
+    the population, and is cached per process: one task playing every Q-learning run of a
+    seed computes it once for all the populations that have one (they are slow to set up,
+    so they start first).
+    """
+    slow: dict[int, list[RunSpec]] = {}
+    fast: dict[tuple[str, int], list[RunSpec]] = {}
     for run in runs:
-        groups.setdefault((run.population, run.seed), []).append(run)
-    slow = [g for g in groups.values() if any(f.kind == "qlearning" for f in g[0].firms)]
-    return slow + [g for g in groups.values() if g not in slow]
+        if any(f.kind == "qlearning" for f in run.firms):
+            slow.setdefault(run.seed, []).append(run)
+        else:
+            fast.setdefault((run.population, run.seed), []).append(run)
+    return [*slow.values(), *fast.values()]
 
 
 def _limited(
