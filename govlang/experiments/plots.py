@@ -1,4 +1,4 @@
-"""The report's figures (matplotlib, Agg backend), each returned as PNG bytes.
+"""The report's figures (matplotlib, Agg canvases), each returned as PNG bytes.
 
 * :func:`actions_figure` -- each firm's quantity per commodity (Cournot) or price (Bertrand)
   over the rounds of one run, against its Nash (dashed) and joint-monopoly (dotted) levels;
@@ -10,34 +10,35 @@
 
 :func:`experiment_figures` draws an experiment's set: the tier distribution, and for each
 configuration and regime the figures of its first run (seed = the experiment's base seed).
+A :class:`RunFigures` draws those first runs' figures in a thread of its own while the other
+runs are still being played, so that the report only has the experiment-wide figures left.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import queue
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.figure import Figure as MplFigure
 
 from govlang.experiments.results import Comparisons, run_dir
 from govlang.experiments.run_loop import read_trace
 from govlang.lang.compile import CompiledInstitution
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure as MplFigure
+
     from govlang.experiments.runs import RunSpec
 
 __all__ = [
     "Figure",
+    "RunFigures",
     "actions_figure",
     "experiment_figures",
     "series_figure",
@@ -58,14 +59,26 @@ TIER_COLOURS = ("#2c7bb6", "#abd9e9", "#fee090", "#fdae61", "#d7191c")
 DPI = 100
 
 
+def _figure(**options: Any) -> MplFigure:
+    """A new figure on an Agg canvas of its own (no pyplot: nothing global to register).
+
+    matplotlib is imported by the first figure, so that importing this module is cheap.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as MplFigure
+
+    figure = MplFigure(**options)
+    FigureCanvasAgg(figure)
+    return figure
+
+
 def _png(figure: MplFigure) -> bytes:
-    """The figure as PNG bytes (closed afterwards); metadata left out for stable bytes.
+    """The figure as PNG bytes; metadata left out for stable bytes.
 
     Margins are set by hand: a "tight" bounding box would draw every figure twice.
     """
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    plt.close(figure)
     return buffer.getvalue()
 
 
@@ -88,7 +101,8 @@ def actions_figure(
     nash_a = np.asarray(nash, dtype=np.float64).reshape(played.shape[1:])
     mono_a = np.asarray(monopoly, dtype=np.float64).reshape(played.shape[1:])
     rounds = np.arange(1, played.shape[0] + 1)
-    figure, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.0), squeeze=False)
+    figure = _figure(figsize=(4.2 * len(labels), 3.0))
+    axes = figure.subplots(1, len(labels), squeeze=False)
     for j, (axis, label) in enumerate(zip(axes[0], labels, strict=True)):
         for i, agent in enumerate(agents):
             colour = f"C{i}"
@@ -114,7 +128,8 @@ def standings_figure(
     """Each firm's standing (a state of ``states``, in declaration order) over the rounds."""
     index = {state: k for k, state in enumerate(states)}
     rounds = np.arange(1, len(standings) + 1)
-    figure, axis = plt.subplots(figsize=(8.4, 0.5 * len(states) + 1.4))
+    figure = _figure(figsize=(8.4, 0.5 * len(states) + 1.4))
+    axis = figure.subplots()
     for i, agent in enumerate(agents):
         levels = [index.get(row[i] or "", np.nan) for row in standings]
         offset = (i - (len(agents) - 1) / 2) * 0.08
@@ -139,9 +154,8 @@ def tier_figure(
     populations = list(distributions)
     cols = min(3, len(populations))
     rows = -(-len(populations) // cols)
-    figure, axes = plt.subplots(
-        rows, cols, figsize=(3.6 * cols + 1.2, 2.6 * rows), squeeze=False, sharey=True
-    )
+    figure = _figure(figsize=(3.6 * cols + 1.2, 2.6 * rows))
+    axes = figure.subplots(rows, cols, squeeze=False, sharey=True)
     for axis, population in zip(axes.flat, populations, strict=False):
         bottoms = np.zeros(len(regimes))
         totals = np.array([max(1, sum(distributions[population][r])) for r in regimes])
@@ -180,7 +194,8 @@ def series_figure(series: Mapping[str, Mapping[str, Any]], regimes: Sequence[str
     ``series[regime][column]`` is a ``[runs, rounds]`` array of a :data:`SERIES` column;
     non-finite values (an infinite CV excess of a symmetric market) are left out.
     """
-    figure, axes = plt.subplots(1, len(SERIES), figsize=(3.4 * len(SERIES), 2.8), squeeze=False)
+    figure = _figure(figsize=(3.4 * len(SERIES), 2.8))
+    axes = figure.subplots(1, len(SERIES), squeeze=False)
     for axis, (column, title) in zip(axes[0], SERIES, strict=True):
         for regime in regimes:
             values = np.asarray(series.get(regime, {}).get(column, np.empty((0, 0))), float)
@@ -233,14 +248,24 @@ class Figure:
     run_id: str | None = None
 
 
+def shown_runs(runs: Sequence[RunSpec]) -> list[RunSpec]:
+    """The runs whose figures the report shows: the first of each configuration and regime."""
+    return [run for run in runs if run.index == 0]
+
+
 def experiment_figures(
     compiled: CompiledInstitution,
     runs: Sequence[RunSpec],
     rows: Sequence[Mapping[str, Any]],
     c: Comparisons,
     out: Path,
+    drawn: Mapping[str, list[Figure]] | None = None,
 ) -> list[Figure]:
-    """The tier distribution and, per configuration and regime, its first run's figures."""
+    """The tier distribution and, per configuration and regime, its first run's figures.
+
+    ``drawn`` holds run figures already drawn (by a :class:`RunFigures`), by run id; the
+    others are drawn here.
+    """
     counts = {
         cfg: {g: [s.distribution[t] for t in range(5)] for g, s in by.items()}
         for cfg, by in c.by_config.items()
@@ -251,9 +276,11 @@ def experiment_figures(
         caption = "Per round, mean over runs with 95% band: HHI and CV excess, price and CS vs Nash"
         found.append(Figure("series.png", caption, series_figure(series, c.regimes)))
     done = {r["run_id"] for r in rows}
-    for run in runs:
-        if run.index == 0 and run.run_id in done:
-            found += _run_figures(compiled, run, out)
+    ready = drawn or {}
+    for run in shown_runs(runs):
+        if run.run_id in done:
+            mine = ready.get(run.run_id)
+            found += _run_figures(compiled, run, out) if mine is None else mine
     return found
 
 
@@ -296,3 +323,52 @@ def _run_figures(compiled: CompiledInstitution, run: RunSpec, out: Path) -> list
             )
         )
     return found
+
+
+class RunFigures:
+    """Draws the figures of the runs the report shows, in a thread of its own, as they finish.
+
+    :meth:`add` is told each complete run (from any thread; runs the report does not show
+    are ignored); :meth:`close` waits for the figures of the runs added so far and returns
+    them by run id. A run whose figures could not be drawn is left out (the report draws it
+    again, and so reports the problem); :meth:`stop` abandons the rest (Ctrl-C).
+
+    The thread is never left drawing when the interpreter exits: it would be torn down inside
+    matplotlib's C++ code, which aborts the process.
+    """
+
+    def __init__(self, compiled: CompiledInstitution, runs: Sequence[RunSpec], out: Path) -> None:
+        """Start the drawing thread for ``runs`` (an experiment's runs) stored in ``out``."""
+        self._compiled, self._out = compiled, out
+        self._shown = {run.run_id: run for run in shown_runs(runs)}
+        self._todo: queue.SimpleQueue[RunSpec | None] = queue.SimpleQueue()
+        self._drawn: dict[str, list[Figure]] = {}
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._draw, name="govlang-figures", daemon=True)
+        self._thread.start()
+
+    def add(self, run_id: str) -> None:
+        """Run ``run_id`` is complete: draw its figures if the report shows them."""
+        run = self._shown.get(run_id)
+        if run is not None:
+            self._todo.put(run)
+
+    def close(self) -> dict[str, list[Figure]]:
+        """Wait for the figures of the runs added so far; return them by run id."""
+        self._todo.put(None)
+        self._thread.join()
+        return dict(self._drawn)
+
+    def stop(self) -> None:
+        """Draw no more: wait for the figure in hand only."""
+        self._stopped.set()
+        self._todo.put(None)
+        self._thread.join()
+
+    def _draw(self) -> None:
+        """Draw the added runs' figures until told to close or stop."""
+        while (run := self._todo.get()) is not None and not self._stopped.is_set():
+            try:
+                self._drawn[run.run_id] = _run_figures(self._compiled, run, self._out)
+            except Exception:  # drawn again by the report, which then reports the problem
+                continue
