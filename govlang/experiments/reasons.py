@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +109,12 @@ def _acknowledges(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)
 def code_reason(text: str) -> frozenset[str]:
-    """The codes (:data:`CODES`) that lower-cased ``text`` carries."""
+    """The codes (:data:`CODES`) that lower-cased ``text`` carries.
+
+    Remembered per text: offline firms state the same few reasons round after round.
+    """
     found = {code for code, patterns in _COMPILED.items() if any(p.search(text) for p in patterns)}
     if _acknowledges(text):
         found.add("directive")
