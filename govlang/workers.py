@@ -101,7 +101,10 @@ def interrupts_deferred() -> Iterator[None]:
     Workers inherit the blocked signal, so a Ctrl-C at the terminal, which reaches the whole
     process group, never interrupts a worker that is still importing (a traceback on the
     terminal): workers leave the decision to the parent. In the parent, a Ctrl-C that came
-    meanwhile is delivered when the block ends, as a ``KeyboardInterrupt``.
+    meanwhile is delivered when the block ends, as a ``KeyboardInterrupt``. That holds only if
+    no other thread of the parent takes the signal meanwhile (Python would still raise it in
+    the main thread, in the middle of starting a worker): threads the parent starts are
+    started inside this block, so that they keep the signal blocked for good.
     """
     if not hasattr(signal, "pthread_sigmask"):
         yield

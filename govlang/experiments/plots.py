@@ -10,16 +10,15 @@
 
 :func:`experiment_figures` draws an experiment's set: the tier distribution, and for each
 configuration and regime the figures of its first run (seed = the experiment's base seed).
-A :class:`RunFigures` draws those first runs' figures in a thread of its own while the other
-runs are still being played, so that the report only has the experiment-wide figures left.
+:class:`~govlang.experiments.preparation.ReportPreparation` draws those first runs' figures
+while the other runs are still being played (:func:`run_figures`), so that the report only has
+the experiment-wide figures left.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import queue
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Figure",
-    "RunFigures",
     "actions_figure",
     "experiment_figures",
+    "run_figures",
     "series_figure",
     "standings_figure",
     "tier_figure",
@@ -263,8 +262,8 @@ def experiment_figures(
 ) -> list[Figure]:
     """The tier distribution and, per configuration and regime, its first run's figures.
 
-    ``drawn`` holds run figures already drawn (by a :class:`RunFigures`), by run id; the
-    others are drawn here.
+    ``drawn`` holds run figures already drawn (:func:`run_figures`), by run id; the others
+    are drawn here.
     """
     counts = {
         cfg: {g: [s.distribution[t] for t in range(5)] for g, s in by.items()}
@@ -280,11 +279,11 @@ def experiment_figures(
     for run in shown_runs(runs):
         if run.run_id in done:
             mine = ready.get(run.run_id)
-            found += _run_figures(compiled, run, out) if mine is None else mine
+            found += run_figures(compiled, run, out) if mine is None else mine
     return found
 
 
-def _run_figures(compiled: CompiledInstitution, run: RunSpec, out: Path) -> list[Figure]:
+def run_figures(compiled: CompiledInstitution, run: RunSpec, out: Path) -> list[Figure]:
     """The action figure (and the standings figure when institutional) of one run."""
     records = read_trace(run_dir(out, run) / "trace.jsonl")
     summary = json.loads((run_dir(out, run) / "summary.json").read_text("utf-8"))
@@ -323,52 +322,3 @@ def _run_figures(compiled: CompiledInstitution, run: RunSpec, out: Path) -> list
             )
         )
     return found
-
-
-class RunFigures:
-    """Draws the figures of the runs the report shows, in a thread of its own, as they finish.
-
-    :meth:`add` is told each complete run (from any thread; runs the report does not show
-    are ignored); :meth:`close` waits for the figures of the runs added so far and returns
-    them by run id. A run whose figures could not be drawn is left out (the report draws it
-    again, and so reports the problem); :meth:`stop` abandons the rest (Ctrl-C).
-
-    The thread is never left drawing when the interpreter exits: it would be torn down inside
-    matplotlib's C++ code, which aborts the process.
-    """
-
-    def __init__(self, compiled: CompiledInstitution, runs: Sequence[RunSpec], out: Path) -> None:
-        """Start the drawing thread for ``runs`` (an experiment's runs) stored in ``out``."""
-        self._compiled, self._out = compiled, out
-        self._shown = {run.run_id: run for run in shown_runs(runs)}
-        self._todo: queue.SimpleQueue[RunSpec | None] = queue.SimpleQueue()
-        self._drawn: dict[str, list[Figure]] = {}
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._draw, name="govlang-figures", daemon=True)
-        self._thread.start()
-
-    def add(self, run_id: str) -> None:
-        """Run ``run_id`` is complete: draw its figures if the report shows them."""
-        run = self._shown.get(run_id)
-        if run is not None:
-            self._todo.put(run)
-
-    def close(self) -> dict[str, list[Figure]]:
-        """Wait for the figures of the runs added so far; return them by run id."""
-        self._todo.put(None)
-        self._thread.join()
-        return dict(self._drawn)
-
-    def stop(self) -> None:
-        """Draw no more: wait for the figure in hand only."""
-        self._stopped.set()
-        self._todo.put(None)
-        self._thread.join()
-
-    def _draw(self) -> None:
-        """Draw the added runs' figures until told to close or stop."""
-        while (run := self._todo.get()) is not None and not self._stopped.is_set():
-            try:
-                self._drawn[run.run_id] = _run_figures(self._compiled, run, self._out)
-            except Exception:  # drawn again by the report, which then reports the problem
-                continue

@@ -206,7 +206,7 @@ def write_report(
 ) -> None:
     """Write ``report.md``, ``report.html`` and ``plots/*.png``.
 
-    ``drawn``: run figures already drawn, by run id (:class:`~.plots.RunFigures`).
+    ``drawn``: run figures already drawn, by run id (:func:`~.plots.run_figures`).
     """
     found = experiment_figures(compiled, runs, rows, c, out, drawn) if rows else []
     folders = [(str(run.regime), run_dir(out, run)) for run in runs]

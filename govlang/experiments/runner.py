@@ -115,12 +115,12 @@ def run_experiment(
     results.write_manifest(out, spec, compiled, runs, key_source, diagram)
     executor = _executor(spec, concurrency or spec.concurrency)
     clock.lap("setup")
-    from govlang.experiments.plots import RunFigures  # matplotlib: not in run workers
+    from govlang.experiments.preparation import ReportPreparation  # not in run workers
 
-    figures = RunFigures(compiled, runs, out)  # drawn while the other runs are played
+    preparation = ReportPreparation(compiled, runs, out)  # while the runs are played
     for run in runs:
         if results.is_complete(out, run):
-            figures.add(run.run_id)
+            preparation.add(run.run_id)
     try:
         pending = play_runs(
             runs,
@@ -131,21 +131,21 @@ def run_experiment(
             quiet=quiet,
             rounds_per_run=spec.rounds,
             record_key_id=True,
-            on_done=figures.add,
+            on_done=preparation.add,
         )
     except BaseException:
-        figures.stop()
+        preparation.stop()
         raise
-    drawn = figures.close()
+    prepared = preparation.close()
     clock.lap("runs")
     table = results.collect(out, runs, spec)
     comparisons = results.compare(table, spec)
-    results.write_tables(out, table, runs)
+    results.write_tables(out, table, runs, prepared.tables)
     signed = key_statement(key, key_source, [results.run_dir(out, r) for r in runs])
     clock.lap("tables")
     from govlang.experiments.report import write_report
 
-    write_report(out, spec, compiled, runs, table, comparisons, signed, drawn)
+    write_report(out, spec, compiled, runs, table, comparisons, signed, prepared.figures)
     clock.lap("report")
     done = {r.run_id for r in pending}
     return ExperimentResult(

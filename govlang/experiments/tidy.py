@@ -374,12 +374,15 @@ def run_table(folder: Path, name: str, market: str) -> Any:
 
 
 def combine_tables(
-    out: Path, runs: Iterable[tuple[Mapping[str, Any], Path, str]]
+    out: Path,
+    runs: Iterable[tuple[Mapping[str, Any], Path, str]],
+    ready: Mapping[Path, Mapping[str, Any]] | None = None,
 ) -> dict[str, int]:
     """Write ``<out>/{rounds,events,series}.parquet`` from the complete runs; return row counts.
 
     ``runs`` yields each complete run's identity columns, its folder and its market kind;
-    the identity columns come first in every table.
+    the identity columns come first in every table. ``ready`` holds runs' tables already read
+    (:func:`run_table`), by folder and table name.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -387,8 +390,9 @@ def combine_tables(
     parts: dict[str, list[Any]] = {name: [] for name in TABLES}
     owners: dict[str, list[tuple[Mapping[str, Any], int]]] = {name: [] for name in TABLES}
     for identity, folder, market in runs:
+        known = (ready or {}).get(folder, {})
         for name in TABLES:
-            table = run_table(folder, name, market)
+            table = known[name] if name in known else run_table(folder, name, market)
             if table is None or table.num_rows == 0:
                 continue
             parts[name].append(table)

@@ -162,10 +162,10 @@ class LocalExecutor:
         context = multiprocessing.get_context("spawn")
         with interrupts_deferred():  # may start the resource tracker process
             queue = context.Queue()
-        drain = threading.Thread(
-            target=_drain, args=(queue, done, rounds or (lambda _: None)), daemon=True
-        )
-        drain.start()
+            drain = threading.Thread(
+                target=_drain, args=(queue, done, rounds or (lambda _: None)), daemon=True
+            )
+            drain.start()  # with Ctrl-C blocked, as every thread but the main one
         pool = ProcessPoolExecutor(
             min(self.workers, len(tasks)),
             mp_context=context,

@@ -1,4 +1,4 @@
-"""Run figures drawn while the runs are played are the report's figures, byte for byte."""
+"""What is prepared while the runs are played: the report's run figures and the tidy tables."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from govlang.experiments.plots import RunFigures, experiment_figures, shown_runs
+from govlang.experiments.plots import experiment_figures, shown_runs
+from govlang.experiments.preparation import ReportPreparation
+from govlang.experiments.results import run_dir
 from govlang.experiments.run_loop import institution_of
 from govlang.experiments.runner import ExperimentResult, run_experiment
+from govlang.experiments.tidy import TABLES, run_table
 from govlang.runtime.log import KEY_ENV, KEY_FILE_ENV
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,10 +54,10 @@ def test_figures_drawn_in_the_background_equal_those_the_report_draws(
     done: ExperimentResult,
 ) -> None:
     compiled = institution_of(done.spec)
-    figures = RunFigures(compiled, done.runs, done.out_dir)
+    preparation = ReportPreparation(compiled, done.runs, done.out_dir)
     for run in done.runs:
-        figures.add(run.run_id)
-    drawn = figures.close()
+        preparation.add(run.run_id)
+    drawn = preparation.close().figures
     assert set(drawn) == {r.run_id for r in shown_runs(done.runs)}
     args = (compiled, done.runs, done.table, done.comparisons, done.out_dir)
     fresh = experiment_figures(*args)
@@ -67,18 +70,29 @@ def test_figures_drawn_in_the_background_equal_those_the_report_draws(
         assert on_disk.read_bytes() == figure.png
 
 
-def test_a_run_that_cannot_be_drawn_is_left_to_the_report(
+def test_every_run_added_has_its_tidy_tables_read(done: ExperimentResult) -> None:
+    preparation = ReportPreparation(institution_of(done.spec), done.runs, done.out_dir)
+    for run in done.runs:
+        preparation.add(run.run_id)
+    tables = preparation.close().tables
+    assert set(tables) == {run_dir(done.out_dir, r) for r in done.runs}
+    for folder, read in tables.items():
+        for name in TABLES:
+            assert read[name].equals(run_table(folder, name, "cournot"))
+
+
+def test_a_run_that_cannot_be_read_is_left_to_the_report(
     done: ExperimentResult, tmp_path: Path
 ) -> None:
-    compiled = institution_of(done.spec)
-    figures = RunFigures(compiled, done.runs, tmp_path)  # no traces there
-    figures.add(done.runs[0].run_id)
-    assert figures.close() == {}
+    preparation = ReportPreparation(institution_of(done.spec), done.runs, tmp_path)  # no runs
+    preparation.add(done.runs[0].run_id)
+    prepared = preparation.close()
+    assert prepared.figures == {} and prepared.tables == {}
 
 
-def test_a_stopped_drawer_draws_nothing_more(done: ExperimentResult) -> None:
-    compiled = institution_of(done.spec)
-    figures = RunFigures(compiled, done.runs, done.out_dir)
-    figures.stop()
-    figures.add(done.runs[0].run_id)
-    assert figures.close() == {}
+def test_a_stopped_preparation_prepares_nothing_more(done: ExperimentResult) -> None:
+    preparation = ReportPreparation(institution_of(done.spec), done.runs, done.out_dir)
+    preparation.stop()
+    preparation.add(done.runs[0].run_id)
+    prepared = preparation.close()
+    assert prepared.figures == {} and prepared.tables == {}
