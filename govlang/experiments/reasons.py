@@ -167,6 +167,8 @@ def regime_reasons(out: Path, rows: Sequence[Mapping[str, Any]]) -> dict[str, Re
 
     ``rows`` are the run rows (``runs.csv``): they give each run's regime and tier.
     """
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
     path = out / "rounds.parquet"
@@ -174,10 +176,10 @@ def regime_reasons(out: Path, rows: Sequence[Mapping[str, Any]]) -> dict[str, Re
         return {}
     columns = ["run_id", "kind", "reasoning", "plans", "insights"]
     columns += [f"reason_{code}" for code in CODES]
+    table = pq.read_table(path, columns=columns)
+    coded = pc.is_in(table.column("kind"), value_set=pa.array(sorted(CODED_KINDS)))
     answers: dict[str, list[frozenset[str]]] = {}
-    for row in pq.read_table(path, columns=columns).to_pylist():
-        if row["kind"] not in CODED_KINDS:
-            continue
+    for row in table.filter(coded).to_pylist():  # the coded firms' rows, in table order
         if not (row["reasoning"] or row["plans"] or row["insights"]):
             continue
         codes = frozenset(code for code in CODES if row[f"reason_{code}"])
