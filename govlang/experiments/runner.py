@@ -21,7 +21,9 @@ seed's regimes in turn, and one per seed for all the runs with Q-learners, which
 reuse their cached self-play phase across regimes and populations; populations
 with LLM firms wait on the network, so they run as asyncio tasks under a semaphore in this
 process. Every run is a pure function of its :class:`~govlang.experiments.runs.RunSpec`
-(LLM answers aside), so either way gives the same traces.
+(LLM answers aside), so either way gives the same traces. Meanwhile a thread of this process
+prepares the report from the runs already complete (figures, tidy tables:
+:mod:`govlang.experiments.preparation`).
 
 **Ctrl-C.** Complete runs stay complete. Pool workers ignore the interrupt and finish the
 run in hand (its summary is written); asyncio runs are cancelled and left incomplete. A
@@ -62,8 +64,8 @@ class ExperimentResult:
     run (the content of ``runs.csv``); ``comparisons``: the regime comparison per population;
     ``wall_time_s``: seconds spent in :func:`run_experiment`; ``phases``: how they split, in
     order (``setup``: load, compile, plan, diagram and manifest; ``runs``: playing, worker
-    start-up included; ``tables``: collecting the summaries, comparing, writing the tables;
-    ``report``).
+    start-up and what is prepared for the report meanwhile included; ``tables``: collecting
+    the summaries, comparing, writing the tables; ``report``).
     """
 
     out_dir: Path
