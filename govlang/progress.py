@@ -14,6 +14,8 @@ class Progress:
     def __init__(self, runs: int, rounds_per_run: int | None, quiet: bool) -> None:
         """Prepare a bar for ``runs`` runs, and one for their rounds if ``rounds_per_run``."""
         shown = not quiet and sys.stderr.isatty() and runs > 0
+        self.shown = shown
+        """Whether the bars are on screen (else nobody needs to hear of rounds)."""
         self._bar = rich.progress.Progress(
             rich.progress.TextColumn("{task.description:<7}"),
             rich.progress.BarColumn(),

@@ -15,6 +15,10 @@ pauses the garbage collector only then, :func:`govlang.lang.frontend.collector_p
 
 :func:`interrupts_deferred` keeps a Ctrl-C at the terminal from reaching workers that are
 still starting: the parent alone decides what an interrupt means.
+
+:func:`init_pool_worker` is the pool's initializer. It lives here, in a module that imports
+nothing heavy, so that a spawned worker runs it (and is armed against its parent's death)
+before it imports what playing runs needs, which takes a second or more.
 """
 
 from __future__ import annotations
@@ -28,12 +32,34 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 PR_SET_PDEATHSIG = 1
 """``prctl`` option: the signal the kernel sends when the parent exits (``linux/prctl.h``)."""
 POLL_S = 0.5
 """Seconds between two checks of the parent id by the watcher thread."""
 ORPHANED_EXIT = 1
+
+_PROGRESS: Any = None
+"""The queue a pool worker tells its progress on (set by :func:`init_pool_worker`)."""
+
+
+def init_pool_worker(parent: int, ignore_interrupts: bool, progress: Any = None) -> None:
+    """Set up a pool worker: end with ``parent``, maybe ignore Ctrl-C, keep ``progress``.
+
+    ``ignore_interrupts``: the worker finishes the run in hand on Ctrl-C (the parent decides);
+    ``progress``: a queue the worker's tasks report to (:func:`progress_queue`).
+    """
+    global _PROGRESS
+    die_with_parent(parent)
+    if ignore_interrupts:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _PROGRESS = progress
+
+
+def progress_queue() -> Any:
+    """The queue this pool worker reports its progress on (``None`` outside a worker)."""
+    return _PROGRESS
 
 
 def die_with_parent(parent: int) -> None:
@@ -75,7 +101,10 @@ def interrupts_deferred() -> Iterator[None]:
     Workers inherit the blocked signal, so a Ctrl-C at the terminal, which reaches the whole
     process group, never interrupts a worker that is still importing (a traceback on the
     terminal): workers leave the decision to the parent. In the parent, a Ctrl-C that came
-    meanwhile is delivered when the block ends, as a ``KeyboardInterrupt``.
+    meanwhile is delivered when the block ends, as a ``KeyboardInterrupt``. That holds only if
+    no other thread of the parent takes the signal meanwhile (Python would still raise it in
+    the main thread, in the middle of starting a worker): threads the parent starts are
+    started inside this block, so that they keep the signal blocked for good.
     """
     if not hasattr(signal, "pthread_sigmask"):
         yield

@@ -31,7 +31,7 @@ import itertools
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -55,12 +55,18 @@ def nearest(grid: list[float], value: float) -> int:
     return j if grid[j] - value < value - grid[j - 1] else j - 1
 
 
+Outcome = tuple[list[float], list[int]]
+"""Per slot (firm-major, then unit): the profit and the next state of one joint action."""
+
+
 @dataclass(frozen=True)
 class Game:
     """A market discretised for Q-learning.
 
     ``grids[i][u]`` are firm ``i``'s action values on unit ``u``; ``scales[i][u]`` the rivals'
     grid unit used to place their average action on firm ``i``'s scale (``rival_grid``).
+    ``tabulated`` keeps the outcome tables of self-play per memory (:func:`_outcomes`), so the
+    phases of several seeds on one game tabulate once.
     """
 
     market: str
@@ -68,6 +74,7 @@ class Game:
     grids: list[list[list[float]]]
     rival_grid: list[list[list[float]]]
     price_max: float
+    tabulated: dict[int, list[Outcome]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_firms(self) -> int:
@@ -210,9 +217,6 @@ def epsilon(step: int, final: float, decay_rounds: int) -> float:
 MAX_TABLE = 200_000
 """Largest number of joint action profiles whose outcomes are tabulated before self-play."""
 
-Outcome = tuple[list[float], list[int]]
-"""Per slot (firm-major, then unit): the profit and the next state of one joint action."""
-
 
 def _outcome(game: Game, memory: int, acts: Sequence[int]) -> Outcome:
     """Profits and next states of the joint grid action ``acts`` (one index per slot)."""
@@ -237,7 +241,10 @@ def _outcomes(game: Game, memory: int, rounds: int) -> Callable[[list[int], int]
     slots = game.n_firms * game.n_units
     if game.k**slots > min(MAX_TABLE, rounds // 2):
         return lambda acts, _index: _outcome(game, memory, acts)
-    table = [_outcome(game, memory, c) for c in itertools.product(range(game.k), repeat=slots)]
+    table = game.tabulated.get(memory)
+    if table is None:
+        joint = itertools.product(range(game.k), repeat=slots)
+        table = game.tabulated[memory] = [_outcome(game, memory, c) for c in joint]
     return lambda _acts, index: table[index]
 
 

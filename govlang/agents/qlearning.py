@@ -94,6 +94,8 @@ class QLearningParams(BaseModel):
 _CACHE: dict[tuple[str, str, int], tuple[Game, SelfPlay]] = {}
 """Self-play phases by (market, parameters, seed); the oldest is evicted beyond the size."""
 _CACHE_SIZE = 32
+_GAMES: dict[tuple[str, str], Game] = {}
+"""The discretised markets by (market, parameters), shared by the phases of every seed."""
 
 
 class QLearningFirm(OfflineFirm):
@@ -133,9 +135,16 @@ class QLearningFirm(OfflineFirm):
         """The self-play phase for this market, parameters and seed (cached)."""
         p = self.params
         market = json.dumps(dict(self.context.market_config), sort_keys=True, default=list)
-        key = (f"{self.context.market}:{market}", p.model_dump_json(), seed)
+        where = (f"{self.context.market}:{market}", p.model_dump_json())
+        key = (*where, seed)
         if key not in _CACHE:
-            game = build_game(self.facts, p.levels, p.price_points, p.price_margin)
+            game = _GAMES.get(where)
+            if game is None:
+                if len(_GAMES) >= _CACHE_SIZE:
+                    _GAMES.pop(next(iter(_GAMES)))
+                game = _GAMES[where] = build_game(
+                    self.facts, p.levels, p.price_points, p.price_margin
+                )
             if len(_CACHE) >= _CACHE_SIZE:
                 _CACHE.pop(next(iter(_CACHE)))
             _CACHE[key] = (game, pretrain(game, p, seed))

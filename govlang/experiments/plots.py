@@ -1,4 +1,4 @@
-"""The report's figures (matplotlib, Agg backend), each returned as PNG bytes.
+"""The report's figures (matplotlib, Agg canvases), each returned as PNG bytes.
 
 * :func:`actions_figure` -- each firm's quantity per commodity (Cournot) or price (Bertrand)
   over the rounds of one run, against its Nash (dashed) and joint-monopoly (dotted) levels;
@@ -10,6 +10,9 @@
 
 :func:`experiment_figures` draws an experiment's set: the tier distribution, and for each
 configuration and regime the figures of its first run (seed = the experiment's base seed).
+:class:`~govlang.experiments.preparation.ReportPreparation` draws those first runs' figures
+while the other runs are still being played (:func:`run_figures`), so that the report only has
+the experiment-wide figures left.
 """
 
 from __future__ import annotations
@@ -21,25 +24,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.figure import Figure as MplFigure
 
 from govlang.experiments.results import Comparisons, run_dir
 from govlang.experiments.run_loop import read_trace
 from govlang.lang.compile import CompiledInstitution
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure as MplFigure
+
     from govlang.experiments.runs import RunSpec
 
 __all__ = [
     "Figure",
     "actions_figure",
     "experiment_figures",
+    "run_figures",
     "series_figure",
     "standings_figure",
     "tier_figure",
@@ -58,14 +58,26 @@ TIER_COLOURS = ("#2c7bb6", "#abd9e9", "#fee090", "#fdae61", "#d7191c")
 DPI = 100
 
 
+def _figure(**options: Any) -> MplFigure:
+    """A new figure on an Agg canvas of its own (no pyplot: nothing global to register).
+
+    matplotlib is imported by the first figure, so that importing this module is cheap.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as MplFigure
+
+    figure = MplFigure(**options)
+    FigureCanvasAgg(figure)
+    return figure
+
+
 def _png(figure: MplFigure) -> bytes:
-    """The figure as PNG bytes (closed afterwards); metadata left out for stable bytes.
+    """The figure as PNG bytes; metadata left out for stable bytes.
 
     Margins are set by hand: a "tight" bounding box would draw every figure twice.
     """
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    plt.close(figure)
     return buffer.getvalue()
 
 
@@ -88,7 +100,8 @@ def actions_figure(
     nash_a = np.asarray(nash, dtype=np.float64).reshape(played.shape[1:])
     mono_a = np.asarray(monopoly, dtype=np.float64).reshape(played.shape[1:])
     rounds = np.arange(1, played.shape[0] + 1)
-    figure, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.0), squeeze=False)
+    figure = _figure(figsize=(4.2 * len(labels), 3.0))
+    axes = figure.subplots(1, len(labels), squeeze=False)
     for j, (axis, label) in enumerate(zip(axes[0], labels, strict=True)):
         for i, agent in enumerate(agents):
             colour = f"C{i}"
@@ -114,7 +127,8 @@ def standings_figure(
     """Each firm's standing (a state of ``states``, in declaration order) over the rounds."""
     index = {state: k for k, state in enumerate(states)}
     rounds = np.arange(1, len(standings) + 1)
-    figure, axis = plt.subplots(figsize=(8.4, 0.5 * len(states) + 1.4))
+    figure = _figure(figsize=(8.4, 0.5 * len(states) + 1.4))
+    axis = figure.subplots()
     for i, agent in enumerate(agents):
         levels = [index.get(row[i] or "", np.nan) for row in standings]
         offset = (i - (len(agents) - 1) / 2) * 0.08
@@ -139,9 +153,8 @@ def tier_figure(
     populations = list(distributions)
     cols = min(3, len(populations))
     rows = -(-len(populations) // cols)
-    figure, axes = plt.subplots(
-        rows, cols, figsize=(3.6 * cols + 1.2, 2.6 * rows), squeeze=False, sharey=True
-    )
+    figure = _figure(figsize=(3.6 * cols + 1.2, 2.6 * rows))
+    axes = figure.subplots(rows, cols, squeeze=False, sharey=True)
     for axis, population in zip(axes.flat, populations, strict=False):
         bottoms = np.zeros(len(regimes))
         totals = np.array([max(1, sum(distributions[population][r])) for r in regimes])
@@ -180,7 +193,8 @@ def series_figure(series: Mapping[str, Mapping[str, Any]], regimes: Sequence[str
     ``series[regime][column]`` is a ``[runs, rounds]`` array of a :data:`SERIES` column;
     non-finite values (an infinite CV excess of a symmetric market) are left out.
     """
-    figure, axes = plt.subplots(1, len(SERIES), figsize=(3.4 * len(SERIES), 2.8), squeeze=False)
+    figure = _figure(figsize=(3.4 * len(SERIES), 2.8))
+    axes = figure.subplots(1, len(SERIES), squeeze=False)
     for axis, (column, title) in zip(axes[0], SERIES, strict=True):
         for regime in regimes:
             values = np.asarray(series.get(regime, {}).get(column, np.empty((0, 0))), float)
@@ -233,14 +247,24 @@ class Figure:
     run_id: str | None = None
 
 
+def shown_runs(runs: Sequence[RunSpec]) -> list[RunSpec]:
+    """The runs whose figures the report shows: the first of each configuration and regime."""
+    return [run for run in runs if run.index == 0]
+
+
 def experiment_figures(
     compiled: CompiledInstitution,
     runs: Sequence[RunSpec],
     rows: Sequence[Mapping[str, Any]],
     c: Comparisons,
     out: Path,
+    drawn: Mapping[str, list[Figure]] | None = None,
 ) -> list[Figure]:
-    """The tier distribution and, per configuration and regime, its first run's figures."""
+    """The tier distribution and, per configuration and regime, its first run's figures.
+
+    ``drawn`` holds run figures already drawn (:func:`run_figures`), by run id; the others
+    are drawn here.
+    """
     counts = {
         cfg: {g: [s.distribution[t] for t in range(5)] for g, s in by.items()}
         for cfg, by in c.by_config.items()
@@ -251,13 +275,15 @@ def experiment_figures(
         caption = "Per round, mean over runs with 95% band: HHI and CV excess, price and CS vs Nash"
         found.append(Figure("series.png", caption, series_figure(series, c.regimes)))
     done = {r["run_id"] for r in rows}
-    for run in runs:
-        if run.index == 0 and run.run_id in done:
-            found += _run_figures(compiled, run, out)
+    ready = drawn or {}
+    for run in shown_runs(runs):
+        if run.run_id in done:
+            mine = ready.get(run.run_id)
+            found += run_figures(compiled, run, out) if mine is None else mine
     return found
 
 
-def _run_figures(compiled: CompiledInstitution, run: RunSpec, out: Path) -> list[Figure]:
+def run_figures(compiled: CompiledInstitution, run: RunSpec, out: Path) -> list[Figure]:
     """The action figure (and the standings figure when institutional) of one run."""
     records = read_trace(run_dir(out, run) / "trace.jsonl")
     summary = json.loads((run_dir(out, run) / "summary.json").read_text("utf-8"))

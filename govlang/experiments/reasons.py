@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +109,12 @@ def _acknowledges(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)
 def code_reason(text: str) -> frozenset[str]:
-    """The codes (:data:`CODES`) that lower-cased ``text`` carries."""
+    """The codes (:data:`CODES`) that lower-cased ``text`` carries.
+
+    Remembered per text: offline firms state the same few reasons round after round.
+    """
     found = {code for code, patterns in _COMPILED.items() if any(p.search(text) for p in patterns)}
     if _acknowledges(text):
         found.add("directive")
@@ -162,6 +167,8 @@ def regime_reasons(out: Path, rows: Sequence[Mapping[str, Any]]) -> dict[str, Re
 
     ``rows`` are the run rows (``runs.csv``): they give each run's regime and tier.
     """
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
     path = out / "rounds.parquet"
@@ -169,10 +176,10 @@ def regime_reasons(out: Path, rows: Sequence[Mapping[str, Any]]) -> dict[str, Re
         return {}
     columns = ["run_id", "kind", "reasoning", "plans", "insights"]
     columns += [f"reason_{code}" for code in CODES]
+    table = pq.read_table(path, columns=columns)
+    coded = pc.is_in(table.column("kind"), value_set=pa.array(sorted(CODED_KINDS)))
     answers: dict[str, list[frozenset[str]]] = {}
-    for row in pq.read_table(path, columns=columns).to_pylist():
-        if row["kind"] not in CODED_KINDS:
-            continue
+    for row in table.filter(coded).to_pylist():  # the coded firms' rows, in table order
         if not (row["reasoning"] or row["plans"] or row["insights"]):
             continue
         codes = frozenset(code for code in CODES if row[f"reason_{code}"])

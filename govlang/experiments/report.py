@@ -202,9 +202,13 @@ def write_report(
     rows: Sequence[Mapping[str, Any]],
     c: Comparisons,
     key_source: str,
+    drawn: Mapping[str, list[Figure]] | None = None,
 ) -> None:
-    """Write ``report.md``, ``report.html`` and ``plots/*.png``."""
-    found = experiment_figures(compiled, runs, rows, c, out) if rows else []
+    """Write ``report.md``, ``report.html`` and ``plots/*.png``.
+
+    ``drawn``: run figures already drawn, by run id (:func:`~.plots.run_figures`).
+    """
+    found = experiment_figures(compiled, runs, rows, c, out, drawn) if rows else []
     folders = [(str(run.regime), run_dir(out, run)) for run in runs]
     fp = regime_false_positives(folders, compiled.institution)
     attribution = regime_attribution(folders, RecordedActs(compiled, "", ""))

@@ -228,12 +228,16 @@ def columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def write_tables(
-    out: Path, rows: Sequence[Mapping[str, Any]], runs: Sequence[RunSpec] = ()
+    out: Path,
+    rows: Sequence[Mapping[str, Any]],
+    runs: Sequence[RunSpec] = (),
+    ready: Mapping[Path, Mapping[str, Any]] | None = None,
 ) -> None:
     """Write ``runs.csv``, ``runs.parquet`` and the tidy tables of the complete ``runs``.
 
     ``runs.*`` hold one row per run (same columns); ``rounds``, ``events`` and ``series`` are
-    described in :mod:`govlang.experiments.tidy`.
+    described in :mod:`govlang.experiments.tidy` (``ready``: runs' tidy tables already read,
+    by run folder).
     """
     import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
@@ -257,6 +261,7 @@ def write_tables(
             for row in rows
             if (row_run := by_id.get(row["run_id"])) is not None
         ),
+        ready,
     )
 
 

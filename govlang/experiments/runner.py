@@ -17,10 +17,13 @@ are content-addressed, so another experiment that contains the same run finds it
 **Concurrency.** The runs are played by the run engine (:mod:`govlang.experiments.engine`),
 up to ``concurrency`` at a time. Offline populations are CPU-bound, so
 they go to a process pool (``spawn`` workers), one task per (population, seed) playing that
-seed's regimes in turn, which lets Q-learners reuse their cached self-play phase; populations
+seed's regimes in turn, and one per seed for all the runs with Q-learners, which lets them
+reuse their cached self-play phase across regimes and populations; populations
 with LLM firms wait on the network, so they run as asyncio tasks under a semaphore in this
 process. Every run is a pure function of its :class:`~govlang.experiments.runs.RunSpec`
-(LLM answers aside), so either way gives the same traces.
+(LLM answers aside), so either way gives the same traces. Meanwhile a thread of this process
+prepares the report from the runs already complete (figures, tidy tables:
+:mod:`govlang.experiments.preparation`).
 
 **Ctrl-C.** Complete runs stay complete. Pool workers ignore the interrupt and finish the
 run in hand (its summary is written); asyncio runs are cancelled and left incomplete. A
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +62,10 @@ class ExperimentResult:
 
     ``executed`` / ``reused``: run ids played now and found complete; ``table``: one row per
     run (the content of ``runs.csv``); ``comparisons``: the regime comparison per population;
-    ``wall_time_s``: seconds spent in :func:`run_experiment`.
+    ``wall_time_s``: seconds spent in :func:`run_experiment`; ``phases``: how they split, in
+    order (``setup``: load, compile, plan, diagram and manifest; ``runs``: playing, worker
+    start-up and what is prepared for the report meanwhile included; ``tables``: collecting
+    the summaries, comparing, writing the tables; ``report``).
     """
 
     out_dir: Path
@@ -70,6 +76,7 @@ class ExperimentResult:
     table: tuple[dict[str, Any], ...]
     comparisons: results.Comparisons
     wall_time_s: float
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def report_html(self) -> Path:
@@ -99,6 +106,7 @@ def run_experiment(
     if concurrency is not None and concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     started = time.perf_counter()
+    clock = _Phases(started)
     spec = experiment if isinstance(experiment, ExperimentSpec) else load_experiment(experiment)
     out = Path(out_dir)
     _mkdir(out / "runs")
@@ -108,23 +116,39 @@ def run_experiment(
     diagram = _diagram(compiled, out)
     results.write_manifest(out, spec, compiled, runs, key_source, diagram)
     executor = _executor(spec, concurrency or spec.concurrency)
-    pending = play_runs(
-        runs,
-        out,
-        key,
-        spec.metrics,
-        executor,
-        quiet=quiet,
-        rounds_per_run=spec.rounds,
-        record_key_id=True,
-    )
+    clock.lap("setup")
+    from govlang.experiments.preparation import ReportPreparation  # not in run workers
+
+    preparation = ReportPreparation(compiled, runs, out)  # while the runs are played
+    for run in runs:
+        if results.is_complete(out, run):
+            preparation.add(run.run_id)
+    try:
+        pending = play_runs(
+            runs,
+            out,
+            key,
+            spec.metrics,
+            executor,
+            quiet=quiet,
+            rounds_per_run=spec.rounds,
+            record_key_id=True,
+            on_done=preparation.add,
+        )
+    except BaseException:
+        preparation.stop()
+        raise
+    prepared = preparation.close()
+    clock.lap("runs")
     table = results.collect(out, runs, spec)
     comparisons = results.compare(table, spec)
-    results.write_tables(out, table, runs)
+    results.write_tables(out, table, runs, prepared.tables)
     signed = key_statement(key, key_source, [results.run_dir(out, r) for r in runs])
-    from govlang.experiments.report import write_report  # matplotlib: not in run workers
+    clock.lap("tables")
+    from govlang.experiments.report import write_report
 
-    write_report(out, spec, compiled, runs, table, comparisons, signed)
+    write_report(out, spec, compiled, runs, table, comparisons, signed, prepared.figures)
+    clock.lap("report")
     done = {r.run_id for r in pending}
     return ExperimentResult(
         out_dir=out,
@@ -135,7 +159,22 @@ def run_experiment(
         table=tuple(table),
         comparisons=comparisons,
         wall_time_s=time.perf_counter() - started,
+        phases=clock.seconds,
     )
+
+
+class _Phases:
+    """Wall-clock seconds per phase, each lap ending where the previous one did."""
+
+    def __init__(self, started: float) -> None:
+        self._last = started
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        """End phase ``name`` now."""
+        now = time.perf_counter()
+        self.seconds[name] = now - self._last
+        self._last = now
 
 
 def _llm_cache(spec: ExperimentSpec, out: Path) -> Path | None:

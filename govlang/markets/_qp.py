@@ -2,7 +2,8 @@
 
 Private to :mod:`govlang.markets.equilibrium`; see its docstring for the methods. Arrays follow
 its conventions: ``a`` / ``b`` demand intercepts and slopes ``(m,)``, ``c`` costs ``(n, m)``,
-``k`` capacities ``(n,)``, ``q`` quantities ``(n, m)``.
+``k`` capacities ``(n,)``, ``q`` quantities ``(n, m)``. ``scipy.optimize`` is imported by
+the kernels that call it (see :mod:`govlang.markets.equilibrium`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize  # type: ignore[import-untyped,unused-ignore]
 
 FloatArray = NDArray[np.float64]
 
@@ -101,6 +101,8 @@ def slsqp(
     fun: Any, jac: Any, x0: FloatArray, bounds: list[tuple[float, float]], constraints: list[Any]
 ) -> tuple[FloatArray, bool]:
     """Run SLSQP with tight tolerances; return the point and whether it reported success."""
+    from scipy import optimize  # type: ignore[import-untyped,unused-ignore]
+
     result = optimize.minimize(
         fun,
         x0,
@@ -135,6 +137,8 @@ def min_norm_point(
     stacked = np.vstack([-(ineq_matrix @ null).T, -slack[None, :]])
     unit = np.zeros(stacked.shape[0])
     unit[-1] = 1.0
+    from scipy import optimize  # type: ignore[import-untyped,unused-ignore]
+
     weights, _ = optimize.nnls(stacked, unit)
     residual = stacked @ weights - unit
     if abs(residual[-1]) < 1e-12:

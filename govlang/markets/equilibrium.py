@@ -33,6 +33,9 @@ Bertrand with logit demand (see :mod:`govlang.markets.demand`; ``s`` = choice pr
   same markup ``m`` on every good with ``m (1 - S(m)) = price_scale * mu`` (``S`` = total inside
   share); the left side is increasing in ``m`` so ``brentq`` finds it. If that violates the
   price bound, L-BFGS-B maximises joint profit within ``[0, price_max]``.
+
+``scipy.optimize`` is imported by the solvers that call it: a market whose benchmarks have
+closed forms (the reference Cournot market) never loads it, nor do the run workers playing it.
 """
 
 from __future__ import annotations
@@ -41,7 +44,6 @@ from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize  # type: ignore[import-untyped,unused-ignore]
 
 from govlang.markets._qp import most_equal_split, polish_potential_kkt, slsqp, sweep, water_fill
 from govlang.markets.demand import logit_choice_probabilities, logit_outside_probability
@@ -244,6 +246,8 @@ def bertrand_best_response(
     high = cost + 1.0
     while gap(high) < 0:
         high = cost + 2.0 * (high - cost)
+    from scipy import optimize  # type: ignore[import-untyped,unused-ignore]
+
     root = float(optimize.brentq(gap, low, high, xtol=1e-14, rtol=4 * np.finfo(float).eps))
     return float(np.clip(root, 0.0, price_max))
 
@@ -322,6 +326,8 @@ def bertrand_joint_optimum(
     # high * (1 - S) >= price_scale * mu: the root is bracketed by [0, high].
     advantage = max(0.0, float(np.max(np.asarray(quality) - outside_quality - cost / price_scale)))
     high = price_scale * (advantage + mu * (np.log(cost.size) + 3.0))
+    from scipy import optimize  # type: ignore[import-untyped,unused-ignore]
+
     markup = float(optimize.brentq(gap, 0.0, high, xtol=1e-14, rtol=4 * np.finfo(float).eps))
     prices = cost + markup
     if np.all(prices <= price_max) and np.all(prices >= 0):

@@ -19,7 +19,7 @@ gives its pool one task per (population, seed) with ``finish_in_hand`` Ctrl-C ha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from govlang.experiments import results
@@ -28,7 +28,6 @@ from govlang.experiments.engine.ray_cluster import RayExecutor
 from govlang.experiments.engine.units import Executor, Store, play_one, play_portable
 from govlang.experiments.metrics import MetricParams
 from govlang.experiments.runs import RunSpec
-from govlang.progress import Progress
 
 __all__ = [
     "AsyncExecutor",
@@ -61,19 +60,37 @@ def play_runs(
     quiet: bool,
     rounds_per_run: int | None = None,
     record_key_id: bool = False,
+    on_done: Callable[[str], None] | None = None,
 ) -> list[RunSpec]:
     """Play the runs not complete in ``out`` with ``executor``; return those it played.
 
     Shows a progress bar of runs (and of rounds, with ``rounds_per_run``) unless ``quiet``
-    or standard error is not a terminal; ``record_key_id`` writes each run's ``log-key-id``.
+    or standard error is not a terminal (the executor is then not asked for rounds: pool
+    workers send no message per round); ``record_key_id`` writes each run's ``log-key-id``;
+    ``on_done`` is told the id of each run as it completes (from the executor's thread).
     """
+    from govlang.progress import Progress  # rich: the front end's, not the pool workers'
+
     pending = pending_runs(out, runs)
     with Progress(len(pending), rounds_per_run, quiet) as progress:
         store = Store(out, key, metrics, record_key_id)
+        done: Callable[[str], None] = progress.run_done
+        if on_done is not None:
+            done = _both(progress.run_done, on_done)
         executor.execute(
             pending,
             store,
-            progress.run_done,
-            progress.rounds if rounds_per_run is not None else None,
+            done,
+            progress.rounds if rounds_per_run is not None and progress.shown else None,
         )
     return pending
+
+
+def _both(first: Callable[[str], None], then: Callable[[str], None]) -> Callable[[str], None]:
+    """A callback that calls ``first``, then ``then``."""
+
+    def both(run_id: str) -> None:
+        first(run_id)
+        then(run_id)
+
+    return both

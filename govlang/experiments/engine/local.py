@@ -3,11 +3,12 @@
 * :class:`LocalExecutor` -- a pool of ``workers`` processes (serial in this process when
   ``workers`` is 1, or when there is one run at most, unless ``pool_for_one``). ``split``
   cuts the runs into pool tasks: :func:`batches` (equal institutions together, the sweep's)
-  or :func:`seed_groups` (one task per population and seed, the experiment's: a Q-learner
-  reuses its cached self-play phase across the seed's regimes). Workers end with the parent
-  (:func:`govlang.workers.die_with_parent`) and send each round and run back through a queue.
-  With ``finish_in_hand``, workers ignore Ctrl-C and finish the run in hand, and the parent
-  says so; without, the interrupt reaches the workers too.
+  or :func:`seed_groups` (one task per population and seed, the experiment's, with every
+  Q-learning run of a seed in one task: they share their cached self-play phase). Workers end
+  with the parent (:func:`govlang.workers.init_pool_worker`) and send the rounds played
+  (summed, one message every :data:`ROUNDS_EVERY_S` at most) and each run back through a
+  queue. With ``finish_in_hand``, workers ignore Ctrl-C and finish the run in hand, and the
+  parent says so; without, the interrupt reaches the workers too.
 * :class:`AsyncExecutor` -- up to ``concurrency`` runs as asyncio tasks in this process:
   for runs that wait on the network (LLM firms).
 
@@ -20,9 +21,9 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Any
@@ -30,7 +31,7 @@ from typing import Any
 from govlang.experiments.engine.limits import FileSlots, provider_of
 from govlang.experiments.engine.units import Done, Rounds, Store, play_async, play_one
 from govlang.experiments.runs import RunSpec
-from govlang.workers import die_with_parent, interrupts_deferred
+from govlang.workers import init_pool_worker, interrupts_deferred, progress_queue
 
 __all__ = ["AsyncExecutor", "LocalExecutor", "Split", "batches", "seed_groups"]
 
@@ -52,12 +53,21 @@ def batches(runs: Sequence[RunSpec], workers: int) -> list[list[RunSpec]]:
 
 
 def seed_groups(runs: Sequence[RunSpec], workers: int) -> list[list[RunSpec]]:
-    """Runs grouped by (population, seed); groups with a Q-learner (slow to set up) first."""
-    groups: dict[tuple[str, int], list[RunSpec]] = {}
+    """One task per population and seed; the runs with a Q-learner, per seed, go first.
+
+    A Q-learner's self-play phase depends on the market, its parameters and the seed, not on
+    the population, and is cached per process: one task playing every Q-learning run of a
+    seed computes it once for all the populations that have one (they are slow to set up,
+    so they start first).
+    """
+    slow: dict[int, list[RunSpec]] = {}
+    fast: dict[tuple[str, int], list[RunSpec]] = {}
     for run in runs:
-        groups.setdefault((run.population, run.seed), []).append(run)
-    slow = [g for g in groups.values() if any(f.kind == "qlearning" for f in g[0].firms)]
-    return slow + [g for g in groups.values() if g not in slow]
+        if any(f.kind == "qlearning" for f in run.firms):
+            slow.setdefault(run.seed, []).append(run)
+        else:
+            fast.setdefault((run.population, run.seed), []).append(run)
+    return [*slow.values(), *fast.values()]
 
 
 def _limited(
@@ -74,29 +84,38 @@ def _limited(
         return play_one(run, store, on_round)
 
 
-_QUEUE: Any = None
-"""The progress queue of a pool worker (set by :func:`_worker_init`)."""
+ROUNDS_EVERY_S = 0.1
+"""Seconds between two messages of rounds played from a pool worker (they are summed)."""
 
 
-def _worker_init(queue: Any, parent: int, ignore_interrupts: bool) -> None:
-    """Pool worker set-up: end with the parent, maybe ignore Ctrl-C, keep the progress queue."""
-    global _QUEUE
-    die_with_parent(parent)
-    if ignore_interrupts:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _QUEUE = queue
+class _RoundsSender:
+    """Tells the parent of rounds played, at most one message every :data:`ROUNDS_EVERY_S`."""
 
+    def __init__(self) -> None:
+        self.unsent = 0
+        self.sent_at = time.monotonic()
 
-def _send_rounds(count: int) -> None:
-    """Tell the parent of ``count`` more rounds played."""
-    _QUEUE.put(("round", count))
+    def __call__(self, count: int) -> None:
+        """``count`` more rounds played."""
+        self.unsent += count
+        if time.monotonic() - self.sent_at >= ROUNDS_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the rounds not told yet."""
+        if self.unsent:
+            progress_queue().put(("round", self.unsent))
+        self.unsent, self.sent_at = 0, time.monotonic()
 
 
 def _task(group: list[RunSpec], store: Store, limits: dict[str, int], rounds: bool) -> int:
     """Play a pool task's runs; report rounds (if asked) and each run through the queue."""
-    on_round = _send_rounds if rounds else None
+    on_round = _RoundsSender() if rounds else None
     for run in group:
-        _QUEUE.put(("run", _limited(run, store, limits, on_round)))
+        played = _limited(run, store, limits, on_round)
+        if on_round is not None:
+            on_round.flush()
+        progress_queue().put(("run", played))
     return len(group)
 
 
@@ -143,15 +162,15 @@ class LocalExecutor:
         context = multiprocessing.get_context("spawn")
         with interrupts_deferred():  # may start the resource tracker process
             queue = context.Queue()
-        drain = threading.Thread(
-            target=_drain, args=(queue, done, rounds or (lambda _: None)), daemon=True
-        )
-        drain.start()
+            drain = threading.Thread(
+                target=_drain, args=(queue, done, rounds or (lambda _: None)), daemon=True
+            )
+            drain.start()  # with Ctrl-C blocked, as every thread but the main one
         pool = ProcessPoolExecutor(
             min(self.workers, len(tasks)),
             mp_context=context,
-            initializer=_worker_init,
-            initargs=(queue, os.getpid(), self.finish_in_hand),
+            initializer=init_pool_worker,
+            initargs=(os.getpid(), self.finish_in_hand, queue),
         )
         futures: list[Future[int]] = []
         try:
