@@ -23,6 +23,7 @@ import gymnasium
 import numpy as np
 
 from govlang.lang import ir
+from govlang.lang.kernels import clip
 from govlang.runtime.events import Event, span_json
 from govlang.runtime.plan import Amount, Instance, Plan, SanctionSite
 from govlang.runtime.state import RoundRecord, RuntimeState, resolver
@@ -68,20 +69,16 @@ def constrain(action: Any, space: gymnasium.spaces.Space[Any], bounds: Bounds) -
     if not bounds.binding:
         return action
     low, high, dtype = _limits(space)
-    value = _clip(np.asarray(action, dtype=np.float64), low, high)
+    # kernels.clip: two ufuncs, cheaper than np.clip's Python layer (low <= high here)
+    value = clip(np.asarray(action, dtype=np.float64), low, high)
     for floor in bounds.floors:
         value = np.maximum(value, np.asarray(floor, dtype=np.float64))
     for cap in bounds.caps:
         value = np.minimum(value, np.asarray(cap, dtype=np.float64))
     if bounds.zero:
         value = np.zeros_like(value)
-    value = _clip(value, low, high)
+    value = clip(value, low, high)
     return _as_space_value(value, dtype, space)
-
-
-def _clip(value: Any, low: Any, high: Any) -> Any:
-    """``np.clip(value, low, high)`` for ``low <= high``, as two ufuncs (``nan`` stays ``nan``)."""
-    return np.minimum(np.maximum(value, low), high)
 
 
 def _limits(space: gymnasium.spaces.Space[Any]) -> tuple[Any, Any, Any]:

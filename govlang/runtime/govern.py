@@ -23,6 +23,7 @@ from pettingzoo import ParallelEnv  # type: ignore[import-untyped,unused-ignore]
 
 from govlang.lang import ir
 from govlang.lang.compile import CompiledInstitution, compile_institution
+from govlang.lang.kernels import clip
 from govlang.lang.params import ParamValue
 from govlang.lang.schema import EnvironmentSchema
 from govlang.runtime import controller
@@ -409,7 +410,7 @@ class GovernedEnv(ParallelEnv):  # type: ignore[misc,unused-ignore]
                 except (TypeError, ValueError):
                     stacked = None
             if stacked is not None and stacked.shape == bounds[0].shape:
-                return self._shaped(np.minimum(np.maximum(stacked, bounds[0]), bounds[1]))
+                return self._shaped(clip(stacked, *bounds))
         rows = []
         for agent, space in zip(self._env.possible_agents, self._action_spaces, strict=True):
             given = effective.get(agent)
