@@ -58,9 +58,9 @@ from govlang.experiments import talk as talking
 from govlang.experiments.config import ExperimentSpec
 from govlang.lang.compile import CompiledInstitution
 from govlang.markets import registry
-from govlang.runtime.canonical import canonical, json_ready
+from govlang.runtime.canonical import canonical, json_ready, plain
 from govlang.runtime.govern import ANNOUNCING, RUNNING, govern
-from govlang.runtime.log import GovernanceLog, plain
+from govlang.runtime.log import GovernanceLog
 
 if TYPE_CHECKING:
     from govlang.experiments.runs import RunSpec

@@ -20,8 +20,9 @@ from govlang.experiments.config import ExperimentSpec, FirmSpec
 from govlang.experiments.names import FileName
 from govlang.lang.manifest import canonical_json
 from govlang.lang.params import ParamValue
+from govlang.runtime.canonical import plain
 from govlang.runtime.govern import Regime
-from govlang.runtime.log import DEFAULT_FSYNC, DEFAULT_FSYNC_EVERY, FsyncPolicy, plain
+from govlang.runtime.log import DEFAULT_FSYNC, DEFAULT_FSYNC_EVERY, FsyncPolicy
 
 __all__ = ["RunSpec", "plan_runs", "run_id"]
 

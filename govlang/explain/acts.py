@@ -20,8 +20,8 @@ from govlang.explain.replay import Replay
 from govlang.lang import ir
 from govlang.lang.compile import CompiledEdge
 from govlang.lang.unparse import format_expr
+from govlang.runtime.canonical import plain
 from govlang.runtime.events import Event
-from govlang.runtime.log import plain
 from govlang.runtime.plan import EdgePlan, Instance, Ref, SanctionSite, ScopePlan
 from govlang.runtime.sanctions import ladder_step
 

@@ -26,10 +26,10 @@ from govlang.lang import ir
 from govlang.lang.compile import CompiledInstitution
 from govlang.lang.talk_schema import with_channel
 from govlang.runtime.bridge import OracleBridge
+from govlang.runtime.canonical import plain
 from govlang.runtime.constraints import constrain_round
 from govlang.runtime.controller import RoundRecord, RuntimeState, initial_state, step
 from govlang.runtime.events import Event
-from govlang.runtime.log import plain
 from govlang.runtime.plan import Plan, build_plan
 from govlang.runtime.values import Value
 

@@ -18,17 +18,6 @@ from govlang.lang.schema import AGENT_DIM
 from govlang.runtime.oracle import Oracle
 from govlang.runtime.plan import Plan
 from govlang.runtime.state import RoundRecord
-from govlang.runtime.values import Value
-
-
-def python_value(value: Value) -> Any:
-    """A dimensionless value as a Python ``bool``/``float``; others as a numpy array."""
-    return value.item() if not value.dims else value.data
-
-
-def json_value(value: Value) -> Any:
-    """A value as JSON-ready Python data (scalars, nested lists)."""
-    return value.tolist()
 
 
 class MonitorValues(Mapping[str, Any]):
@@ -173,7 +162,8 @@ def _holds(monitors: tuple[Any, ...], where: tuple[int, int | None] | None) -> b
 
 
 Cut = Callable[[Any, int], Sequence[Any]]
-"""One value of the round, as seen by each of ``n`` agents (:func:`python_value` of each)."""
+"""One value of the round as each of ``n`` agents sees it: a Python ``bool``/``float`` when it
+has no dims left at the agent, else a numpy array."""
 
 
 def _cut_of(dims: tuple[str, ...]) -> Cut:

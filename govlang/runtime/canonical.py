@@ -1,8 +1,9 @@
-"""Canonical JSON of run data in one pass: what the governance log and the traces write.
+"""Run data as JSON: plain Python values, and their canonical JSON in one pass.
 
-:func:`canonical` gives exactly the text of
-``canonical_json(plain(data))`` (:func:`govlang.lang.manifest.canonical_json`,
-:func:`govlang.runtime.log.plain`) with less work: :func:`json_ready` converts only what JSON
+:func:`plain` turns numpy scalars and arrays (and other mappings and sequences) into fresh
+plain Python data, for infos, facts and reports. :func:`canonical` gives exactly the text of
+``canonical_json(plain(data))`` (:func:`govlang.lang.manifest.canonical_json`), what the
+governance log and the traces write, with less work: :func:`json_ready` converts only what JSON
 cannot encode as it is (numpy arrays and scalars, mappings that are not dicts, keys that are
 not strings) and hands plain containers back without copying them, and one JSON encoder, made
 once, encodes the result. Numpy's ``float64`` is a ``float`` and JSON prints it as one, so it
@@ -20,9 +21,33 @@ import numpy as np
 
 from govlang.lang.manifest import canonical_json
 
-__all__ = ["canonical", "json_ready", "string_json", "value_json"]
+__all__ = ["canonical", "json_ready", "plain", "string_json", "value_json"]
 
-_AS_IS = frozenset({str, float, int, bool, type(None), np.float64})
+
+def plain(data: Any) -> Any:
+    """``data`` with numpy scalars and arrays turned into Python values (JSON-ready)."""
+    kind = type(data)
+    if kind in _SCALARS:
+        return data
+    if kind is dict:
+        if all(type(k) is str and type(v) in _SCALARS for k, v in data.items()):
+            return dict(data)  # names to plain values (monitors at an agent): a copy will do
+        return {k if type(k) is str else str(k): plain(v) for k, v in data.items()}
+    if (kind is list or kind is tuple) and all(type(v) in _SCALARS for v in data):
+        return list(data)  # a row of plain numbers (monitor values): nothing to convert
+    if isinstance(data, np.ndarray | np.generic):
+        return data.tolist()
+    if isinstance(data, Mapping):
+        return {str(k): plain(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [plain(v) for v in data]
+    return data
+
+
+_SCALARS = frozenset({str, float, int, bool, type(None)})
+"""Types :func:`plain` keeps as they are."""
+
+_AS_IS = _SCALARS | {np.float64}
 """Types JSON encodes exactly as their ``plain`` conversion: nothing to convert."""
 _STR = frozenset({str})
 

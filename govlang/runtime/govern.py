@@ -35,6 +35,7 @@ from govlang.runtime.adapter import (
     adapter_for,
 )
 from govlang.runtime.bridge import OracleBridge
+from govlang.runtime.canonical import plain
 from govlang.runtime.constraints import constrain_round
 from govlang.runtime.events import Event, RoundTrace
 from govlang.runtime.history import DEFAULT_HISTORY, History, RoundsView
@@ -47,7 +48,7 @@ from govlang.runtime.infos import (
     with_info,
     with_notices,
 )
-from govlang.runtime.log import GovernanceLog, plain
+from govlang.runtime.log import GovernanceLog
 from govlang.runtime.plan import Plan, build_plan
 from govlang.runtime.state import Effects, RoundRecord, RuntimeState
 

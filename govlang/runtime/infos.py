@@ -32,8 +32,8 @@ from typing import Any
 import gymnasium
 
 from govlang.lang import ir
+from govlang.runtime.canonical import plain
 from govlang.runtime.constraints import Binding, bindings
-from govlang.runtime.log import plain
 from govlang.runtime.plan import Instance, Plan
 from govlang.runtime.state import RoundRecord, RuntimeState
 

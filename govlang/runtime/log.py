@@ -54,7 +54,6 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any, Literal
 
-import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from govlang.lang.manifest import canonical_json
@@ -117,29 +116,6 @@ def load_key(environ: Mapping[str, str] | None = None) -> bytes:
         return parse_key_file(data)
     except LogKeyError as exc:
         raise exc.prefixed(f"{KEY_FILE_ENV}={path}: ") from None
-
-
-def plain(data: Any) -> Any:
-    """``data`` with numpy scalars and arrays turned into Python values (JSON-ready)."""
-    kind = type(data)
-    if kind in _SCALARS:
-        return data
-    if kind is dict:
-        if all(type(k) is str and type(v) in _SCALARS for k, v in data.items()):
-            return dict(data)  # names to plain values (monitors at an agent): a copy will do
-        return {k if type(k) is str else str(k): plain(v) for k, v in data.items()}
-    if (kind is list or kind is tuple) and all(type(v) in _SCALARS for v in data):
-        return list(data)  # a row of plain numbers (monitor values): nothing to convert
-    if isinstance(data, np.ndarray | np.generic):
-        return data.tolist()
-    if isinstance(data, Mapping):
-        return {str(k): plain(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [plain(v) for v in data]
-    return data
-
-
-_SCALARS = frozenset({str, float, int, bool, type(None)})
 
 
 def line_hash(line: str) -> str:

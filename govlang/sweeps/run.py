@@ -25,7 +25,7 @@ from typing import Any
 from govlang.experiments.engine import Executor, LocalExecutor, play_runs
 from govlang.experiments.logkey import log_key
 from govlang.lang.manifest import canonical_json
-from govlang.runtime.log import plain
+from govlang.runtime.canonical import plain
 from govlang.sweeps.aggregate import axis_names, cell_rows, tidy_rows, write_tables
 from govlang.sweeps.config import SweepSpec, load_sweep
 from govlang.sweeps.design import SweepRun, plan_sweep

@@ -26,7 +26,7 @@ from pettingzoo import ParallelEnv  # type: ignore[import-untyped,unused-ignore]
 from govlang.lang import ir
 from govlang.lang.manifest import canonical_json
 from govlang.lang.schema import AGENT_DIM, ActionSpec, EnvironmentSchema, ObservableSpec
-from govlang.runtime.log import plain
+from govlang.runtime.canonical import plain
 
 __all__ = [
     "Actions",

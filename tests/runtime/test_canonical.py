@@ -12,8 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from govlang.lang.manifest import canonical_json
-from govlang.runtime.canonical import canonical, json_ready, value_json
-from govlang.runtime.log import plain
+from govlang.runtime.canonical import canonical, json_ready, plain, value_json
 
 SCALARS = st.one_of(
     st.none(),
